@@ -1,0 +1,133 @@
+"""The request category tree (诉求分类) and handling units (承办单位)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    parent_id: str | None
+    name: str
+
+
+class CategoryTree:
+    """An immutable tree of categories; ids are unique, parents must exist."""
+
+    def __init__(self, categories: Iterable[Category]) -> None:
+        self._by_id: dict[str, Category] = {}
+        self._children: dict[str | None, list[Category]] = {None: []}
+        for cat in categories:
+            if cat.id in self._by_id:
+                raise ValueError(f"duplicate category id {cat.id!r}")
+            self._by_id[cat.id] = cat
+            self._children.setdefault(cat.id, [])
+        for cat in self._by_id.values():
+            if cat.parent_id is not None and cat.parent_id not in self._by_id:
+                raise ValueError(f"category {cat.id!r} has unknown parent {cat.parent_id!r}")
+            self._children[cat.parent_id].append(cat)
+        self._paths = {cat_id: self._walk_up(cat_id) for cat_id in self._by_id}
+
+    def _walk_up(self, cat_id: str) -> tuple[str, ...]:
+        names: list[str] = []
+        seen: set[str] = set()
+        current: str | None = cat_id
+        while current is not None:
+            if current in seen:
+                raise ValueError(f"category {cat_id!r} is in a parent cycle")
+            seen.add(current)
+            cat = self._by_id[current]
+            names.append(cat.name)
+            current = cat.parent_id
+        return tuple(reversed(names))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, cat_id: object) -> bool:
+        return cat_id in self._by_id
+
+    def get(self, cat_id: str) -> Category:
+        """KeyError for an unknown id."""
+        return self._by_id[cat_id]
+
+    def path(self, cat_id: str) -> list[str]:
+        """Names from the root down to the category."""
+        return list(self._paths[cat_id])
+
+    def children(self, cat_id: str | None = None) -> list[Category]:
+        """Direct children; None gives the roots."""
+        if cat_id is not None and cat_id not in self._by_id:
+            raise KeyError(cat_id)
+        return list(self._children[cat_id])
+
+    def is_leaf(self, cat_id: str) -> bool:
+        return not self.children(cat_id)
+
+    def leaves(self) -> list[Category]:
+        return [cat for cat in self._by_id.values() if not self._children[cat.id]]
+
+    def find_by_path(self, names: list[str]) -> Category:
+        parent: str | None = None
+        found: Category | None = None
+        for name in names:
+            found = next((c for c in self._children[parent] if c.name == name), None)
+            if found is None:
+                break
+            parent = found.id
+        if found is None:
+            raise KeyError("/".join(names))
+        return found
+
+    def search(self, text: str) -> list[Category]:
+        """Leaves whose slash-joined path contains text (case-insensitive)."""
+        needle = text.strip().casefold()
+        return [c for c in self.leaves() if needle in "/".join(self._paths[c.id]).casefold()]
+
+
+class UnitKind(StrEnum):
+    district = "district"
+    street = "street"
+    bureau = "bureau"
+    enterprise = "enterprise"  # public utilities: water, power, gas, heating
+    sub_centre = "sub_centre"  # 12315, 12333, 12366 ... (R5)
+    emergency = "emergency"  # 110, 119, 120, 122 (R4)
+
+
+@dataclass(frozen=True)
+class HandlingUnit:
+    id: str
+    name: str
+    kind: UnitKind
+    parent_id: str | None = None
+    phone: str = ""
+    category_prefixes: tuple[str, ...] = ()  # "社会保障/医疗保险", "税务"
+
+    def __post_init__(self) -> None:
+        # Accept lists from JSON but keep the unit hashable.
+        object.__setattr__(self, "kind", UnitKind(self.kind))
+        object.__setattr__(self, "category_prefixes", tuple(self.category_prefixes))
+
+
+# Units chosen by subject; districts and streets are chosen by address instead.
+_SUBJECT_KINDS = frozenset({UnitKind.bureau, UnitKind.enterprise, UnitKind.sub_centre})
+
+
+def suggest_units(units: Iterable[HandlingUnit], category_path: list[str]) -> list[HandlingUnit]:
+    """Units whose category prefixes cover the path, the most specific match first."""
+    scored: list[tuple[int, int, HandlingUnit]] = []
+    for order, unit in enumerate(units):
+        if unit.kind not in _SUBJECT_KINDS:
+            continue
+        best = max((_match_depth(p, category_path) for p in unit.category_prefixes), default=0)
+        if best:
+            scored.append((-best, order, unit))
+    return [unit for _, _, unit in sorted(scored, key=lambda t: t[:2])]
+
+
+def _match_depth(prefix: str, path: list[str]) -> int:
+    """Segments of prefix when it is a whole-segment prefix of path, else 0."""
+    parts = [p for p in prefix.split("/") if p]
+    return len(parts) if parts and path[: len(parts)] == parts else 0

@@ -1,0 +1,113 @@
+"""Knowledge-base entries (知识库, R17) and their validation."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any
+
+STATUSES = ("draft", "published", "retired")
+_REQUIRED = ("id", "title", "answer", "category_path")
+
+
+def _fail(name: str, problem: str) -> ValueError:
+    # Messages start with the field name so a form can show them next to the field.
+    return ValueError(f"{name}: {problem}")
+
+
+def _text(name: str, value: Any, *, required: bool) -> None:
+    if not isinstance(value, str):
+        raise _fail(name, "must be a string")
+    if required and not value.strip():
+        raise _fail(name, "must not be empty")
+
+
+def _strings(name: str, value: Any, *, required: bool) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(name, "must be a list of strings")
+    if any(not v.strip() for v in value):
+        raise _fail(name, "must not contain empty strings")
+    if required and not value:
+        raise _fail(name, "must not be empty")
+
+
+def _date(name: str, value: Any) -> date | None:
+    if value is None or (type(value) is date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _fail(name, "must be a date (YYYY-MM-DD) or null")
+
+
+@dataclass
+class KnowledgeEntry:
+    id: str
+    title: str
+    answer: str
+    category_path: list[str]
+    source_department: str = ""
+    policy_basis: str = ""
+    keywords: list[str] = field(default_factory=list)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    version: int = 1
+    status: str = "published"  # draft | published | retired
+
+    def __post_init__(self) -> None:
+        for name in ("id", "title", "answer"):
+            _text(name, getattr(self, name), required=True)
+        _strings("category_path", self.category_path, required=True)
+        _text("source_department", self.source_department, required=False)
+        _text("policy_basis", self.policy_basis, required=False)
+        _strings("keywords", self.keywords, required=False)
+        self.valid_from = _date("valid_from", self.valid_from)
+        self.valid_to = _date("valid_to", self.valid_to)
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise _fail("valid_to", "must not be before valid_from")
+        if isinstance(self.version, bool) or not isinstance(self.version, int):
+            raise _fail("version", "must be an integer")
+        if self.version < 1:
+            raise _fail("version", "must be at least 1")
+        if self.status not in STATUSES:
+            raise _fail("status", f"must be one of {', '.join(STATUSES)}")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> KnowledgeEntry:
+        """Validate a payload (dates as ISO strings); ValueError names the field."""
+        if not isinstance(d, dict):
+            raise ValueError("entry: must be an object")
+        unknown = sorted(set(d) - _FIELD_NAMES, key=str)
+        if unknown:
+            raise ValueError(f"unknown field: {', '.join(map(str, unknown))}")
+        for name in _REQUIRED:
+            if name not in d:
+                raise _fail(name, "is required")
+        data = dict(d)
+        for name in ("category_path", "keywords"):
+            if isinstance(data.get(name), list):
+                data[name] = list(data[name])  # the entry must not share the caller's list
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "answer": self.answer,
+            "category_path": list(self.category_path),
+            "source_department": self.source_department,
+            "policy_basis": self.policy_basis,
+            "keywords": list(self.keywords),
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "version": self.version,
+            "status": self.status,
+        }
+
+    def is_expired(self, today: date) -> bool:
+        """Past its valid_to date (the last day it applies)."""
+        return self.valid_to is not None and today > self.valid_to
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(KnowledgeEntry))

@@ -1,0 +1,169 @@
+"""Work orders (工单) and their state machine (R7-R11)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+# Enum members are spelled like their values (RequestType.help == "help") so that
+# code, JSON payloads and database columns all use one name.
+
+
+class RequestType(StrEnum):
+    consultation = "consultation"
+    help = "help"
+    complaint = "complaint"
+    report = "report"
+    suggestion = "suggestion"
+    praise = "praise"
+
+    @property
+    def label_zh(self) -> str:
+        return _REQUEST_TYPE_LABELS[self]
+
+
+_REQUEST_TYPE_LABELS = {
+    RequestType.consultation: "咨询",
+    RequestType.help: "求助",
+    RequestType.complaint: "投诉",
+    RequestType.report: "举报",
+    RequestType.suggestion: "建议",
+    RequestType.praise: "表扬",
+}
+
+
+class Urgency(StrEnum):
+    normal = "normal"
+    urgent = "urgent"
+
+    @property
+    def label_zh(self) -> str:
+        return "紧急" if self is Urgency.urgent else "一般"
+
+
+class WorkOrderStatus(StrEnum):
+    draft = "draft"
+    accepted = "accepted"
+    closed_at_intake = "closed_at_intake"
+    rejected_at_intake = "rejected_at_intake"
+    transferred = "transferred"
+    dispatched = "dispatched"
+    in_progress = "in_progress"
+    return_review = "return_review"
+    extension_review = "extension_review"
+    replied = "replied"
+    callback = "callback"
+    reopened = "reopened"
+    closed = "closed"
+
+    @property
+    def label_zh(self) -> str:
+        return _STATUS_LABELS[self]
+
+    @property
+    def is_terminal(self) -> bool:
+        return not TRANSITIONS[self]
+
+
+_STATUS_LABELS = {
+    WorkOrderStatus.draft: "草稿",
+    WorkOrderStatus.accepted: "已受理",
+    WorkOrderStatus.closed_at_intake: "直接办结",
+    WorkOrderStatus.rejected_at_intake: "不予受理",
+    WorkOrderStatus.transferred: "即时转办",
+    WorkOrderStatus.dispatched: "已派单",
+    WorkOrderStatus.in_progress: "办理中",
+    WorkOrderStatus.return_review: "退单审核",
+    WorkOrderStatus.extension_review: "延期审核",
+    WorkOrderStatus.replied: "已答复",
+    WorkOrderStatus.callback: "回访中",
+    WorkOrderStatus.reopened: "重新办理",
+    WorkOrderStatus.closed: "已办结",
+}
+
+_S = WorkOrderStatus
+
+# The lifecycle of DESIGN.md. Choices the diagram leaves open:
+# - A return (退单) can be asked for before the unit starts (dispatched) or while it
+#   handles (in_progress). An approved return goes back to `accepted`, so the
+#   dispatcher sends it again (possibly to another unit); a refused return goes back
+#   to the unit as `in_progress`.
+# - An extension review (延期审核) always resumes handling; the decision only moves
+#   the deadline, not the state.
+# - A reopened order (unsatisfied callback) is handled again by the same unit
+#   (in_progress) or answered again directly (replied).
+# - No state moves to itself, and the four terminal states have no way out.
+TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
+    _S.draft: frozenset({_S.accepted}),
+    _S.accepted: frozenset(
+        {_S.closed_at_intake, _S.rejected_at_intake, _S.transferred, _S.dispatched}
+    ),
+    _S.dispatched: frozenset({_S.in_progress, _S.return_review}),
+    _S.in_progress: frozenset({_S.replied, _S.extension_review, _S.return_review}),
+    _S.return_review: frozenset({_S.accepted, _S.in_progress}),
+    _S.extension_review: frozenset({_S.in_progress}),
+    _S.replied: frozenset({_S.callback}),
+    _S.callback: frozenset({_S.closed, _S.reopened}),
+    _S.reopened: frozenset({_S.in_progress, _S.replied}),
+    _S.closed_at_intake: frozenset(),
+    _S.rejected_at_intake: frozenset(),
+    _S.transferred: frozenset(),
+    _S.closed: frozenset(),
+}
+
+TERMINAL_STATUSES: frozenset[WorkOrderStatus] = frozenset(
+    s for s, targets in TRANSITIONS.items() if not targets
+)
+
+# What the agent does on the intake form, and the status it leads to.
+INTAKE_OPERATIONS: dict[str, WorkOrderStatus] = {
+    "accept": _S.accepted,
+    "close_at_intake": _S.closed_at_intake,
+    "reject_at_intake": _S.rejected_at_intake,
+    "dispatch": _S.dispatched,
+    "transfer": _S.transferred,
+}
+
+
+class IllegalTransition(ValueError):
+    def __init__(self, source: WorkOrderStatus, target: WorkOrderStatus) -> None:
+        self.source = source
+        self.target = target
+        super().__init__(f"illegal work-order transition: {source} -> {target}")
+
+
+def check_transition(source: WorkOrderStatus | str, target: WorkOrderStatus | str) -> None:
+    """Raise IllegalTransition unless the lifecycle allows source -> target."""
+    src, dst = WorkOrderStatus(source), WorkOrderStatus(target)
+    if dst not in TRANSITIONS[src]:
+        raise IllegalTransition(src, dst)
+
+
+@dataclass
+class Requester:
+    phone: str
+    name: str = ""
+    confidential: bool = False
+
+
+@dataclass
+class WorkOrder:
+    number: str
+    status: WorkOrderStatus
+    request_type: RequestType
+    urgency: Urgency
+    category_id: str
+    title: str
+    content: str
+    requester: Requester
+    address_district: str
+    address_street: str
+    handling_unit_id: str | None
+    created_at: datetime
+    deadline: datetime | None = None
+    deadline_provisional: bool = False
+    version: int = 1
+
+    def transition(self, target: WorkOrderStatus | str) -> None:
+        check_transition(self.status, target)
+        self.status = WorkOrderStatus(target)

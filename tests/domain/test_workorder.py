@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from domain.workorder import (
+    INTAKE_OPERATIONS,
+    TERMINAL_STATUSES,
+    TRANSITIONS,
+    IllegalTransition,
+    Requester,
+    RequestType,
+    Urgency,
+    WorkOrder,
+    WorkOrderStatus,
+    check_transition,
+)
+
+S = WorkOrderStatus
+
+LEGAL = [
+    (S.draft, S.accepted),
+    (S.accepted, S.closed_at_intake),
+    (S.accepted, S.rejected_at_intake),
+    (S.accepted, S.transferred),
+    (S.accepted, S.dispatched),
+    (S.dispatched, S.in_progress),
+    (S.dispatched, S.return_review),
+    (S.in_progress, S.replied),
+    (S.in_progress, S.extension_review),
+    (S.in_progress, S.return_review),
+    (S.return_review, S.accepted),
+    (S.return_review, S.in_progress),
+    (S.extension_review, S.in_progress),
+    (S.replied, S.callback),
+    (S.callback, S.closed),
+    (S.callback, S.reopened),
+    (S.reopened, S.in_progress),
+    (S.reopened, S.replied),
+]
+
+
+def test_table_is_exactly_the_design() -> None:
+    table = {(s, t) for s, targets in TRANSITIONS.items() for t in targets}
+    assert table == set(LEGAL)
+    assert set(TRANSITIONS) == set(WorkOrderStatus)
+
+
+@pytest.mark.parametrize(("source", "target"), LEGAL)
+def test_legal_transitions(source: WorkOrderStatus, target: WorkOrderStatus) -> None:
+    check_transition(source, target)
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (S.closed, S.dispatched),
+        (S.draft, S.dispatched),
+        (S.draft, S.closed),
+        (S.accepted, S.in_progress),
+        (S.dispatched, S.replied),
+        (S.in_progress, S.closed),
+        (S.replied, S.closed),
+        (S.return_review, S.dispatched),
+        (S.transferred, S.accepted),
+        (S.rejected_at_intake, S.accepted),
+        (S.closed_at_intake, S.reopened),
+        (S.in_progress, S.in_progress),
+    ],
+)
+def test_illegal_transitions_name_both_states(
+    source: WorkOrderStatus, target: WorkOrderStatus
+) -> None:
+    with pytest.raises(IllegalTransition) as info:
+        check_transition(source, target)
+    assert str(info.value) == f"illegal work-order transition: {source} -> {target}"
+    assert (info.value.source, info.value.target) == (source, target)
+    assert isinstance(info.value, ValueError)
+
+
+def test_every_pair_outside_the_table_is_illegal() -> None:
+    for source in WorkOrderStatus:
+        for target in WorkOrderStatus:
+            if (source, target) in LEGAL:
+                continue
+            with pytest.raises(IllegalTransition):
+                check_transition(source, target)
+
+
+def test_check_transition_accepts_strings() -> None:
+    check_transition("draft", "accepted")
+    with pytest.raises(IllegalTransition, match="closed -> dispatched"):
+        check_transition("closed", "dispatched")
+
+
+def test_unknown_status_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        check_transition("draft", "finished")
+
+
+def test_terminal_states() -> None:
+    assert TERMINAL_STATUSES == {S.closed_at_intake, S.rejected_at_intake, S.transferred, S.closed}
+    assert all(s.is_terminal for s in TERMINAL_STATUSES)
+    assert not S.callback.is_terminal
+
+
+def test_every_state_is_reachable_from_draft() -> None:
+    seen, todo = {S.draft}, [S.draft]
+    while todo:
+        for target in TRANSITIONS[todo.pop()]:
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    assert seen == set(WorkOrderStatus)
+
+
+def test_intake_operations() -> None:
+    assert INTAKE_OPERATIONS == {
+        "accept": S.accepted,
+        "close_at_intake": S.closed_at_intake,
+        "reject_at_intake": S.rejected_at_intake,
+        "dispatch": S.dispatched,
+        "transfer": S.transferred,
+    }
+    for target in INTAKE_OPERATIONS.values():
+        assert target == S.accepted or target in TRANSITIONS[S.accepted]
+
+
+def test_labels() -> None:
+    assert [t.label_zh for t in RequestType] == ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+    assert [s.label_zh for s in WorkOrderStatus] == (
+        "草稿 已受理 直接办结 不予受理 即时转办 已派单 办理中 退单审核 延期审核 已答复 回访中 重新办理 已办结"
+    ).split()
+    assert Urgency.urgent.label_zh == "紧急"
+
+
+def test_enums_are_strings() -> None:
+    assert RequestType("help") is RequestType.help
+    assert WorkOrderStatus.in_progress == "in_progress"
+    assert f"{Urgency.urgent}" == "urgent"
+
+
+def _order() -> WorkOrder:
+    return WorkOrder(
+        number="20261125000042",
+        status=S.draft,
+        request_type=RequestType.complaint,
+        urgency=Urgency.normal,
+        category_id="c1",
+        title="施工噪声扰民",
+        content="夜间施工",
+        requester=Requester(phone="13800138000"),
+        address_district="城东区",
+        address_street="东门街道",
+        handling_unit_id=None,
+        created_at=datetime(2026, 11, 25, 9, 30),
+    )
+
+
+def test_work_order_defaults() -> None:
+    order = _order()
+    assert (order.deadline, order.deadline_provisional, order.version) == (None, False, 1)
+    assert order.requester == Requester("13800138000", "", False)
+
+
+def test_work_order_transition() -> None:
+    order = _order()
+    order.transition(S.accepted)
+    order.transition("dispatched")
+    assert order.status is S.dispatched
+    with pytest.raises(IllegalTransition, match="dispatched -> closed"):
+        order.transition(S.closed)
+    assert order.status is S.dispatched
