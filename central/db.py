@@ -1,0 +1,230 @@
+"""Database access: URLs, the engine, and the tables (SQLAlchemy Core).
+
+The same tables serve SQLite (one file, the default) and PostgreSQL. Timestamps are ISO strings
+in the centre's time zone (see clock.py); JSON columns hold lists and objects.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+metadata = MetaData()
+
+# BigInteger is an INTEGER PRIMARY KEY (the rowid alias) only as "INTEGER" on SQLite.
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+meta_kv = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+schema_migrations = Table(
+    "schema_migrations", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("applied_at", String(40), nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(128), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String(40), nullable=False),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Seq, nullable=False, index=True),
+    Column("seat", String(64), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+categories = Table(
+    "categories", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("parent_id", String(32), nullable=True),
+    Column("name", String(128), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+handling_units = Table(
+    "handling_units", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("parent_id", String(32), nullable=True),
+    Column("phone", String(32), nullable=False, default=""),
+    Column("category_prefixes", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+)
+
+kb_entries = Table(
+    "kb_entries", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("category_path", JSON, nullable=False),
+    Column("source_department", Text, nullable=False, default=""),
+    Column("policy_basis", Text, nullable=False, default=""),
+    Column("keywords", JSON, nullable=False),
+    Column("valid_from", String(10), nullable=True),
+    Column("valid_to", String(10), nullable=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+callers = Table(
+    "callers", metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("name", String(128), nullable=False, default=""),
+    Column("confidential", Boolean, nullable=False, default=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", String(40), nullable=False),
+)
+
+work_orders = Table(
+    "work_orders", metadata,
+    Column("number", String(32), primary_key=True),
+    Column("client_ref", String(64), nullable=True, unique=True),
+    Column("status", String(32), nullable=False),
+    Column("request_type", String(32), nullable=False),
+    Column("urgency", String(16), nullable=False),
+    Column("category_id", String(32), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("caller_phone", String(32), nullable=False),
+    Column("requester_name", String(128), nullable=False, default=""),
+    Column("confidential", Boolean, nullable=False, default=False),
+    Column("address_district", String(64), nullable=False, default=""),
+    Column("address_street", String(64), nullable=False, default=""),
+    Column("handling_unit_id", String(32), nullable=True),
+    Column("assisting_unit_ids", JSON, nullable=False),
+    Column("answer", Text, nullable=False, default=""),
+    Column("reject_reason", String(64), nullable=True),
+    Column("transfer_target", String(32), nullable=True),
+    Column("deadline", String(40), nullable=True),
+    Column("deadline_provisional", Boolean, nullable=False, default=False),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("created_by", Seq, nullable=True),
+    Column("version", Integer, nullable=False, default=1),
+    Index("ix_work_orders_caller_created", "caller_phone", "created_at"),
+)
+
+order_timeline = Table(
+    "order_timeline", metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=False, index=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+daily_serials = Table(
+    "daily_serials", metadata,
+    Column("day", String(8), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+mutations = Table(
+    "mutations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", Seq, nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("op", String(32), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("at", String(40), nullable=False),
+)
+
+changes = Table(
+    "changes", metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("op", String(16), nullable=False),
+    Column("data", JSON, nullable=True),
+    Column("at", String(40), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("user_id", Seq, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("seat", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(128), nullable=False),
+)
+
+calendar_days = Table(
+    "calendar_days", metadata,
+    Column("day", String(10), primary_key=True),
+    Column("workday", Boolean, nullable=False),
+)
+
+calls = Table(
+    "calls", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("caller_phone", String(32), nullable=False),
+    Column("queue", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("agent_id", Seq, nullable=True),
+    Column("arrived_at", String(40), nullable=False),
+    Column("answered_at", String(40), nullable=True),
+    Column("ended_at", String(40), nullable=True),
+    Column("end_reason", String(32), nullable=True),
+)
+
+
+def async_url(url: str) -> str:
+    """Map a plain database URL to its async driver: sqlite -> aiosqlite, postgresql -> asyncpg."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return str(parsed.set(drivername="sqlite+aiosqlite"))
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(async_url(url))
+    if is_sqlite(engine):
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()
+    return engine

@@ -1,0 +1,100 @@
+"""The one endpoint through which clients change work orders: each mutation is applied at most
+once, keyed by the client's UUID, and a retry gets the first answer again (applied or rejected).
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from central import clock, db, orders
+from central.errors import ApiError, invalid
+from central.permissions import allowed
+from central.security import Claims
+
+
+class MutationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="client-made UUID; the idempotency key")
+    entity: Literal["work_order"]
+    op: Annotated[str, StringConstraints(max_length=32)]
+    entity_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="platform number or the seat's provisional number; none for create")
+    base_version: int | None = None
+    payload: dict = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _uuid(cls, value: str) -> str:
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise ValueError("must be a UUID") from None
+
+
+def _permission(op: str) -> str:
+    return "orders.dispatch" if op == "dispatch" else "orders.intake"
+
+
+async def _stored(conn, mutation_id: str, who: Claims) -> tuple[int, dict] | None:  # noqa: ANN001
+    row = (await conn.execute(select(db.mutations).where(db.mutations.c.id == mutation_id))).mappings().first()
+    if row is None:
+        return None
+    if row["user_id"] != who.user_id:
+        raise ApiError(409, "conflict", "this mutation id was already used by another user", field="id")
+    return row["status_code"], row["response"]
+
+
+async def apply(platform, who: Claims, m: MutationIn) -> tuple[int, dict]:  # noqa: ANN001
+    """Return (status code, body). Rejections (4xx from the rules) are remembered like successes."""
+    permission = _permission(m.op)
+    if not allowed(who.role, permission):
+        raise ApiError(403, "forbidden", f"role {who.role!r} may not {permission}")
+    async with platform.db.read() as conn:
+        if (seen := await _stored(conn, m.id, who)) is not None:
+            return seen
+    # A malformed payload is refused before anything is stored: the same request always gets the same 422.
+    data = orders.parse_payload(m.op, m.payload)
+    try:
+        async with platform.db.write() as conn:
+            # Claim the id first: a concurrent retry blocks on it (PostgreSQL) or queues (SQLite).
+            await conn.execute(db.mutations.insert().values(
+                id=m.id, user_id=who.user_id, entity=m.entity, op=m.op, status_code=0, response={}, at=clock.stamp()))
+            code, body = 200, await _run(conn, platform, who, m, data)
+            await conn.execute(db.mutations.update().where(db.mutations.c.id == m.id)
+                               .values(status_code=code, response=body))
+    except IntegrityError:
+        async with platform.db.read() as conn:
+            seen = await _stored(conn, m.id, who)
+        if seen is None:
+            raise
+        return seen
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            raise
+        code, body = exc.status, {"mutation_id": m.id, "status": "rejected", **exc.body()}
+        async with platform.db.write() as conn:
+            if (seen := await _stored(conn, m.id, who)) is not None:
+                return seen
+            await conn.execute(db.mutations.insert().values(
+                id=m.id, user_id=who.user_id, entity=m.entity, op=m.op, status_code=code, response=body,
+                at=clock.stamp()))
+        return code, body
+    platform.changed()
+    return code, body
+
+
+async def _run(conn, platform, who: Claims, m: MutationIn, data) -> dict:  # noqa: ANN001
+    if m.op == "create":
+        if m.entity_id is not None:
+            raise invalid("entity_id", "must be empty for create; put a provisional number in payload.client_ref")
+        row = await orders.create(conn, who, data)
+    else:
+        if not m.entity_id:
+            raise invalid("entity_id", f"required for {m.op}")
+        row = await orders.transition(conn, who, m.entity_id, m.op, data, platform.calendar)
+    return {"mutation_id": m.id, "status": "applied", "entity": "work_order", "data": row}

@@ -1,0 +1,126 @@
+"""Sign-in, token refresh, sign-out, and user administration."""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from central import clock, db
+from central.deps import PlatformDep, who
+from central.errors import ApiError
+from central.permissions import Role
+from central.platform import Platform
+from central.security import (
+    Claims,
+    hash_password,
+    issue_access_token,
+    new_refresh_token,
+    refresh_token_hash,
+    verify_password,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Name
+    password: Secret
+    seat: Name = "unknown"
+
+
+class Refresh(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: Secret
+
+
+class NewUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Name
+    display_name: Name
+    role: Role
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
+def _user_public(row) -> dict:  # noqa: ANN001
+    return {"id": row["id"], "username": row["username"], "display_name": row["display_name"], "role": row["role"]}
+
+
+async def _issue(platform: Platform, conn, user, seat: str) -> dict:  # noqa: ANN001
+    claims = Claims(user["id"], user["username"], user["role"], seat, int(time.time()) + platform.access_ttl_s)
+    refresh = new_refresh_token()
+    await conn.execute(db.refresh_tokens.insert().values(
+        token_hash=refresh_token_hash(refresh), user_id=user["id"], seat=seat, revoked=False,
+        expires_at=clock.stamp(clock.now() + timedelta(seconds=platform.refresh_ttl_s))))
+    return {"access_token": issue_access_token(platform.secret, claims), "token_type": "bearer",
+            "expires_in": platform.access_ttl_s, "refresh_token": refresh, "user": _user_public(user)}
+
+
+@router.post("/auth/sign-in")
+async def sign_in(body: SignIn, platform: PlatformDep) -> dict:
+    async with platform.db.write() as conn:
+        user = (await conn.execute(select(db.users).where(db.users.c.username == body.username))).mappings().first()
+        if user is None or not user["active"] or not verify_password(user["password_hash"], body.password):
+            raise ApiError(401, "bad_credentials", "wrong user name or password")
+        return await _issue(platform, conn, user, body.seat)
+
+
+@router.post("/auth/refresh")
+async def refresh(body: Refresh, platform: PlatformDep) -> dict:
+    """Rotate: the presented refresh token is spent and a new pair comes back."""
+    t = db.refresh_tokens
+    async with platform.db.write() as conn:
+        key = refresh_token_hash(body.refresh_token)
+        row = (await conn.execute(select(t).where(t.c.token_hash == key))).mappings().first()
+        if row is None or row["revoked"] or row["expires_at"] <= clock.stamp():
+            raise ApiError(401, "bad_refresh_token", "the refresh token is unknown, spent or expired; sign in again")
+        await conn.execute(t.update().where(t.c.token_hash == key).values(revoked=True))
+        user = (await conn.execute(select(db.users).where(db.users.c.id == row["user_id"]))).mappings().first()
+        if user is None or not user["active"]:
+            raise ApiError(401, "bad_refresh_token", "the user is no longer active")
+        return await _issue(platform, conn, user, row["seat"])
+
+
+@router.post("/auth/sign-out")
+async def sign_out(body: Refresh, platform: PlatformDep) -> dict:
+    async with platform.db.write() as conn:
+        await conn.execute(db.refresh_tokens.update()
+                           .where(db.refresh_tokens.c.token_hash == refresh_token_hash(body.refresh_token))
+                           .values(revoked=True))
+    return {"signed_out": True}
+
+
+@router.get("/me")
+async def me(claims: who("events.subscribe")) -> dict:
+    return {"id": claims.user_id, "username": claims.username, "role": claims.role, "seat": claims.seat}
+
+
+async def create_user(conn, username: str, display_name: str, role: Role, password: str) -> dict:  # noqa: ANN001
+    try:
+        result = await conn.execute(db.users.insert().values(
+            username=username, display_name=display_name, role=str(role), password_hash=hash_password(password),
+            active=True, created_at=clock.stamp()).returning(db.users.c.id))
+    except IntegrityError:
+        raise ApiError(409, "conflict", f"user {username!r} already exists", field="username") from None
+    return {"id": result.scalar_one(), "username": username, "display_name": display_name, "role": str(role)}
+
+
+@router.post("/users", status_code=201)
+async def add_user(body: NewUser, platform: PlatformDep, _: who("users.manage")) -> dict:
+    async with platform.db.write() as conn:
+        return await create_user(conn, body.username, body.display_name, body.role, body.password)
+
+
+@router.get("/users")
+async def list_users(platform: PlatformDep, _: who("users.manage")) -> list[dict]:
+    async with platform.db.read() as conn:
+        rows = (await conn.execute(select(db.users).order_by(db.users.c.id))).mappings().all()
+    return [_user_public(r) for r in rows]

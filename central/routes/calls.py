@@ -1,0 +1,78 @@
+"""Agent state, calls offered to the seat, and the simulator's controls."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import select
+
+from central import db
+from central.deps import PlatformDep, who
+from central.errors import ApiError, invalid
+from central.routing import RoutingError
+from domain.phone import InvalidPhoneNumber, normalize_phone
+
+router = APIRouter(prefix="/api/v1", tags=["calls"])
+
+
+class AgentState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["ready", "not_ready", "break", "after_call_work"]
+    reason: Annotated[str, StringConstraints(max_length=64)] = ""
+
+
+class NewCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    caller_phone: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    queue: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "12345"
+    patience_s: float | None = Field(default=None, gt=0, le=3600)
+
+
+def _refused(exc: RoutingError) -> ApiError:
+    return ApiError(409, "call_state", str(exc))
+
+
+@router.post("/agent/state")
+async def set_agent_state(body: AgentState, platform: PlatformDep, claims: who("agent.state")) -> dict:
+    try:
+        seat = platform.router.set_state(claims, body.state, body.reason)
+    except RoutingError as exc:
+        raise _refused(exc) from None
+    return {"state": seat.state, "reason": seat.reason}
+
+
+@router.post("/calls/{call_id}/answer")
+async def answer(call_id: str, platform: PlatformDep, claims: who("calls.handle")) -> dict:
+    try:
+        call = platform.router.answer(claims, call_id)
+    except RoutingError as exc:
+        raise _refused(exc) from None
+    return {"call_id": call.id, "state": call.state}
+
+
+@router.post("/calls/{call_id}/hangup")
+async def hang_up(call_id: str, platform: PlatformDep, claims: who("calls.handle")) -> dict:
+    try:
+        call = platform.router.hang_up(claims, call_id)
+    except RoutingError as exc:
+        raise _refused(exc) from None
+    return {"call_id": call.id, "state": call.state}
+
+
+@router.post("/calls", status_code=201)
+async def inject_call(body: NewCall, platform: PlatformDep, _: who("calls.inject")) -> dict:
+    """Put a call in the queue (the simulator's and the tests' way in)."""
+    try:
+        phone = normalize_phone(body.caller_phone)
+    except InvalidPhoneNumber as exc:
+        raise invalid("caller_phone", str(exc)) from None
+    async with platform.db.read() as conn:
+        name = (await conn.execute(select(db.callers.c.name).where(db.callers.c.phone == phone))).scalar() or ""
+    call = platform.router.inject(phone, name, body.queue, body.patience_s)
+    return {"call_id": call.id, "state": call.state, "agent_id": call.agent_id}
+
+
+@router.get("/queue")
+async def queue(platform: PlatformDep, _: who("queue.watch")) -> dict:
+    return platform.router.stats()

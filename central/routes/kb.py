@@ -1,0 +1,48 @@
+"""Knowledge base: read one entry, import and export JSON Lines."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from central import db, kb
+from central.deps import PlatformDep, who
+from central.errors import ApiError, not_found
+
+router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
+
+
+@router.get("/entries/{entry_id}")
+async def get_entry(entry_id: str, platform: PlatformDep, _: who("kb.read")) -> dict:
+    async with platform.db.read() as conn:
+        row = (await conn.execute(select(db.kb_entries).where(db.kb_entries.c.id == entry_id))).mappings().first()
+    if row is None:
+        raise not_found("knowledge entry", entry_id)
+    return {**kb.entry_from_row(row), "updated_at": row["updated_at"]}
+
+
+@router.post("/import", openapi_extra={"requestBody": {"content": {"application/x-ndjson": {
+    "schema": {"type": "string"}}}, "required": True}})
+async def import_entries(request: Request, platform: PlatformDep, _: who("kb.import")) -> dict:
+    """JSON Lines in the export format. All or nothing: any malformed line refuses the whole file."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ApiError(422, "invalid_import", f"the body is not UTF-8 (byte {exc.start})") from None
+    try:
+        entries = kb.parse_lines(text.splitlines())
+    except kb.ImportRefused as exc:
+        raise ApiError(422, "invalid_import", str(exc),
+                       problems=[{"line": p.line, "message": p.message} for p in exc.problems]) from None
+    async with platform.db.write() as conn:
+        result = await kb.apply(conn, entries)
+    platform.changed()
+    return result.counts()
+
+
+@router.get("/export")
+async def export_entries(platform: PlatformDep, _: who("kb.export")) -> StreamingResponse:
+    async with platform.db.read() as conn:
+        lines = list(await kb.export_lines(conn))
+    return StreamingResponse((line + "\n" for line in lines), media_type="application/x-ndjson")

@@ -1,0 +1,117 @@
+"""Shared fixtures: a PostgreSQL server the test run starts itself, and the real platform on a
+loopback port over a fresh database (SQLite file or PostgreSQL), seeded with reference data."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+import asyncio
+import glob
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+from central.seed import seed_reference
+from central.store import Database
+
+
+def _pg_bindir() -> str | None:
+    candidates = []
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidates.append(out.stdout.strip())
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    return next((c for c in candidates if c and os.path.exists(os.path.join(c, "initdb"))), None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """A throwaway PostgreSQL cluster in a temporary folder, on a loopback port. initdb refuses to
+    run as root, so as root the cluster belongs to the postgres user."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        reason = "PostgreSQL server binaries (initdb) not found; install the postgresql package"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data = folder / "data"
+    subprocess.run([*as_user, f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "hotline", "-E", "UTF8",
+                    "--locale=C"], check=True, capture_output=True)
+    port = _free_port()
+    options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+               "-c full_page_writes=off -c max_connections=200")
+    subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o", options,
+                    "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql://hotline@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _seed(url: str) -> None:
+    database = Database(url)
+    try:
+        await database.start()
+        async with database.write() as conn:
+            await seed_reference(conn)
+    finally:
+        await database.close()
+
+
+async def _pg_admin(server: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(f"{server}/postgres")
+    try:
+        for sql in statements:
+            await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """Migrated and seeded once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "central.db"
+    asyncio.run(_seed(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    asyncio.run(_pg_admin(pg_server, "CREATE DATABASE hotline_template"))
+    asyncio.run(_seed(f"{pg_server}/hotline_template"))
+    return "hotline_template"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, seeded database for one test, on each backend the platform supports."""
+    if request.param == "sqlite":
+        target = tmp_path / "central.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("pg_template")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(server, f"CREATE DATABASE {name} TEMPLATE {template}"))
+    return f"{server}/{name}"

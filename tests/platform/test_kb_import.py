@@ -1,0 +1,76 @@
+"""Knowledge-base import over HTTP and from the command line: a good file is applied, a file with
+a malformed line is reported by line number and applies nothing."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+GOOD = [
+    {"id": "kb-t-1", "title": "异地就医如何备案", "answer": "可通过江州医保APP办理异地就医备案。" * 5,
+     "category_path": ["社会保障", "医疗保险", "异地就医"], "source_department": "市医疗保障局",
+     "policy_basis": "《中华人民共和国社会保险法》", "keywords": ["异地就医", "备案"], "valid_from": "2024-01-01",
+     "valid_to": None, "version": 1, "status": "published"},
+    {"id": "kb-t-2", "title": "公积金提取条件", "answer": "购房、租房、退休等情形可以提取住房公积金。" * 4,
+     "category_path": ["住房与物业", "住房公积金", "提取"], "source_department": "市住房公积金管理中心",
+     "policy_basis": "《住房公积金管理条例》", "keywords": ["公积金", "提取"], "valid_from": "2023-05-01",
+     "valid_to": "2025-04-30", "version": 2, "status": "published"},
+]
+
+
+def jsonl(entries: list[dict]) -> str:
+    return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
+
+
+def malformed() -> str:
+    lines = jsonl(GOOD).splitlines()
+    lines.insert(1, '{"id": "kb-t-3", "title": ')                                   # line 2: broken JSON
+    lines.append(json.dumps({**GOOD[0], "id": "kb-t-4", "title": ""}, ensure_ascii=False))  # line 4: empty title
+    return "\n".join(lines) + "\n"
+
+
+def test_a_good_file_is_imported_and_reads_back(platform, sign_in):
+    admin = sign_in("admin")
+    r = admin.post("/api/v1/kb/import", content=jsonl(GOOD).encode(), headers={"content-type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    entry = sign_in("agent").get("/api/v1/kb/entries/kb-t-2").json()
+    assert {k: entry[k] for k in GOOD[1]} == GOOD[1]
+    exported = [json.loads(line) for line in admin.get("/api/v1/kb/export").text.splitlines()]
+    assert exported == GOOD
+    # importing again changes nothing; a changed answer bumps the version above the stored one
+    again = admin.post("/api/v1/kb/import", content=jsonl(GOOD).encode())
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 2}
+    edited = [{**GOOD[1], "answer": GOOD[1]["answer"] + "补充说明。"}]
+    assert admin.post("/api/v1/kb/import", content=jsonl(edited).encode()).json()["updated"] == 1
+    assert sign_in("agent").get("/api/v1/kb/entries/kb-t-2").json()["version"] == 3
+
+
+def test_a_malformed_file_names_its_lines_and_applies_nothing(platform, sign_in):
+    admin = sign_in("admin")
+    r = admin.post("/api/v1/kb/import", content=malformed().encode())
+    assert r.status_code == 422
+    problems = r.json()["problems"]
+    assert [p["line"] for p in problems] == [2, 4]
+    assert "JSON" in problems[0]["message"] and problems[1]["message"].startswith("title:")
+    for entry_id in ("kb-t-1", "kb-t-2"):
+        assert sign_in("agent").get(f"/api/v1/kb/entries/{entry_id}").status_code == 404
+    assert admin.get("/api/v1/kb/export").text == ""
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "central.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_line_import_and_export(db_url, tmp_path):
+    good, bad, out = tmp_path / "good.jsonl", tmp_path / "bad.jsonl", tmp_path / "out.jsonl"
+    good.write_text(jsonl(GOOD), encoding="utf-8")
+    bad.write_text(malformed(), encoding="utf-8")
+    refused = cli("kb", "import", str(bad), "--db", db_url)
+    assert refused.returncode == 1
+    assert f"{bad}:2: not valid JSON" in refused.stderr and f"{bad}:4: title:" in refused.stderr
+    assert "nothing was imported" in refused.stderr
+    done = cli("kb", "import", str(good), "--db", db_url)
+    assert done.returncode == 0 and "2 created" in done.stdout
+    assert cli("kb", "export", str(out), "--db", db_url).returncode == 0
+    assert [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] == GOOD
