@@ -115,3 +115,14 @@ def db_url(request, tmp_path) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_admin(server, f"CREATE DATABASE {name} TEMPLATE {template}"))
     return f"{server}/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request, tmp_path) -> str:
+    """A database with nothing in it, not even the schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    server = request.getfixturevalue("pg_server")
+    name = f"e_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(server, f"CREATE DATABASE {name}"))
+    return f"{server}/{name}"
