@@ -4,7 +4,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from central import catalog, feed
+from sqlalchemy import select
+
+from central import catalog, db, feed
 from central.events import EventBroker
 from central.routing import CallRouter
 from central.store import Database
@@ -45,6 +47,9 @@ class Platform:
             await catalog.ensure_calendar(conn)
         async with self.db.read() as conn:
             self.calendar = await catalog.load_calendar(conn)
+            if (await conn.execute(select(db.users.c.id).limit(1))).first() is None:
+                log.warning("the database has no users: run `hotline-central seed` (or `seed --demo`) "
+                            "or `hotline-central user add` with the same --db")
         self.router.start_arrivals(self._calls_per_hour, self._seed)
 
     async def stop(self) -> None:

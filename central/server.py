@@ -18,6 +18,7 @@ class PlatformServer(uvicorn.Server):
 
     def __init__(self, platform: Platform, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
         self.platform = platform
+        # No access log: request paths and queries carry phone numbers (/callers/{phone}, ?phone=).
         config = uvicorn.Config(create_app(platform), host=host, port=port, log_level=log_level,
                                 timeout_graceful_shutdown=3, lifespan="on", access_log=False)
         super().__init__(config)

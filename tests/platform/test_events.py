@@ -114,3 +114,15 @@ def test_a_change_is_announced_on_every_stream(platform, sign_in):
             _, data = stream.until(lambda e, d: e == "changes")[-1]
             head = agent.get("/api/v1/changes", params={"after": data["seq"] - 1}).json()["changes"]
             assert head[-1]["id"] == created.json()["data"]["number"]
+
+
+@pytest.mark.parametrize("platform_options", [{"calls_per_hour": 36000, "seed": 7}])
+def test_the_simulator_offers_poisson_arrivals_to_a_ready_agent(platform, sign_in):
+    agent = sign_in("agent")
+    with events(agent) as stream:
+        agent.post("/api/v1/agent/state", json={"state": "ready"})
+        ringing = stream.until(lambda e, d: e == "call" and d["type"] == "ringing")[-1][1]
+        assert ringing["caller_number"].isdigit() and ringing["queue"] == "12345"
+        assert agent.post(f"/api/v1/calls/{ringing['call_id']}/answer").status_code == 200
+        # more callers keep arriving and wait while the only agent talks
+        stream.until(lambda e, d: e == "queue" and d["waiting"] >= 2)
