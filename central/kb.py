@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import clock, db, feed
+from central.validation import first_bad_char
 from domain.knowledge import KnowledgeEntry
 
 FIELDS = ("id", "title", "answer", "category_path", "source_department", "policy_basis", "keywords",
@@ -62,6 +63,9 @@ def parse_lines(lines: Iterable[str]) -> list[KnowledgeEntry]:
         if not isinstance(obj, dict):
             problems.append(Problem(number, "expected a JSON object"))
             continue
+        if (bad := _forbidden_text(obj)) is not None:
+            problems.append(Problem(number, bad))
+            continue
         try:
             entry = KnowledgeEntry.from_dict(obj)
         except (ValueError, TypeError) as exc:
@@ -75,6 +79,14 @@ def parse_lines(lines: Iterable[str]) -> list[KnowledgeEntry]:
     if problems:
         raise ImportRefused(problems)
     return entries
+
+
+def _forbidden_text(obj: dict) -> str | None:
+    for key, value in obj.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and (c := first_bad_char(item)) is not None:
+                return f"{key}: contains a forbidden character U+{ord(c):04X}"
+    return None
 
 
 def _row(entry: KnowledgeEntry) -> dict:

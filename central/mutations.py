@@ -4,9 +4,9 @@ once, keyed by the client's UUID, and a retry gets the first answer again (appli
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +14,7 @@ from central import clock, db, orders
 from central.errors import ApiError, invalid
 from central.permissions import allowed
 from central.security import Claims
+from central.validation import text
 
 
 class MutationIn(BaseModel):
@@ -21,8 +22,8 @@ class MutationIn(BaseModel):
 
     id: str = Field(description="client-made UUID; the idempotency key")
     entity: Literal["work_order"]
-    op: Annotated[str, StringConstraints(max_length=32)]
-    entity_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+    op: text(1, 32)
+    entity_id: text(1, 64) | None = Field(
         default=None, description="platform number or the seat's provisional number; none for create")
     base_version: int | None = None
     payload: dict = Field(default_factory=dict)

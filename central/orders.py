@@ -3,9 +3,9 @@ order's timeline and in the change feed in the same transaction."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from central import catalog, clock, db, feed
 from central.errors import ApiError, invalid, not_found
 from central.security import Claims
+from central.validation import text
 from domain.calendar import WorkCalendar
 from domain.intake import NotAcceptedReason
 from domain.numbers import format_order_number
@@ -26,9 +27,10 @@ from domain.workorder import (
     check_transition,
 )
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text5000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+Text200 = text(1, 200)
+Text5000 = text(1, 5000)
+Note = text(0, 2000)
+Short = text(0, 64)
 
 
 class _Strict(BaseModel):
@@ -41,7 +43,7 @@ class NewWorkOrder(_Strict):
     category_id: Short
     title: Text200
     content: Text5000
-    caller_phone: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    caller_phone: text(1, 80)
     requester_name: Short = ""
     confidential: bool = False
     address_district: Short = ""
@@ -56,12 +58,12 @@ class CloseAtIntake(_Strict):
 
 class RejectAtIntake(_Strict):
     reason: NotAcceptedReason
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Note = ""
 
 
 class Transfer(_Strict):
     target_unit_id: Short
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Note = ""
     three_way: bool = False
 
 

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Annotated
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +13,7 @@ from central.deps import PlatformDep, who
 from central.errors import ApiError
 from central.permissions import Role
 from central.platform import Platform
+from central.validation import text
 from central.security import (
     Claims,
     hash_password,
@@ -26,8 +25,8 @@ from central.security import (
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Secret = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Name = text(1, 64)
+Secret = text(1, 256, strip=False)
 
 
 class SignIn(BaseModel):
@@ -47,7 +46,7 @@ class NewUser(BaseModel):
     username: Name
     display_name: Name
     role: Role
-    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    password: text(8, 256, strip=False)
 
 
 def _user_public(row) -> dict:  # noqa: ANN001

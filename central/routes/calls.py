@@ -1,16 +1,17 @@
 """Agent state, calls offered to the seat, and the simulator's controls."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from central import db
 from central.deps import PlatformDep, who
 from central.errors import ApiError, invalid
 from central.routing import RoutingError
+from central.validation import text
 from domain.phone import InvalidPhoneNumber, normalize_phone
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -19,13 +20,13 @@ router = APIRouter(prefix="/api/v1", tags=["calls"])
 class AgentState(BaseModel):
     model_config = ConfigDict(extra="forbid")
     state: Literal["ready", "not_ready", "break", "after_call_work"]
-    reason: Annotated[str, StringConstraints(max_length=64)] = ""
+    reason: text(0, 64) = ""
 
 
 class NewCall(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    caller_phone: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    queue: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "12345"
+    caller_phone: text(1, 80)
+    queue: text(1, 32) = "12345"
     patience_s: float | None = Field(default=None, gt=0, le=3600)
 
 

@@ -6,12 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import AfterValidator
 from sqlalchemy import select
 
 from central import audit, db, feed
 from central.deps import PlatformDep, who
 from central.errors import ApiError
 from central.events import sse_frame
+from central.validation import clean
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
@@ -44,7 +46,8 @@ async def changes(platform: PlatformDep, claims: who("feed.read"),
 @router.get("/snapshot/{entity}")
 async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "caller", "work_order"],
                    platform: PlatformDep, claims: who("feed.read"),
-                   after: Annotated[str, Query(max_length=64, description="key of the last item of the previous page")] = "",
+                   after: Annotated[str, Query(max_length=64, description="key of the last item of the previous page"),
+                                    AfterValidator(clean)] = "",
                    limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict:
     """Current state of one entity type in key order. Start a resync by remembering `as_of` of the
     first page, page every entity, then follow the change feed from that cursor."""

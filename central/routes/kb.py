@@ -1,19 +1,23 @@
 """Knowledge base: read one entry, import and export JSON Lines."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from pydantic import AfterValidator
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from central import db, kb
 from central.deps import PlatformDep, who
 from central.errors import ApiError, not_found
+from central.validation import clean
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 
 
 @router.get("/entries/{entry_id}")
-async def get_entry(entry_id: str, platform: PlatformDep, _: who("kb.read")) -> dict:
+async def get_entry(entry_id: Annotated[str, Path(max_length=64), AfterValidator(clean)], platform: PlatformDep, _: who("kb.read")) -> dict:
     async with platform.db.read() as conn:
         row = (await conn.execute(select(db.kb_entries).where(db.kb_entries.c.id == entry_id))).mappings().first()
     if row is None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from pydantic import AfterValidator
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -11,9 +12,11 @@ from central import audit, db, orders
 from central.deps import PlatformDep, who
 from central.errors import invalid, not_found
 from central.mutations import MutationIn, apply
+from central.validation import clean
 from domain.phone import InvalidPhoneNumber, locate, normalize_phone
 
 router = APIRouter(prefix="/api/v1", tags=["work orders"])
+Key = Annotated[str, Path(max_length=64), AfterValidator(clean)]
 
 
 def _phone(raw: str) -> str:
@@ -32,7 +35,7 @@ async def post_mutation(body: MutationIn, platform: PlatformDep, claims: who("ev
 
 
 @router.get("/work-orders/{key}")
-async def get_work_order(key: str, platform: PlatformDep, claims: who("orders.read")) -> dict:
+async def get_work_order(key: Key, platform: PlatformDep, claims: who("orders.read")) -> dict:
     async with platform.db.write() as conn:
         row = await orders.find(conn, key)
         if row is None:

@@ -74,3 +74,14 @@ def test_the_command_line_import_and_export(db_url, tmp_path):
     assert done.returncode == 0 and "2 created" in done.stdout
     assert cli("kb", "export", str(out), "--db", db_url).returncode == 0
     assert [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] == GOOD
+
+
+def test_control_characters_in_an_import_are_refused_by_line():
+    from central.kb import ImportRefused, parse_lines
+    lines = jsonl([GOOD[0], {**GOOD[1], "keywords": ["公积金", "提\u0000取"]}]).splitlines()
+    try:
+        parse_lines(lines)
+    except ImportRefused as exc:
+        assert [str(p) for p in exc.problems] == ["line 2: keywords: contains a forbidden character U+0000"]
+    else:
+        raise AssertionError("a NUL in a keyword was accepted")
