@@ -1,0 +1,121 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>HelpOverlay</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>Press any key or click to close</source>
+        <translation>按任意键或单击关闭</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>12345 Hotline Workstation</source>
+        <translation>12345 热线座席工作台</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>未连接</translation>
+    </message>
+    <message>
+        <source>Call bar</source>
+        <translation>通话栏</translation>
+    </message>
+    <message>
+        <source>Agent: signed out</source>
+        <translation>座席：未登录</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电人</translation>
+    </message>
+    <message>
+        <source>The caller card fills in when a call rings.</source>
+        <translation>来电振铃时，此处显示来电人信息。</translation>
+    </message>
+    <message>
+        <source>Work order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>The work-order form for the current call.</source>
+        <translation>当前来电的工单填写区。</translation>
+    </message>
+    <message>
+        <source>Knowledge base</source>
+        <translation>知识库</translation>
+    </message>
+    <message>
+        <source>Search the knowledge base for an approved answer.</source>
+        <translation>在知识库中查找答复口径。</translation>
+    </message>
+    <message>
+        <source>Show keyboard shortcuts</source>
+        <translation>显示快捷键</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Cannot reach the platform at {address}</source>
+        <translation>无法连接平台 {address}</translation>
+    </message>
+    <message>
+        <source>Sign-in failed: wrong user name or password</source>
+        <translation>登录失败：用户名或密码错误</translation>
+    </message>
+    <message>
+        <source>The platform refused the request ({status} {code})</source>
+        <translation>平台拒绝了请求（{status} {code}）</translation>
+    </message>
+    <message>
+        <source>No platform address is set</source>
+        <translation>未设置平台地址</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Agent: {name}</source>
+        <translation>座席：{name}</translation>
+    </message>
+    <message>
+        <source>Connected {address}, signed in: {name}</source>
+        <translation>已连接 {address}，已登录：{name}</translation>
+    </message>
+    <message>
+        <source>Platform {address} is reachable; not signed in</source>
+        <translation>平台 {address} 可访问，未登录</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <source>An unexpected error occurred. Please save your work and restart the workstation.
+Details are in the log file:
+{path}</source>
+        <translation>发生意外错误，请保存工作后重启工作台。
+详细信息见日志文件：
+{path}</translation>
+    </message>
+    <message>
+        <source>Workstation error</source>
+        <translation>工作台错误</translation>
+    </message>
+    <message>
+        <source>Starting the demo platform…</source>
+        <translation>正在启动演示平台…</translation>
+    </message>
+    <message>
+        <source>The demo platform did not start; see the log file</source>
+        <translation>演示平台未能启动，详见日志文件</translation>
+    </message>
+</context>
+</TS>

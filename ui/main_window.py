@@ -1,0 +1,258 @@
+"""The main window: call bar on top, caller card | work-order form | knowledge base below, link
+state in the status bar. The panes are placeholders that later issues fill."""
+from __future__ import annotations
+
+import logging
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
+
+log = logging.getLogger(__name__)
+
+GEOMETRY_KEY = "mainWindow/geometry"
+PANES_KEY = "mainWindow/panes"
+DEFAULT_PANE_SIZES = [320, 560, 400]
+MINIMUM_PANE_WIDTH = 200
+DEFAULT_SIZE = QSize(1280, 800)
+
+
+class HelpOverlay(QWidget):
+    """A dimmed layer over the window listing the shortcuts that exist; any key or click closes it.
+    The list is read from the window's actions, so it cannot drift from the real shortcuts."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("helpOverlay")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._panel = QFrame(self)
+        self._panel.setObjectName("helpPanel")
+        self._panel.setStyleSheet("#helpPanel { background: palette(window); border-radius: 8px; }")
+        self._grid = QGridLayout(self._panel)
+        self._grid.setContentsMargins(24, 20, 24, 20)
+        self._grid.setHorizontalSpacing(24)
+        parent.installEventFilter(self)
+        self.hide()
+
+    def show_for(self, actions: list[QAction]) -> None:
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        title = QLabel(self.tr("Keyboard shortcuts"))
+        title.setStyleSheet("font-weight: bold; font-size: 14pt;")
+        self._grid.addWidget(title, 0, 0, 1, 2)
+        row = 1
+        for action in actions:
+            if action.shortcut().isEmpty():
+                continue
+            keys = QLabel(action.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+            keys.setStyleSheet("font-weight: bold;")
+            self._grid.addWidget(keys, row, 0)
+            self._grid.addWidget(QLabel(action.text().replace("&", "")), row, 1)
+            row += 1
+        hint = QLabel(self.tr("Press any key or click to close"))
+        hint.setStyleSheet("color: palette(mid);")
+        self._grid.addWidget(hint, row, 0, 1, 2)
+        self._fit()
+        self.show()
+        self.raise_()
+        self.setFocus()
+
+    def _fit(self) -> None:
+        self.setGeometry(self.parentWidget().rect())
+        self._panel.adjustSize()
+        self._panel.move(self.rect().center() - self._panel.rect().center())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
+            self._fit()
+        return False
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        QPainter(self).fillRect(self.rect(), QColor(0, 0, 0, 140))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self.hide()
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.hide()
+        event.accept()
+
+
+class MainWindow(QMainWindow):
+    """`closed` is emitted once the window has closed and saved its layout."""
+
+    closed = Signal()
+
+    def __init__(self, client: PlatformClient | None = None, seat: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._client, self._seat = client, seat
+        self.setWindowTitle(self.tr("12345 Hotline Workstation"))
+        self._build_call_bar()
+        self._build_panes()
+        self._build_status_bar()
+        self._build_actions()
+        self.help_overlay = HelpOverlay(self)
+        self._restore_layout()
+        self.set_link_message(self.tr("Not connected"))
+
+    # --- layout ---------------------------------------------------------------------------------
+    def _build_call_bar(self) -> None:
+        bar = QToolBar(self.tr("Call bar"), self)
+        bar.setObjectName("callBar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setVisible(False)  # the call bar is not optional
+        self.agent_state = QLabel(self.tr("Agent: signed out"))
+        self.agent_state.setObjectName("agentState")
+        self.agent_state.setContentsMargins(8, 4, 8, 4)
+        bar.addWidget(self.agent_state)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _pane(self, name: str, title: str, hint: str) -> QWidget:
+        pane = QFrame()
+        pane.setObjectName(name)
+        pane.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(pane)
+        heading = QLabel(title)
+        heading.setObjectName(f"{name}Title")
+        heading.setStyleSheet("font-weight: bold; font-size: 12pt;")
+        placeholder = QLabel(hint)
+        placeholder.setWordWrap(True)
+        placeholder.setStyleSheet("color: palette(mid);")
+        layout.addWidget(heading)
+        layout.addWidget(placeholder)
+        layout.addStretch(1)
+        return pane
+
+    def _build_panes(self) -> None:
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("panes")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self._pane("callerCard", self.tr("Caller"),
+                                           self.tr("The caller card fills in when a call rings.")))
+        self.splitter.addWidget(self._pane("workOrderForm", self.tr("Work order"),
+                                           self.tr("The work-order form for the current call.")))
+        self.splitter.addWidget(self._pane("knowledgeBase", self.tr("Knowledge base"),
+                                           self.tr("Search the knowledge base for an approved answer.")))
+        # Proportional stretch: a resized window scales every pane instead of crushing one.
+        for index, size in enumerate(DEFAULT_PANE_SIZES):
+            self.splitter.widget(index).setMinimumWidth(MINIMUM_PANE_WIDTH)
+            self.splitter.setStretchFactor(index, size // 40)
+        self.setCentralWidget(self.splitter)
+
+    def _build_status_bar(self) -> None:
+        self.link_state = QLabel()
+        self.link_state.setObjectName("linkState")
+        self.statusBar().addWidget(self.link_state, 1)
+
+    def _build_actions(self) -> None:
+        self.help_action = QAction(self.tr("Show keyboard shortcuts"), self)
+        self.help_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.help_action.triggered.connect(self.show_help)
+        self.quit_action = QAction(self.tr("Quit"), self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(self.close)
+        for action in (self.help_action, self.quit_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
+
+    def show_help(self) -> None:
+        if self.help_overlay.isVisible():
+            self.help_overlay.hide()
+        else:
+            self.help_overlay.show_for(self.actions())
+
+    # --- layout memory --------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry = settings.value(GEOMETRY_KEY)
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = self.screen().availableGeometry().size()
+            self.resize(DEFAULT_SIZE.boundedTo(screen))
+        panes = settings.value(PANES_KEY)
+        if panes is None or not self.splitter.restoreState(panes):
+            self.splitter.setSizes(DEFAULT_PANE_SIZES)
+
+    def _save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(PANES_KEY, self.splitter.saveState())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_layout()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    # --- link state -----------------------------------------------------------------------------
+    @property
+    def client(self) -> PlatformClient | None:
+        return self._client
+
+    def set_client(self, client: PlatformClient) -> None:
+        self._client = client
+
+    def set_link_message(self, text: str, error: bool = False) -> None:
+        self.link_state.setText(text)
+        self.link_state.setStyleSheet("color: #b3261e;" if error else "")
+
+    def _describe(self, exc: PlatformError | PlatformUnreachable) -> str:
+        address = self._client.address if self._client else ""
+        if isinstance(exc, PlatformUnreachable):
+            return self.tr("Cannot reach the platform at {address}").format(address=address)
+        if exc.code == "bad_credentials":
+            return self.tr("Sign-in failed: wrong user name or password")
+        return self.tr("The platform refused the request ({status} {code})").format(status=exc.status, code=exc.code)
+
+    @asyncSlot(str, str)
+    async def sign_in(self, username: str, password: str) -> None:
+        if self._client is None:
+            self.set_link_message(self.tr("No platform address is set"), error=True)
+            return
+        self.set_link_message(self.tr("Connecting…"))
+        try:
+            session = await self._client.sign_in(username, password, self._seat)
+        except (PlatformError, PlatformUnreachable) as exc:
+            log.warning("sign-in failed: %s", exc.code if isinstance(exc, PlatformError) else "unreachable")
+            if shiboken6.isValid(self):
+                self.set_link_message(self._describe(exc), error=True)
+            return
+        if shiboken6.isValid(self):
+            self._show_signed_in(session)
+
+    def _show_signed_in(self, session: Session) -> None:
+        assert self._client is not None
+        self.agent_state.setText(self.tr("Agent: {name}").format(name=session.display_name))
+        self.set_link_message(self.tr("Connected {address}, signed in: {name}").format(
+            address=self._client.address, name=session.display_name))
+
+    @asyncSlot()
+    async def check_platform(self) -> None:
+        """Before sign-in: say whether the platform answers."""
+        if self._client is None:
+            return
+        self.set_link_message(self.tr("Connecting…"))
+        reachable = await self._client.health()
+        if not shiboken6.isValid(self):
+            return
+        if reachable:
+            self.set_link_message(self.tr("Platform {address} is reachable; not signed in").format(
+                address=self._client.address))
+        else:
+            self.set_link_message(self._describe(PlatformUnreachable()), error=True)
