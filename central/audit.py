@@ -5,8 +5,9 @@ from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import clock, db
+from central import db
 from central.security import Claims
+from domain import clock
 
 
 async def record_reads(conn: AsyncConnection, who: Claims, action: str, entity: str, ids: Iterable[str]) -> None:

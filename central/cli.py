@@ -133,8 +133,8 @@ async def _kb_export(database: Database, target: str) -> int:
 
 
 async def _user_add(database: Database, args: argparse.Namespace) -> int:
-    from central.routes.auth import create_user
     from central.errors import ApiError
+    from central.routes.auth import create_user
 
     password = os.environ.get("HOTLINE_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
     if len(password) < 8:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import clock, db
+from central import db
+from domain import clock
 
 HORIZON_KEY = "feed_horizon"
 

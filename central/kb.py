@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import clock, db, feed
+from central import db, feed
 from central.validation import first_bad_char
+from domain import clock
 from domain.knowledge import KnowledgeEntry
 
 FIELDS = ("id", "title", "answer", "category_path", "source_department", "policy_basis", "keywords",

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from central import clock, db
+from central import db
+from domain import clock
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from central import clock, db, orders
+from central import db, orders
 from central.errors import ApiError, invalid
 from central.permissions import allowed
 from central.security import Claims
 from central.validation import text
+from domain import clock
 
 
 class MutationIn(BaseModel):

@@ -10,10 +10,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import catalog, clock, db, feed
+from central import catalog, db, feed
 from central.errors import ApiError, invalid, not_found
 from central.security import Claims
 from central.validation import text
+from domain import clock
 from domain.calendar import WorkCalendar
 from domain.intake import NotAcceptedReason
 from domain.numbers import format_order_number

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from central import clock, db
+from central import db
 from central.security import Claims
+from domain import clock
 
 log = logging.getLogger(__name__)
 

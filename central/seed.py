@@ -13,9 +13,10 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import catalog, clock, db, kb
+from central import catalog, db, kb
 from central.permissions import Role
 from central.routes.auth import create_user
+from domain import clock
 from domain.calendar import WorkCalendar
 from domain.catalog import Category, HandlingUnit, UnitKind
 from domain.intake import NotAcceptedReason

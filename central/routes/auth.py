@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from central import clock, db
+from central import db
 from central.deps import PlatformDep, who
 from central.errors import ApiError
 from central.permissions import Role
 from central.platform import Platform
-from central.validation import text
 from central.security import (
     Claims,
     hash_password,
@@ -22,6 +22,8 @@ from central.security import (
     refresh_token_hash,
     verify_password,
 )
+from central.validation import text
+from domain import clock
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 

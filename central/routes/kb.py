@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import AfterValidator
 from fastapi.responses import StreamingResponse
+from pydantic import AfterValidator
 from sqlalchemy import select
 
 from central import db, kb

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AfterValidator
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 from sqlalchemy import select
 
 from central import audit, db, orders

@@ -1,4 +1,4 @@
-"""Time on the platform: one fixed offset, China Standard Time (no daylight saving).
+"""Time in the hotline centre: one fixed offset, China Standard Time (no daylight saving).
 
 Timestamps are stored as ISO-8601 strings with the +08:00 offset, so that they sort as text on
 SQLite and PostgreSQL alike and read the same in both.
