@@ -168,6 +168,8 @@ changes = Table(
     Column("op", String(16), nullable=False),
     Column("data", JSON, nullable=True),
     Column("at", String(40), nullable=False),
+    # AUTOINCREMENT: a seq is never reused, even after compaction deletes the newest rows
+    sqlite_autoincrement=True,
 )
 
 audit_log = Table(
@@ -199,6 +201,14 @@ calls = Table(
     Column("answered_at", String(40), nullable=True),
     Column("ended_at", String(40), nullable=True),
     Column("end_reason", String(32), nullable=True),
+)
+
+
+synonyms = Table(
+    "synonyms", metadata,
+    Column("term", String(64), primary_key=True),
+    Column("expansions", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
 )
 
 

@@ -28,7 +28,9 @@ async def horizon(conn: AsyncConnection) -> int:
 
 
 async def head(conn: AsyncConnection) -> int:
-    return int((await conn.execute(select(func.coalesce(func.max(db.changes.c.seq), 0)))).scalar_one())
+    """The newest seq; after a compaction that left nothing, the horizon."""
+    newest = int((await conn.execute(select(func.coalesce(func.max(db.changes.c.seq), 0)))).scalar_one())
+    return max(newest, await horizon(conn))
 
 
 async def page(conn: AsyncConnection, after: int, limit: int) -> tuple[list[dict], bool]:

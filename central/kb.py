@@ -132,3 +132,52 @@ async def apply(conn: AsyncConnection, entries: list[KnowledgeEntry]) -> ImportR
 async def export_lines(conn: AsyncConnection) -> Iterator[str]:
     rows = (await conn.execute(select(db.kb_entries).order_by(db.kb_entries.c.id))).mappings().all()
     return (json.dumps(entry_from_row(r), ensure_ascii=False) for r in rows)
+
+
+def parse_synonyms(obj: object) -> dict[str, list[str]]:
+    """{"医保": ["医疗保险"], ...}: callers' words and the formal terms the entries use."""
+    if not isinstance(obj, dict):
+        raise ValueError("synonyms: expected a JSON object of term -> list of expansions")
+    result: dict[str, list[str]] = {}
+    for term, expansions in obj.items():
+        if not term.strip() or len(term) > 64 or first_bad_char(term):
+            raise ValueError(f"synonyms: bad term {term!r}")
+        if not isinstance(expansions, list) or not expansions or not all(
+                isinstance(e, str) and e.strip() and not first_bad_char(e) for e in expansions):
+            raise ValueError(f"synonyms.{term}: expected a non-empty list of words")
+        result[term.strip()] = [e.strip() for e in expansions]
+    return result
+
+
+async def replace_synonyms(conn: AsyncConnection, mapping: dict[str, list[str]]) -> dict:
+    """Make the table equal `mapping`, recording only what changed in the feed."""
+    t = db.synonyms
+    old = {r["term"]: r for r in (await conn.execute(select(t))).mappings()}
+    counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+    for term, expansions in mapping.items():
+        row = old.get(term)
+        if row is not None and row["expansions"] == expansions:
+            counts["unchanged"] += 1
+            continue
+        data = {"term": term, "expansions": expansions, "version": row["version"] + 1 if row else 1}
+        if row is None:
+            await conn.execute(t.insert().values(**data))
+            counts["created"] += 1
+        else:
+            await conn.execute(t.update().where(t.c.term == term).values(**data))
+            counts["updated"] += 1
+        await feed.record(conn, "synonym", term, data)
+    for term in old.keys() - mapping.keys():
+        await conn.execute(t.delete().where(t.c.term == term))
+        await feed.record(conn, "synonym", term, None, op="delete")
+        counts["deleted"] += 1
+    return counts
+
+
+async def apply_bulk(conn: AsyncConnection, rows: list[dict]) -> None:
+    """Insert new entries (already valid, with updated_at) in bulk, with their feed records: for
+    generating large knowledge bases (benchmarks), not for imports."""
+    await conn.execute(db.kb_entries.insert(), rows)
+    at = clock.stamp()
+    await conn.execute(db.changes.insert(), [{"entity": "kb_entry", "entity_id": r["id"], "op": "upsert",
+                                              "data": r, "at": at} for r in rows])

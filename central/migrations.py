@@ -25,13 +25,21 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
+V2_TABLES = {"synonyms"}
+
+
 def _v1_initial(conn: Connection) -> None:
-    tables = [t for t in db.metadata.sorted_tables if t.name != "schema_migrations"]
+    tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | V2_TABLES]
     db.metadata.create_all(conn, tables=tables)
+
+
+def _v2_synonyms(conn: Connection) -> None:
+    db.synonyms.create(conn)
 
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
+    Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
 ]
 
 

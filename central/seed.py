@@ -181,8 +181,13 @@ def _history_order(rng: random.Random, moment: datetime, number: str, who: dict,
     }
 
 
+def demo_synonyms() -> dict[str, list[str]]:
+    return kb.parse_synonyms(json.loads(_demo_file("synonyms.json")))
+
+
 async def seed_demo(conn: AsyncConnection) -> dict:
     await seed_reference(conn)
+    await kb.replace_synonyms(conn, demo_synonyms())
     result = await kb.apply(conn, kb.parse_lines(demo_kb_lines()))
     await seed_history(conn)
     return {"kb_entries": result.created}

@@ -77,6 +77,9 @@ class ThreadedPlatform:
         return self
 
     def stop(self, timeout: float = 15.0) -> None:
+        if not self._thread.is_alive():
+            self.sock.close()
+            return
         self.server.request_stop()
         self._thread.join(timeout)
         self.sock.close()

@@ -13,11 +13,15 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from central.seed import seed_reference
+from central.platform import Platform
+from central.seed import DEMO_PASSWORD, seed_reference
+from central.server import ThreadedPlatform
 from central.store import Database
 
 
@@ -126,3 +130,48 @@ def empty_db_url(request, tmp_path) -> str:
     name = f"e_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_admin(server, f"CREATE DATABASE {name}"))
     return f"{server}/{name}"
+
+
+# -- the platform under test, served for real over HTTP on a loopback port ----------------------
+
+class Api:
+    """A signed-in HTTP client of the platform."""
+
+    def __init__(self, base_url: str, username: str, seat: str) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=20.0)
+        r = self.client.post("/api/v1/auth/sign-in",
+                             json={"username": username, "password": DEMO_PASSWORD, "seat": seat})
+        assert r.status_code == 200, r.text
+        self.session = r.json()
+        self.client.headers["Authorization"] = f"Bearer {self.session['access_token']}"
+
+    def __getattr__(self, name: str):  # get, post, stream ... of the client
+        return getattr(self.client, name)
+
+
+@pytest.fixture
+def platform_options() -> dict:
+    return {}
+
+
+@pytest.fixture
+def platform(db_url, platform_options) -> Iterator[ThreadedPlatform]:
+    server = ThreadedPlatform(Platform(db_url, **platform_options)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sign_in(platform):
+    clients: list[Api] = []
+
+    def make(username: str, seat: str = "S-01") -> Api:
+        api = Api(platform.url, username, seat)
+        clients.append(api)
+        return api
+
+    yield make
+    for api in clients:
+        api.client.close()

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AfterValidator
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from central import audit, db, feed
 from central.deps import PlatformDep, who
@@ -23,6 +23,7 @@ SNAPSHOT_TABLES = {
     "kb_entry": (db.kb_entries, db.kb_entries.c.id),
     "caller": (db.callers, db.callers.c.phone),
     "work_order": (db.work_orders, db.work_orders.c.number),
+    "synonym": (db.synonyms, db.synonyms.c.term),
 }
 PERSONAL = {"caller", "work_order"}
 KEEPALIVE_S = 15.0
@@ -44,7 +45,7 @@ async def changes(platform: PlatformDep, claims: who("feed.read"),
 
 
 @router.get("/snapshot/{entity}")
-async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "caller", "work_order"],
+async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "caller", "work_order", "synonym"],
                    platform: PlatformDep, claims: who("feed.read"),
                    after: Annotated[str, Query(max_length=64, description="key of the last item of the previous page"),
                                     AfterValidator(clean)] = "",
@@ -58,7 +59,9 @@ async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "cal
         items = [dict(r) for r in rows[:limit]]
         if entity in PERSONAL and items:
             await audit.record_reads(conn, claims, "snapshot", entity, [f"{items[0][key.name]}..{items[-1][key.name]}"])
-    return {"entity": entity, "items": items, "as_of": as_of,
+        # the size of the whole set, on the first page only, for a progress bar
+        total = (await conn.execute(select(func.count()).select_from(table))).scalar_one() if not after else None
+    return {"entity": entity, "items": items, "as_of": as_of, "total": total,
             "next": items[-1][key.name] if len(rows) > limit else None}
 
 

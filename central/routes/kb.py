@@ -1,6 +1,7 @@
 """Knowledge base: read one entry, import and export JSON Lines."""
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -43,6 +44,19 @@ async def import_entries(request: Request, platform: PlatformDep, _: who("kb.imp
         result = await kb.apply(conn, entries)
     platform.changed()
     return result.counts()
+
+
+@router.put("/synonyms")
+async def put_synonyms(request: Request, platform: PlatformDep, _: who("kb.import")) -> dict:
+    """Replace the synonym list: a JSON object of term -> list of formal expansions."""
+    try:
+        mapping = kb.parse_synonyms(json.loads(await request.body()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(422, "invalid", str(exc), field="synonyms") from None
+    async with platform.db.write() as conn:
+        counts = await kb.replace_synonyms(conn, mapping)
+    platform.changed()
+    return counts
 
 
 @router.get("/export")

@@ -85,3 +85,19 @@ def test_control_characters_in_an_import_are_refused_by_line():
         assert [str(p) for p in exc.problems] == ["line 2: keywords: contains a forbidden character U+0000"]
     else:
         raise AssertionError("a NUL in a keyword was accepted")
+
+
+def test_synonyms_are_data_the_admin_replaces_and_the_feed_carries(platform, sign_in):
+    admin, agent = sign_in("admin"), sign_in("agent")
+    first = admin.put("/api/v1/kb/synonyms", content=json.dumps({"医保": ["医疗保险"], "社保": ["社会保险"]}))
+    assert first.status_code == 200 and first.json()["created"] == 2
+    second = admin.put("/api/v1/kb/synonyms", content=json.dumps({"医保": ["医疗保险", "医疗保障"]}))
+    assert second.json() == {"created": 0, "updated": 1, "deleted": 1, "unchanged": 0}
+    changes = agent.get("/api/v1/changes", params={"after": 0, "limit": 5000}).json()["changes"]
+    assert [(c["id"], c["op"]) for c in changes if c["entity"] == "synonym"] == [
+        ("医保", "upsert"), ("社保", "upsert"), ("医保", "upsert"), ("社保", "delete")]
+    snapshot = agent.get("/api/v1/snapshot/synonym").json()["items"]
+    assert snapshot == [{"term": "医保", "expansions": ["医疗保险", "医疗保障"], "version": 2}]
+    bad = admin.put("/api/v1/kb/synonyms", content=json.dumps({"医保": []}))
+    assert bad.status_code == 422 and "医保" in bad.json()["message"]
+    assert agent.put("/api/v1/kb/synonyms", content="{}").status_code == 403
