@@ -20,6 +20,8 @@ from ui.app import APP_NAME, ORGANIZATION, install_translators
 from workstation.demo import DemoPlatform
 from workstation.platform_client import PlatformClient
 
+_closed_loops: list[qasync.QEventLoop] = []
+
 
 @pytest.fixture
 def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
@@ -37,6 +39,10 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
         asyncio._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)
+        # qasync's close() only flags its timer object as stopped: Qt timers still pending (an
+        # httpx timeout, say) fire later, and the object must still exist to kill them then. Freed,
+        # it took the whole test run down with a segfault a few tests later.
+        _closed_loops.append(loop)
 
 
 def run_async(qtbot: Any, coro: Coroutine[Any, Any, Any], timeout_ms: int = 20_000) -> Any:
