@@ -1,0 +1,67 @@
+"""The cache's schema and its migrations, versioned with PRAGMA user_version.
+
+Steps are append-only: once a version has shipped, a change is a new step. sqlite-utils creates
+the plain tables; the full-text tables belong to kb_index and workorders.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+from offline_cache import kb_index, workorders
+
+log = logging.getLogger(__name__)
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    db = sqlite_utils.Database(conn)
+    db["sync_state"].create({"key": str, "value": str}, pk="key")
+    db["categories"].create({"id": str, "parent_id": str, "name": str, "position": int, "version": int}, pk="id")
+    db["handling_units"].create({"id": str, "name": str, "kind": str, "parent_id": str, "phone": str,
+                                 "category_prefixes": str, "version": int}, pk="id")
+    db["callers"].create({"phone": str, "name": str, "confidential": int, "version": int, "updated_at": str},
+                         pk="phone")
+    db["drafts"].create({"key": str, "data": str, "updated_at": str}, pk="key")
+    conn.execute("""CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, entity TEXT NOT NULL, op TEXT NOT NULL,
+        entity_id TEXT, base_version INTEGER, payload TEXT NOT NULL, created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)""")
+    db["rejected"].create({"id": str, "entity": str, "op": str, "entity_id": str, "payload": str, "status": int,
+                           "code": str, "message": str, "at": str, "dismissed": int}, pk="id",
+                          defaults={"dismissed": 0}, not_null={"dismissed"})
+    kb_index.create_schema(conn)
+    workorders.create_schema(conn)
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
+    (1, "initial schema", _v1),
+]
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply pending steps, each in one transaction with its version bump."""
+    applied = []
+    for number, description, step in MIGRATIONS:
+        if number <= version(conn):
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {number:d}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        log.info("cache schema migrated to %d: %s", number, description)
+        applied.append(number)
+    newest = MIGRATIONS[-1][0]
+    if version(conn) > newest:
+        raise RuntimeError(f"the cache file is from a newer version (schema {version(conn)} > {newest})")
+    return applied

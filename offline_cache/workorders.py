@@ -1,0 +1,167 @@
+"""Work-order summaries in the cache: what the platform sent, what this seat made offline, and
+the caller lookup that the screen pop runs on every ring.
+
+An order made offline carries a provisional number ("L-<seat>-<n>") until the platform's number
+replaces it; the provisional number stays as an alias, so both find the order.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain import clock
+from domain.numbers import provisional_number
+from domain.workorder import TERMINAL_STATUSES
+from offline_cache import textsearch
+
+SUMMARY = ("number", "client_ref", "caller_phone", "created_at", "request_type", "category_id", "status",
+           "title", "handling_unit_id", "deadline", "deadline_provisional", "version")
+TERMINAL = tuple(str(s) for s in TERMINAL_STATUSES)
+REPEAT_WINDOW = timedelta(days=30)
+# literal in the SQL, so that the partial index's condition matches the query's
+_TERMINAL_SQL = ", ".join(f"'{s}'" for s in sorted(TERMINAL))
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    conn.execute("""CREATE TABLE IF NOT EXISTS work_orders (
+        number TEXT PRIMARY KEY, client_ref TEXT, caller_phone TEXT NOT NULL, created_at TEXT NOT NULL,
+        request_type TEXT NOT NULL, category_id TEXT NOT NULL, status TEXT NOT NULL, title TEXT NOT NULL,
+        handling_unit_id TEXT, deadline TEXT, deadline_provisional INTEGER NOT NULL DEFAULT 0,
+        version INTEGER NOT NULL, local INTEGER NOT NULL DEFAULT 0, rejected_code TEXT)""")
+    # Covering for the repeat check (a window of a caller's orders read from the index alone) and
+    # a partial index of open orders: a caller with thousands of orders still pops in a millisecond.
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_wo_caller ON work_orders(caller_phone, created_at DESC, "
+                 "category_id, number)")
+    conn.execute(f"CREATE INDEX IF NOT EXISTS ix_wo_open ON work_orders(caller_phone, created_at DESC) "
+                 f"WHERE status NOT IN ({_TERMINAL_SQL})")
+    conn.execute("CREATE TABLE IF NOT EXISTS order_aliases (alias TEXT PRIMARY KEY, number TEXT NOT NULL)")
+    # Full-text over number and title, kept in step by triggers that call our tokenizer.
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS wo_fts USING fts5(tokens, tokenize=\"{textsearch.TOKENIZE}\")")
+    conn.execute("""CREATE TRIGGER IF NOT EXISTS wo_fts_insert AFTER INSERT ON work_orders BEGIN
+        INSERT INTO wo_fts(rowid, tokens) VALUES (new.rowid, hotline_order_tokens(new.number, new.title)); END""")
+    conn.execute("""CREATE TRIGGER IF NOT EXISTS wo_fts_update AFTER UPDATE OF number, title ON work_orders BEGIN
+        DELETE FROM wo_fts WHERE rowid = old.rowid;
+        INSERT INTO wo_fts(rowid, tokens) VALUES (new.rowid, hotline_order_tokens(new.number, new.title)); END""")
+    conn.execute("""CREATE TRIGGER IF NOT EXISTS wo_fts_delete AFTER DELETE ON work_orders BEGIN
+        DELETE FROM wo_fts WHERE rowid = old.rowid; END""")
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The tokenizer the full-text triggers call; every connection that writes needs it."""
+    conn.create_function("hotline_order_tokens", 2, _order_tokens, deterministic=True)
+
+
+def _order_tokens(number: str, title: str) -> str:
+    return textsearch.index_text(f"{number} {title}")
+
+
+def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
+    """Orders whose number or title contains every word of the query, newest first."""
+    words = textsearch.query_words(query)
+    if not words:
+        return []
+    match = " AND ".join(textsearch.text_phrase(w) for w in words)
+    rows = conn.execute("SELECT w.* FROM wo_fts JOIN work_orders w ON w.rowid = wo_fts.rowid "
+                        "WHERE wo_fts MATCH ? ORDER BY w.created_at DESC LIMIT ?", (match, limit))
+    return [dict(r) for r in rows]
+
+
+_UPSERT = (f"INSERT INTO work_orders({', '.join(SUMMARY)}, local) VALUES ({', '.join('?' for _ in SUMMARY)}, 0) "
+           f"ON CONFLICT(number) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in SUMMARY[1:])}, "
+           "local = 0, rejected_code = NULL WHERE excluded.version >= work_orders.version")
+
+
+def apply(conn: sqlite3.Connection, number: str, op: str, data: dict | None) -> None:
+    """A platform row. Its client_ref retires this seat's provisional copy of the same order."""
+    if op == "delete" or data is None:
+        conn.execute("DELETE FROM work_orders WHERE number = ?", (number,))
+        return
+    ref = data.get("client_ref")
+    if ref and ref != number:
+        conn.execute("DELETE FROM work_orders WHERE number = ?", (ref,))
+        conn.execute("INSERT OR REPLACE INTO order_aliases(alias, number) VALUES (?, ?)", (ref, number))
+    conn.execute(_UPSERT, [_value(data.get(c)) for c in SUMMARY])
+
+
+def _value(v: object) -> object:
+    return int(v) if isinstance(v, bool) else v
+
+
+def clear_synced(conn: sqlite3.Connection) -> None:
+    """For a full resync: forget what the platform sent, keep what was made here and not confirmed."""
+    conn.execute("DELETE FROM work_orders WHERE local = 0")
+
+
+def next_provisional_number(conn: sqlite3.Connection, seat: str) -> str:
+    """A number no other cache of this seat has used: the counter starts from the clock (in ms
+    since 2025) when the cache is new, so a wiped and rebuilt cache does not reuse a number the
+    platform has already seen as a client_ref."""
+    row = conn.execute("SELECT value FROM sync_state WHERE key = 'provisional_seq'").fetchone()
+    seq = int(row[0]) + 1 if row else int((time.time() - 1_735_689_600) * 1000)
+    conn.execute("INSERT INTO sync_state(key, value) VALUES ('provisional_seq', ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(seq),))
+    return provisional_number(seat, seq)
+
+
+def insert_local(conn: sqlite3.Connection, row: dict) -> None:
+    values = {**{c: None for c in SUMMARY}, "deadline_provisional": 0, "version": 0, **row}
+    conn.execute(f"INSERT INTO work_orders({', '.join(SUMMARY)}, local) "  # noqa: S608 - fixed names
+                 f"VALUES ({', '.join('?' for _ in SUMMARY)}, 1)", [_value(values[c]) for c in SUMMARY])
+
+
+def update_local(conn: sqlite3.Connection, key: str, **changes: object) -> None:
+    number = resolve(conn, key)
+    sets = ", ".join(f"{c} = ?" for c in changes)
+    conn.execute(f"UPDATE work_orders SET {sets}, local = 1 WHERE number = ?",  # noqa: S608 - names are ours
+                 [*map(_value, changes.values()), number])
+
+
+def mark_rejected(conn: sqlite3.Connection, key: str | None, code: str) -> None:
+    if key:
+        conn.execute("UPDATE work_orders SET rejected_code = ? WHERE number = ?", (code, resolve(conn, key)))
+
+
+def resolve(conn: sqlite3.Connection, key: str) -> str:
+    """The current number of an order known by its number or a provisional alias."""
+    row = conn.execute("SELECT number FROM order_aliases WHERE alias = ?", (key,)).fetchone()
+    return row[0] if row else key
+
+
+def find(conn: sqlite3.Connection, key: str) -> dict | None:
+    row = conn.execute("SELECT * FROM work_orders WHERE number = ?", (resolve(conn, key),)).fetchone()
+    return dict(row) if row else None
+
+
+@dataclass(frozen=True)
+class CallerHistory:
+    phone: str
+    name: str
+    confidential: bool
+    known: bool
+    orders: list[dict]
+    open_orders: list[dict]
+    recent_categories: dict[str, str]  # category id -> number of the newest order within 30 days
+
+    def repeats(self, category_id: str) -> str | None:
+        """The order this would repeat: an open order, or one in the same category within 30 days."""
+        if self.open_orders:
+            return self.open_orders[0]["number"]
+        return self.recent_categories.get(category_id)
+
+
+def caller_history(conn: sqlite3.Connection, phone: str, now: datetime, limit: int = 20) -> CallerHistory:
+    caller = conn.execute("SELECT name, confidential FROM callers WHERE phone = ?", (phone,)).fetchone()
+    orders = [dict(r) for r in conn.execute(
+        "SELECT * FROM work_orders WHERE caller_phone = ? ORDER BY created_at DESC LIMIT ?", (phone, limit))]
+    open_orders = [dict(r) for r in conn.execute(
+        f"SELECT * FROM work_orders WHERE caller_phone = ? AND status NOT IN ({_TERMINAL_SQL}) "
+        "ORDER BY created_at DESC LIMIT 5", (phone,))]
+    since = clock.stamp(now - REPEAT_WINDOW)
+    recent: dict[str, str] = {}
+    for r in conn.execute("SELECT category_id, number FROM work_orders WHERE caller_phone = ? AND created_at >= ? "
+                          "ORDER BY created_at DESC", (phone, since)):
+        recent.setdefault(r[0], r[1])
+    return CallerHistory(phone, caller[0] if caller else "", bool(caller[1]) if caller else False,
+                         caller is not None or bool(orders), orders, open_orders, recent)
