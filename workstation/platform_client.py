@@ -6,7 +6,10 @@ Tokens, passwords and personal data never reach a log line.
 """
 from __future__ import annotations
 
+import asyncio
+import json as json_module
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +21,18 @@ API = "/api/v1"
 
 
 class PlatformError(Exception):
-    """The platform refused a request; `code` is its stable error code (e.g. "bad_credentials")."""
+    """The platform refused a request; `code` is its stable error code (e.g. "bad_credentials"),
+    `body` the whole JSON answer."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, body: dict | None = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status, self.code, self.message = status, code, message
+        self.body = body or {}
+
+    @property
+    def transient(self) -> bool:
+        """Worth retrying later: the platform failed, or asked us to slow down."""
+        return self.status >= 500 or self.status in (408, 429)
 
 
 class PlatformUnreachable(Exception):
@@ -48,6 +58,7 @@ class PlatformClient:
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
         self._session: Session | None = None
+        self._refreshing = asyncio.Lock()
 
     @property
     def base_url(self) -> str:
@@ -63,21 +74,49 @@ class PlatformClient:
     def session(self) -> Session | None:
         return self._session
 
-    async def _request(self, method: str, path: str, *, json: dict | None = None, auth: bool = False) -> Any:
-        headers = {}
-        if auth:
-            if self._session is None:
-                raise PlatformError(401, "unauthenticated", "not signed in")
-            headers["Authorization"] = f"Bearer {self._session.access_token}"
-        try:
-            response = await self._http.request(method, API + path, json=json, headers=headers)
-        except httpx.TransportError as exc:
-            # Debug only: callers decide whether it matters (the demo polls health until it answers).
-            log.debug("%s %s: platform unreachable (%s)", method, path, type(exc).__name__)
-            raise PlatformUnreachable(str(exc) or type(exc).__name__) from exc
+    async def _send(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None,
+                    auth: bool = False) -> httpx.Response:
+        """One request; with `auth`, an expired access token is refreshed once and the request sent again."""
+        for attempt in (1, 2):
+            headers = {}
+            if auth:
+                if self._session is None:
+                    raise PlatformError(401, "unauthenticated", "not signed in")
+                headers["Authorization"] = f"Bearer {self._session.access_token}"
+            used = self._session
+            try:
+                response = await self._http.request(method, API + path, json=json, params=params, headers=headers)
+            except httpx.TransportError as exc:
+                # Debug only: callers decide whether it matters (the demo polls health until it answers).
+                log.debug("%s %s: platform unreachable (%s)", method, path, type(exc).__name__)
+                raise PlatformUnreachable(str(exc) or type(exc).__name__) from exc
+            if response.status_code == 401 and auth and attempt == 1 and used is not None:
+                await self._refresh_after(used)
+                continue
+            return response
+        return response
+
+    async def _request(self, method: str, path: str, *, json: dict | None = None, params: dict | None = None,
+                       auth: bool = False) -> Any:
+        response = await self._send(method, path, json=json, params=params, auth=auth)
         if response.is_success:
             return response.json()
         raise _error_from(response)
+
+    async def _refresh_after(self, expired: Session) -> None:
+        """Swap the refresh token for a new pair, once, however many requests found the token expired."""
+        async with self._refreshing:
+            if self._session is not expired:
+                return  # another request refreshed it meanwhile
+            response = await self._http.post(API + "/auth/refresh", json={"refresh_token": expired.refresh_token})
+            if not response.is_success:
+                raise _error_from(response)
+            self._session = _session_from(response.json())
+            log.info("access token refreshed for user id %s", self._session.user.get("id"))
+
+    def adopt_refresh_token(self, refresh_token: str) -> None:
+        """Start from a refresh token kept in the OS keyring: the first request refreshes it."""
+        self._session = Session(access_token="", refresh_token=refresh_token, expires_in=0, user={})
 
     async def health(self) -> bool:
         """True when the platform answers its health check; never raises for known conditions."""
@@ -90,17 +129,81 @@ class PlatformClient:
     async def sign_in(self, username: str, password: str, seat: str) -> Session:
         body = await self._request("POST", "/auth/sign-in",
                                    json={"username": username, "password": password, "seat": seat})
-        self._session = Session(access_token=body["access_token"], refresh_token=body["refresh_token"],
-                                expires_in=int(body.get("expires_in", 0)), user=dict(body["user"]))
+        self._session = _session_from(body)
         log.info("signed in as user id %s (role %s)", self._session.user.get("id"), self._session.user.get("role"))
         return self._session
 
     async def me(self) -> dict[str, Any]:
         return await self._request("GET", "/me", auth=True)
 
+    async def changes(self, after: int, limit: int = 1000) -> dict[str, Any]:
+        """A page of the change feed; PlatformError 410 (code "resync") when `after` is too old."""
+        return json_module.loads(await self.changes_raw(after, limit))
+
+    async def snapshot(self, entity: str, after: str = "", limit: int = 1000) -> dict[str, Any]:
+        return json_module.loads(await self.snapshot_raw(entity, after, limit))
+
+    async def changes_raw(self, after: int, limit: int = 1000) -> bytes:
+        """The page's JSON undecoded, so that a big page is parsed off the event loop."""
+        return await self._raw("/changes", {"after": after, "limit": limit})
+
+    async def snapshot_raw(self, entity: str, after: str = "", limit: int = 1000) -> bytes:
+        return await self._raw(f"/snapshot/{entity}", {"after": after, "limit": limit})
+
+    async def _raw(self, path: str, params: dict) -> bytes:
+        response = await self._send("GET", path, params=params, auth=True)
+        if response.is_success:
+            return response.content
+        raise _error_from(response)
+
+    async def post_mutation(self, body: dict) -> tuple[int, dict[str, Any]]:
+        """Send one mutation. Returns (status, answer) when the platform decided (applied, or
+        rejected with a 4xx); raises PlatformUnreachable, or PlatformError when it is transient
+        (5xx, 408, 429) or about who we are (401)."""
+        response = await self._send("POST", "/mutations", json=body, auth=True)
+        if response.is_success:
+            return response.status_code, response.json()
+        error = _error_from(response)
+        if error.transient or error.status == 401:
+            raise error
+        return response.status_code, error.body or {"error": error.code, "message": error.message}
+
+    async def events(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """Server-sent events of this user, as (event, data), until the stream ends."""
+        if self._session is None:
+            raise PlatformError(401, "unauthenticated", "not signed in")
+        if not self._session.access_token:
+            await self.me()  # refreshes a token adopted from the keyring
+        headers = {"Authorization": f"Bearer {self._session.access_token}", "Accept": "text/event-stream"}
+        timeout = httpx.Timeout(self._http.timeout.connect, read=60.0)  # the platform pings every 15 s
+        try:
+            async with self._http.stream("GET", API + "/events", headers=headers, timeout=timeout) as response:
+                if response.status_code == 401:
+                    await self._refresh_after(self._session)
+                    raise PlatformError(401, "unauthenticated", "token refreshed; reconnect")
+                if not response.is_success:
+                    await response.aread()
+                    raise _error_from(response)
+                event, data = "", ""
+                async for line in response.aiter_lines():
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: "):
+                        data = line[6:]
+                    elif not line and event:
+                        yield event, json_module.loads(data) if data else {}
+                        event, data = "", ""
+        except httpx.TransportError as exc:
+            raise PlatformUnreachable(str(exc) or type(exc).__name__) from exc
+
     async def close(self) -> None:
         self._session = None
         await self._http.aclose()
+
+
+def _session_from(body: dict) -> Session:
+    return Session(access_token=body["access_token"], refresh_token=body["refresh_token"],
+                   expires_in=int(body.get("expires_in", 0)), user=dict(body["user"]))
 
 
 def _error_from(response: httpx.Response) -> PlatformError:
@@ -109,5 +212,5 @@ def _error_from(response: httpx.Response) -> PlatformError:
     except ValueError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return PlatformError(response.status_code, body["error"], str(body.get("message", "")))
+        return PlatformError(response.status_code, body["error"], str(body.get("message", "")), body)
     return PlatformError(response.status_code, "http_error", response.reason_phrase)
