@@ -329,3 +329,16 @@ APPLY: dict[str, Callable[[sqlite3.Connection, str, str, dict | None], None]] = 
     "caller": _upsert("callers", ("phone", "name", "confidential", "version", "updated_at"), "phone"),
     "work_order": workorders.apply,
 }
+
+
+def cache_path(data_dir: Path | None, platform_address: str, username: str) -> Path:
+    """One file per signed-in user and platform, in the user data folder: a shared seat keeps
+    each agent's cache apart."""
+    import platformdirs
+
+    base = data_dir or Path(platformdirs.user_data_dir("hotline-workstation", appauthor=False))
+    return base / "cache" / _safe(platform_address) / f"{_safe(username)}.db"
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "_"

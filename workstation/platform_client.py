@@ -196,6 +196,16 @@ class PlatformClient:
         except httpx.TransportError as exc:
             raise PlatformUnreachable(str(exc) or type(exc).__name__) from exc
 
+    async def sign_out(self) -> None:
+        """Revoke the refresh token on the platform (best effort: offline, it expires by itself)."""
+        if self._session is None:
+            return
+        try:
+            await self._http.post(API + "/auth/sign-out", json={"refresh_token": self._session.refresh_token})
+        except httpx.TransportError:
+            log.info("sign-out not confirmed by the platform (unreachable)")
+        self._session = None
+
     async def close(self) -> None:
         self._session = None
         await self._http.aclose()

@@ -292,8 +292,11 @@ class SyncService:
 
     @staticmethod
     async def _sleep_or_wake(seconds: float, wake: asyncio.Event) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation that arrives as
+        # the event is set, and stop() then waited forever for the loop that went on.
         try:
-            await asyncio.wait_for(wake.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await wake.wait()
         except TimeoutError:
             pass
 

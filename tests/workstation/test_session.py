@@ -1,0 +1,50 @@
+"""A seat session: one cache file per user and platform, opened at sign-in, and a sign-out that
+never loses pending work silently."""
+from __future__ import annotations
+
+import pytest
+
+from offline_cache.store import PendingMutations, cache_path
+from tests.workstation.test_sync import new_order, until
+from workstation.session import SeatSession, seat_name
+
+
+@pytest.mark.asyncio
+async def test_the_cache_is_one_file_per_user_and_platform(client, tmp_path):
+    seat = await SeatSession.open(client, "A-01", tmp_path)
+    try:
+        expected = cache_path(tmp_path, client.address, "agent")
+        assert seat.store.path == expected and expected.exists()
+        assert expected.parent.name == client.address.replace(":", "_")
+        await until(seat.sync.synced, lambda: seat.store.get_state("cursor") is not None)
+    finally:
+        await seat.close()
+
+
+@pytest.mark.asyncio
+async def test_signing_out_of_a_shared_seat_uploads_first_then_wipes(client, tmp_path, sign_in):
+    seat = await SeatSession.open(client, "A-01", tmp_path)
+    number = await seat.orders.create(new_order())
+    await seat.sign_out(wipe=True)
+    assert not seat.store.path.exists()
+    on_platform = sign_in("agent").get("/api/v1/work-orders", params={"phone": "13800138000"}).json()["items"]
+    assert [o["client_ref"] for o in on_platform] == [number]
+
+
+@pytest.mark.asyncio
+async def test_pending_work_is_counted_and_only_wiped_when_the_agent_agrees(client, faults, tmp_path):
+    seat = await SeatSession.open(client, "A-01", tmp_path, offline_after=1)
+    faults.down = True
+    await seat.orders.create(new_order(1))
+    await seat.orders.create(new_order(2))
+    with pytest.raises(PendingMutations) as refused:
+        await seat.sign_out(wipe=True, upload_timeout_s=0.3)
+    assert refused.value.count == 2 and seat.store.path.exists()
+    await seat.sign_out(wipe=True, force=True, upload_timeout_s=0.3)
+    assert not seat.store.path.exists()
+
+
+def test_seat_names_are_made_safe_for_provisional_numbers():
+    assert seat_name("座席 07/A") == "07-A"
+    assert seat_name("ws-12.local") == "ws-12.local"
+    assert seat_name("座席") == "seat"
