@@ -176,6 +176,7 @@ async def _run(args: argparse.Namespace) -> int:
         await closed
         return 0
     finally:
+        await window.shutdown()
         if window.client is not None:
             await window.client.close()
         if demo is not None:

@@ -3,6 +3,7 @@ state in the status bar. The panes are placeholders that later issues fill."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, Signal
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
+from workstation.session import SeatSession
+from workstation.sync import LinkState
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +102,11 @@ class MainWindow(QMainWindow):
 
     closed = Signal()
 
-    def __init__(self, client: PlatformClient | None = None, seat: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, client: PlatformClient | None = None, seat: str = "", parent: QWidget | None = None,
+                 data_dir: Path | None = None) -> None:
         super().__init__(parent)
-        self._client, self._seat = client, seat
+        self._client, self._seat, self._data_dir = client, seat, data_dir
+        self.seat_session: SeatSession | None = None
         self.setWindowTitle(self.tr("12345 Hotline Workstation"))
         self._build_call_bar()
         self._build_panes()
@@ -160,6 +165,9 @@ class MainWindow(QMainWindow):
         self.link_state = QLabel()
         self.link_state.setObjectName("linkState")
         self.statusBar().addWidget(self.link_state, 1)
+        self.sync_state = QLabel()
+        self.sync_state.setObjectName("syncState")
+        self.statusBar().addPermanentWidget(self.sync_state)
 
     def _build_actions(self) -> None:
         self.help_action = QAction(self.tr("Show keyboard shortcuts"), self)
@@ -233,8 +241,54 @@ class MainWindow(QMainWindow):
             if shiboken6.isValid(self):
                 self.set_link_message(self._describe(exc), error=True)
             return
-        if shiboken6.isValid(self):
-            self._show_signed_in(session)
+        if not shiboken6.isValid(self):
+            return
+        self._show_signed_in(session)
+        await self._open_seat()
+
+    async def _open_seat(self) -> None:
+        """Open the agent's cache and start syncing; the status bar follows the link and the outbox."""
+        assert self._client is not None
+        seat = await SeatSession.open(self._client, self._seat or "seat", self._data_dir)
+        if not shiboken6.isValid(self):
+            await seat.close()
+            return
+        self.seat_session = seat
+        for signal in (seat.sync.link_changed, seat.sync.outbox_changed, seat.sync.rejections_changed):
+            signal.connect(lambda *_: self._show_sync())
+        seat.sync.progress.connect(self._show_progress)
+        self._show_sync()
+
+    def _show_sync(self) -> None:
+        if self.seat_session is None or not shiboken6.isValid(self):
+            return
+        sync = self.seat_session.sync
+        link = {LinkState.online: self.tr("Online"), LinkState.reconnecting: self.tr("Reconnecting…"),
+                LinkState.offline: self.tr("Offline")}[sync.link]
+        text = self.tr("{link} · {count} to upload").format(link=link, count=self.seat_session.store.outbox_size())
+        rejected = len(self.seat_session.store.rejections())
+        if rejected:
+            text += " · " + self.tr("{count} refused by the platform").format(count=rejected)
+        self.sync_state.setText(text)
+        self.sync_state.setStyleSheet("" if sync.link == LinkState.online and not rejected else "color: #b3261e;")
+
+    def _show_progress(self, what: str, done: int, total: int | None) -> None:
+        if not shiboken6.isValid(self) or total is None or done >= total:
+            self._show_sync()
+            return
+        self.sync_state.setText(self.tr("Syncing {what}: {done} / {total}").format(
+            what=self._entity_name(what), done=done, total=total))
+
+    def _entity_name(self, entity: str) -> str:
+        names = {"kb_entry": self.tr("knowledge base"), "work_order": self.tr("work orders"),
+                 "caller": self.tr("callers")}
+        return names.get(entity, self.tr("reference data"))
+
+    async def shutdown(self) -> None:
+        """Stop syncing and close the cache (the outbox stays for the next start)."""
+        if self.seat_session is not None:
+            seat, self.seat_session = self.seat_session, None
+            await seat.close()
 
     def _show_signed_in(self, session: Session) -> None:
         assert self._client is not None

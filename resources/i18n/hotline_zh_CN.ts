@@ -83,6 +83,46 @@
         <translation>正在连接…</translation>
     </message>
     <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>正在重连…</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>{link} · {count} to upload</source>
+        <translation>{link} · 待上传 {count} 条</translation>
+    </message>
+    <message>
+        <source>{count} refused by the platform</source>
+        <translation>平台拒收 {count} 条</translation>
+    </message>
+    <message>
+        <source>Syncing {what}: {done} / {total}</source>
+        <translation>正在同步{what}：{done} / {total}</translation>
+    </message>
+    <message>
+        <source>knowledge base</source>
+        <translation>知识库</translation>
+    </message>
+    <message>
+        <source>work orders</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>callers</source>
+        <translation>来电人</translation>
+    </message>
+    <message>
+        <source>reference data</source>
+        <translation>基础数据</translation>
+    </message>
+    <message>
         <source>Agent: {name}</source>
         <translation>座席：{name}</translation>
     </message>

@@ -62,6 +62,14 @@ def zh_cn(qapp: QApplication) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Caches of signed-in users go to a temp folder, never the user's data folder."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def settings_path(qapp: QApplication, tmp_path: Path) -> Path:
     """QSettings() of every test here reads and writes a temp folder, never the user's configuration."""
     QCoreApplication.setOrganizationName(ORGANIZATION)

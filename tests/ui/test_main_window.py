@@ -147,3 +147,16 @@ def test_screenshot_of_the_demo(tmp_path: Path) -> None:
     log = (tmp_path / "state" / "hotline-workstation" / "log" / "workstation.log").read_text(encoding="utf-8")
     assert "signed in as user id" in log
     assert DEMO_PASSWORD not in log and AGENT_NAME not in log
+
+
+def test_signed_in_the_seat_syncs_and_shows_link_and_outbox(qtbot: Any, connected_window: MainWindow,
+                                                            demo_platform: DemoPlatform, data_home: Path) -> None:
+    connected_window.sign_in("agent", DEMO_PASSWORD)
+    sync_state = connected_window.findChild(QLabel, "syncState")
+    qtbot.waitUntil(lambda: sync_state.text() == "在线 · 待上传 0 条", timeout=15_000)
+    seat = connected_window.seat_session
+    assert seat is not None and seat.store.path.is_relative_to(data_home)
+    qtbot.waitUntil(lambda: seat.store.get_state("cursor") is not None, timeout=15_000)
+    assert seat.store.conn.execute("SELECT count(*) FROM categories").fetchone()[0] > 100
+    run_async(qtbot, connected_window.shutdown())
+    assert connected_window.seat_session is None
