@@ -86,16 +86,21 @@ class SyncService:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        self._writer.shutdown(wait=True)
+        # a page being applied finishes first; wait for it off the loop
+        await asyncio.get_running_loop().run_in_executor(None, self._writer.shutdown, True)
 
     async def _run(self, loop_fn: Callable[[], Any]) -> None:
-        try:
-            await loop_fn()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("sync task %s crashed", loop_fn.__name__)
-            raise
+        """Keep a sync loop alive: a bug or a full disk is logged and retried, never the end of sync."""
+        attempt = 0
+        while True:
+            try:
+                await loop_fn()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sync task %s failed; restarting it", loop_fn.__name__)
+                await asyncio.sleep(self.backoff.delay(attempt))
+                attempt += 1
 
     async def warm_up(self) -> None:
         """Load what indexing needs, then freeze the objects alive now out of the collector's way.
