@@ -212,6 +212,19 @@ synonyms = Table(
 )
 
 
+kb_corrections = Table(
+    "kb_corrections", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("entry_id", String(64), nullable=False, index=True),
+    Column("entry_version", Integer, nullable=True),
+    Column("comment", Text, nullable=False),
+    Column("reported_by", String(64), nullable=False),
+    Column("seat", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+
 def async_url(url: str) -> str:
     """Map a plain database URL to its async driver: sqlite -> aiosqlite, postgresql -> asyncpg."""
     parsed = make_url(url)

@@ -9,11 +9,14 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import db, feed
-from central.validation import first_bad_char
+from central.errors import invalid
+from central.security import Claims
+from central.validation import first_bad_char, text
 from domain import clock
 from domain.knowledge import KnowledgeEntry
 
@@ -181,3 +184,33 @@ async def apply_bulk(conn: AsyncConnection, rows: list[dict]) -> None:
     at = clock.stamp()
     await conn.execute(db.changes.insert(), [{"entity": "kb_entry", "entity_id": r["id"], "op": "upsert",
                                               "data": r, "at": at} for r in rows])
+
+
+class Correction(BaseModel):
+    """纠错: an agent's report that a knowledge entry is wrong or out of date."""
+
+    model_config = ConfigDict(extra="forbid")
+    entry_id: text(1, 64)
+    entry_version: int | None = None
+    comment: text(1, 2000)
+
+
+def parse_correction(op: str, payload: dict) -> Correction:
+    if op != "create":
+        raise invalid("op", f"unknown correction operation {op!r}; expected create")
+    try:
+        return Correction.model_validate(payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise invalid("payload." + ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+
+
+async def record_correction(conn: AsyncConnection, who: Claims, correction_id: str, data: Correction) -> dict:
+    exists = (await conn.execute(select(db.kb_entries.c.id).where(db.kb_entries.c.id == data.entry_id))).first()
+    if exists is None:
+        raise invalid("payload.entry_id", f"no knowledge entry {data.entry_id!r}")
+    row = {"id": correction_id, "entry_id": data.entry_id, "entry_version": data.entry_version,
+           "comment": data.comment, "reported_by": who.username, "seat": who.seat, "at": clock.stamp(),
+           "status": "open"}
+    await conn.execute(db.kb_corrections.insert().values(**row))
+    return row

@@ -26,10 +26,11 @@ class Migration:
 
 
 V2_TABLES = {"synonyms"}
+V3_TABLES = {"kb_corrections"}
 
 
 def _v1_initial(conn: Connection) -> None:
-    tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | V2_TABLES]
+    tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | V2_TABLES | V3_TABLES]
     db.metadata.create_all(conn, tables=tables)
 
 
@@ -37,9 +38,14 @@ def _v2_synonyms(conn: Connection) -> None:
     db.synonyms.create(conn)
 
 
+def _v3_corrections(conn: Connection) -> None:
+    db.kb_corrections.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
+    Migration(3, "correction reports on knowledge entries", _v3_corrections),
 ]
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from central import db, orders
+from central import db, kb, orders
 from central.errors import ApiError, invalid
 from central.permissions import allowed
 from central.security import Claims
@@ -22,7 +22,7 @@ class MutationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="client-made UUID; the idempotency key")
-    entity: Literal["work_order"]
+    entity: Literal["work_order", "kb_correction"]
     op: text(1, 32)
     entity_id: text(1, 64) | None = Field(
         default=None, description="platform number or the seat's provisional number; none for create")
@@ -38,7 +38,9 @@ class MutationIn(BaseModel):
             raise ValueError("must be a UUID") from None
 
 
-def _permission(op: str) -> str:
+def _permission(entity: str, op: str) -> str:
+    if entity == "kb_correction":
+        return "kb.report"
     return "orders.dispatch" if op == "dispatch" else "orders.intake"
 
 
@@ -53,14 +55,14 @@ async def _stored(conn, mutation_id: str, who: Claims) -> tuple[int, dict] | Non
 
 async def apply(platform, who: Claims, m: MutationIn) -> tuple[int, dict]:  # noqa: ANN001
     """Return (status code, body). Rejections (4xx from the rules) are remembered like successes."""
-    permission = _permission(m.op)
+    permission = _permission(m.entity, m.op)
     if not allowed(who.role, permission):
         raise ApiError(403, "forbidden", f"role {who.role!r} may not {permission}")
     async with platform.db.read() as conn:
         if (seen := await _stored(conn, m.id, who)) is not None:
             return seen
     # A malformed payload is refused before anything is stored: the same request always gets the same 422.
-    data = orders.parse_payload(m.op, m.payload)
+    data = kb.parse_correction(m.op, m.payload) if m.entity == "kb_correction" else orders.parse_payload(m.op, m.payload)
     try:
         async with platform.db.write() as conn:
             # Claim the id first: a concurrent retry blocks on it (PostgreSQL) or queues (SQLite).
@@ -91,6 +93,9 @@ async def apply(platform, who: Claims, m: MutationIn) -> tuple[int, dict]:  # no
 
 
 async def _run(conn, platform, who: Claims, m: MutationIn, data) -> dict:  # noqa: ANN001
+    if m.entity == "kb_correction":
+        row = await kb.record_correction(conn, who, m.id, data)
+        return {"mutation_id": m.id, "status": "applied", "entity": m.entity, "data": row}
     if m.op == "create":
         if m.entity_id is not None:
             raise invalid("entity_id", "must be empty for create; put a provisional number in payload.client_ref")

@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, set[Role]] = {
     "kb.read": ALL,
     "kb.import": {Role.admin},
     "kb.export": {Role.admin},
+    "kb.report": _DESK,
     "feed.read": ALL,
     "events.subscribe": ALL,
     "orders.read": _DESK,

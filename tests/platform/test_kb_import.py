@@ -101,3 +101,20 @@ def test_synonyms_are_data_the_admin_replaces_and_the_feed_carries(platform, sig
     bad = admin.put("/api/v1/kb/synonyms", content=json.dumps({"医保": []}))
     assert bad.status_code == 422 and "医保" in bad.json()["message"]
     assert agent.put("/api/v1/kb/synonyms", content="{}").status_code == 403
+
+
+def test_an_agent_reports_an_error_in_an_entry_once(platform, sign_in):
+    import uuid
+    admin = sign_in("admin")
+    admin.post("/api/v1/kb/import", content=jsonl(GOOD).encode())
+    agent = sign_in("agent", seat="A-03")
+    body = {"id": str(uuid.uuid4()), "entity": "kb_correction", "op": "create",
+            "payload": {"entry_id": "kb-t-2", "entry_version": 2, "comment": "提取条件已调整，口径过期"}}
+    first, again = agent.post("/api/v1/mutations", json=body), agent.post("/api/v1/mutations", json=body)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    data = first.json()["data"]
+    assert (data["entry_id"], data["reported_by"], data["seat"], data["status"]) == ("kb-t-2", "agent", "A-03", "open")
+    unknown = agent.post("/api/v1/mutations", json={**body, "id": str(uuid.uuid4()),
+                                                    "payload": {"entry_id": "nope", "comment": "x"}})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "payload.entry_id"
+    assert admin.post("/api/v1/mutations", json={**body, "id": str(uuid.uuid4())}).status_code == 403

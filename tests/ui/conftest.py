@@ -7,10 +7,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is imported
 
 import asyncio
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import qasync
 from PySide6.QtCore import QCoreApplication, QSettings
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import QApplication
 from ui.app import APP_NAME, ORGANIZATION, install_translators
 from workstation.demo import DemoPlatform
 from workstation.platform_client import PlatformClient
+from workstation.session import SeatSession
+
+DEMO_PASSWORD = "hotline-demo"  # central.seed.DEMO_PASSWORD
 
 _closed_loops: list[qasync.QEventLoop] = []
 
@@ -99,3 +103,33 @@ def client(qloop: qasync.QEventLoop, qtbot: Any, demo_platform: DemoPlatform) ->
     client = PlatformClient(demo_platform.url)
     yield client
     run_async(qtbot, client.close())
+
+
+@pytest.fixture
+def seat(qtbot: Any, client: PlatformClient, data_home: Path) -> Iterator[SeatSession]:
+    """The demo agent signed in, with an open seat session whose cache has synced once."""
+    run_async(qtbot, client.sign_in("agent", DEMO_PASSWORD, "T-01"))
+    session = run_async(qtbot, SeatSession.open(client, "T-01", data_home))
+    qtbot.waitUntil(lambda: session.store.get_state("cursor") is not None, timeout=20_000)
+    yield session
+    run_async(qtbot, session.close())
+
+
+@pytest.fixture(scope="session")
+def platform_api(demo_platform: DemoPlatform) -> Callable[[str], httpx.Client]:
+    """Signed-in synchronous HTTP clients of the demo platform, by user name (admin, agent2 ...),
+    for arranging what a test needs on the platform side."""
+    clients: dict[str, httpx.Client] = {}
+
+    def get(username: str) -> httpx.Client:
+        if username not in clients:
+            c = httpx.Client(base_url=demo_platform.url, timeout=20.0)
+            r = c.post("/api/v1/auth/sign-in", json={"username": username, "password": DEMO_PASSWORD})
+            r.raise_for_status()
+            c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+            clients[username] = c
+        return clients[username]
+
+    yield get
+    for c in clients.values():
+        c.close()
