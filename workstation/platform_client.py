@@ -196,6 +196,24 @@ class PlatformClient:
         except httpx.TransportError as exc:
             raise PlatformUnreachable(str(exc) or type(exc).__name__) from exc
 
+    async def set_agent_state(self, state: str, reason: str = "") -> dict[str, Any]:
+        return await self._request("POST", "/agent/state", json={"state": state, "reason": reason}, auth=True)
+
+    async def answer_call(self, call_id: str) -> dict[str, Any]:
+        return await self._request("POST", f"/calls/{call_id}/answer", auth=True)
+
+    async def hang_up_call(self, call_id: str) -> dict[str, Any]:
+        return await self._request("POST", f"/calls/{call_id}/hangup", auth=True)
+
+    async def caller(self, phone: str) -> dict[str, Any]:
+        """The platform's caller record (audited on the platform)."""
+        return await self._request("GET", f"/callers/{phone}", auth=True)
+
+    async def orders_of(self, phone: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The caller's newest work orders, from the platform (audited there)."""
+        body = await self._request("GET", "/work-orders", params={"phone": phone, "limit": limit}, auth=True)
+        return list(body["items"])
+
     async def sign_out(self) -> None:
         """Revoke the refresh token on the platform (best effort: offline, it expires by itself)."""
         if self._session is None:

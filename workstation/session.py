@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from offline_cache.store import CacheStore, PendingMutations, cache_path
+from workstation.calls import CallService
 from workstation.orders import OrderService
 from workstation.platform_client import PlatformClient
 from workstation.sync import SyncService
@@ -26,6 +27,7 @@ class SeatSession:
         self.client, self.store, self.seat = client, store, seat_name(seat)
         self.sync = SyncService(store, client, **sync_options)
         self.orders = OrderService(self.sync, self.seat)
+        self.calls = CallService(client, self.sync)
 
     @classmethod
     async def open(cls, client: PlatformClient, seat: str, data_dir: Path | None = None,
