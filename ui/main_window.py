@@ -14,15 +14,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 from qasync import asyncSlot
 
+from ui.call_bar import CallBar
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
 from workstation.session import SeatSession
-from workstation.sync import LinkState
 
 log = logging.getLogger(__name__)
 
@@ -118,16 +117,9 @@ class MainWindow(QMainWindow):
 
     # --- layout ---------------------------------------------------------------------------------
     def _build_call_bar(self) -> None:
-        bar = QToolBar(self.tr("Call bar"), self)
-        bar.setObjectName("callBar")
-        bar.setMovable(False)
-        bar.setFloatable(False)
-        bar.toggleViewAction().setVisible(False)  # the call bar is not optional
-        self.agent_state = QLabel(self.tr("Agent: signed out"))
-        self.agent_state.setObjectName("agentState")
-        self.agent_state.setContentsMargins(8, 4, 8, 4)
-        bar.addWidget(self.agent_state)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.call_bar = CallBar(self)
+        self.agent_state = self.call_bar.agent
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.call_bar)
 
     def _pane(self, name: str, title: str, hint: str) -> QWidget:
         pane = QFrame()
@@ -165,9 +157,6 @@ class MainWindow(QMainWindow):
         self.link_state = QLabel()
         self.link_state.setObjectName("linkState")
         self.statusBar().addWidget(self.link_state, 1)
-        self.sync_state = QLabel()
-        self.sync_state.setObjectName("syncState")
-        self.statusBar().addPermanentWidget(self.sync_state)
 
     def _build_actions(self) -> None:
         self.help_action = QAction(self.tr("Show keyboard shortcuts"), self)
@@ -180,11 +169,18 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
+    def help_actions(self) -> list[QAction]:
+        """Every action with a shortcut, for the F1 overlay: the window's, the call bar's, the panes'."""
+        found = list(self.actions()) + list(self.call_bar.actions_for_help)
+        for index in range(self.splitter.count()):
+            found += list(getattr(self.splitter.widget(index), "actions_for_help", []))
+        return found
+
     def show_help(self) -> None:
         if self.help_overlay.isVisible():
             self.help_overlay.hide()
         else:
-            self.help_overlay.show_for(self.actions())
+            self.help_overlay.show_for(self.help_actions())
 
     # --- layout memory --------------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -254,29 +250,17 @@ class MainWindow(QMainWindow):
             await seat.close()
             return
         self.seat_session = seat
-        for signal in (seat.sync.link_changed, seat.sync.outbox_changed, seat.sync.rejections_changed):
-            signal.connect(lambda *_: self._show_sync())
+        name = self._client.session.display_name if self._client.session else ""
+        self.call_bar.set_session(seat, name)
         seat.sync.progress.connect(self._show_progress)
-        self._show_sync()
-
-    def _show_sync(self) -> None:
-        if self.seat_session is None or not shiboken6.isValid(self):
-            return
-        sync = self.seat_session.sync
-        link = {LinkState.online: self.tr("Online"), LinkState.reconnecting: self.tr("Reconnecting…"),
-                LinkState.offline: self.tr("Offline")}[sync.link]
-        text = self.tr("{link} · {count} to upload").format(link=link, count=self.seat_session.store.outbox_size())
-        rejected = len(self.seat_session.store.rejections())
-        if rejected:
-            text += " · " + self.tr("{count} refused by the platform").format(count=rejected)
-        self.sync_state.setText(text)
-        self.sync_state.setStyleSheet("" if sync.link == LinkState.online and not rejected else "color: #b3261e;")
 
     def _show_progress(self, what: str, done: int, total: int | None) -> None:
-        if not shiboken6.isValid(self) or total is None or done >= total:
-            self._show_sync()
+        if not shiboken6.isValid(self):
             return
-        self.sync_state.setText(self.tr("Syncing {what}: {done} / {total}").format(
+        if total is None or done >= total:
+            self.call_bar.show_link()
+            return
+        self.call_bar.show_progress(self.tr("Syncing {what}: {done} / {total}").format(
             what=self._entity_name(what), done=done, total=total))
 
     def _entity_name(self, entity: str) -> str:
@@ -288,6 +272,7 @@ class MainWindow(QMainWindow):
         """Stop syncing and close the cache (the outbox stays for the next start)."""
         if self.seat_session is not None:
             seat, self.seat_session = self.seat_session, None
+            self.call_bar.set_session(None)
             await seat.close()
 
     def _show_signed_in(self, session: Session) -> None:

@@ -2,6 +2,101 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CallBar</name>
+    <message>
+        <source>Call bar</source>
+        <translation>通话栏</translation>
+    </message>
+    <message>
+        <source>Agent: signed out</source>
+        <translation>座席：未登录</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>示闲</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>示忙</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>小休</translation>
+    </message>
+    <message>
+        <source>No call</source>
+        <translation>无通话</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>接听</translation>
+    </message>
+    <message>
+        <source>Hang up</source>
+        <translation>挂断</translation>
+    </message>
+    <message>
+        <source>Agent: {name}</source>
+        <translation>座席：{name}</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>正在重连…</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>{link} · {count} to upload</source>
+        <translation>{link} · 待上传 {count} 条</translation>
+    </message>
+    <message>
+        <source>{count} refused by the platform</source>
+        <translation>平台拒收 {count} 条</translation>
+    </message>
+    <message>
+        <source>{op} {key}: {reason}</source>
+        <translation>{op} {key}：{reason}</translation>
+    </message>
+    <message>
+        <source>Click an item to mark it as seen</source>
+        <translation>点击条目标记为已阅</translation>
+    </message>
+    <message>
+        <source>The platform did not take the state change</source>
+        <translation>平台未接受状态变更</translation>
+    </message>
+    <message>
+        <source>After-call work</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <source>Ringing: {number}</source>
+        <translation>来电振铃：{number}</translation>
+    </message>
+    <message>
+        <source>On a call: {number}</source>
+        <translation>通话中：{number}</translation>
+    </message>
+    <message>
+        <source>Missed call: {number}</source>
+        <translation>未接来电：{number}</translation>
+    </message>
+    <message>
+        <source>Call ended: {number}</source>
+        <translation>通话结束：{number}</translation>
+    </message>
+    <message>
+        <source>The platform did not take the command</source>
+        <translation>平台未接受该操作</translation>
+    </message>
+</context>
+<context>
     <name>HelpOverlay</name>
     <message>
         <source>Keyboard shortcuts</source>
@@ -21,14 +116,6 @@
     <message>
         <source>Not connected</source>
         <translation>未连接</translation>
-    </message>
-    <message>
-        <source>Call bar</source>
-        <translation>通话栏</translation>
-    </message>
-    <message>
-        <source>Agent: signed out</source>
-        <translation>座席：未登录</translation>
     </message>
     <message>
         <source>Caller</source>
@@ -81,26 +168,6 @@
     <message>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
-    </message>
-    <message>
-        <source>Online</source>
-        <translation>在线</translation>
-    </message>
-    <message>
-        <source>Reconnecting…</source>
-        <translation>正在重连…</translation>
-    </message>
-    <message>
-        <source>Offline</source>
-        <translation>离线</translation>
-    </message>
-    <message>
-        <source>{link} · {count} to upload</source>
-        <translation>{link} · 待上传 {count} 条</translation>
-    </message>
-    <message>
-        <source>{count} refused by the platform</source>
-        <translation>平台拒收 {count} 条</translation>
     </message>
     <message>
         <source>Syncing {what}: {done} / {total}</source>

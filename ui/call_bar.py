@@ -1,0 +1,230 @@
+"""The call bar on top of the window: the agent's state, the current call with its timer, and the
+link to the platform (state, outbox size, and the refused changes one click away)."""
+from __future__ import annotations
+
+import logging
+import time
+
+import shiboken6
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
+from qasync import asyncSlot
+
+from domain.phone import mask_phone
+from workstation.calls import AgentState, Call, CallState
+from workstation.platform_client import PlatformError, PlatformUnreachable
+from workstation.session import SeatSession
+from workstation.sync import LinkState
+
+log = logging.getLogger(__name__)
+
+AFTER_CALL_WORK_S = 30
+
+
+class CallBar(QToolBar):
+    """Talks to the seat session itself; `state_changed` tells the window the agent's new state."""
+
+    state_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Call bar"), parent)
+        self.setObjectName("callBar")
+        self.setMovable(False)
+        self.setFloatable(False)
+        self.toggleViewAction().setVisible(False)  # the call bar is not optional
+        self.seat: SeatSession | None = None
+        self.agent = QLabel(self.tr("Agent: signed out"), objectName="agentState")
+        self.agent.setContentsMargins(8, 4, 8, 4)
+        self.addWidget(self.agent)
+        self.state_label = QLabel(objectName="agentStateValue")
+        self.addWidget(self.state_label)
+        self.addSeparator()
+        self.actions_for_help: list[QAction] = []
+        self.ready_action = self._action(self.tr("Ready"), "F5", lambda: self.set_state(AgentState.ready))
+        self.not_ready_action = self._action(self.tr("Not ready"), "F6",
+                                             lambda: self.set_state(AgentState.not_ready, "busy"))
+        self.break_action = self._action(self.tr("Break"), "F7", lambda: self.set_state(AgentState.break_))
+        self.addSeparator()
+        self.call_label = QLabel(self.tr("No call"), objectName="callState")
+        self.addWidget(self.call_label)
+        self.timer_label = QLabel(objectName="callTimer")
+        self.addWidget(self.timer_label)
+        self.answer_action = self._action(self.tr("Answer"), "F9", self.answer)
+        self.hang_up_action = self._action(self.tr("Hang up"), "F10", self.hang_up)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.addWidget(spacer)
+        self.link = QLabel(objectName="syncState")
+        self.addWidget(self.link)
+        self.refused = QToolButton(objectName="refusedButton")
+        self.refused.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.refused.setMenu(QMenu(self.refused))
+        self.refused.menu().aboutToShow.connect(self._fill_refused)
+        self.refused.hide()
+        self.addWidget(self.refused)
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self._update_timer)
+        self._since = 0.0
+        self._acw_left = 0
+        self._agent_state = AgentState.not_ready
+        self._update_actions()
+
+    def _action(self, text: str, key: str, slot) -> QAction:  # noqa: ANN001
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setToolTip(f"{text} ({key})")
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        self.actions_for_help.append(action)
+        return action
+
+    # -- the seat -------------------------------------------------------------------------------
+
+    def set_session(self, seat: SeatSession | None, display_name: str = "") -> None:
+        self.seat = seat
+        self.agent.setText(self.tr("Agent: {name}").format(name=display_name) if seat else
+                           self.tr("Agent: signed out"))
+        if seat is not None:
+            for signal in (seat.sync.link_changed, seat.sync.outbox_changed, seat.sync.rejections_changed):
+                signal.connect(lambda *_: self.show_link())
+            seat.calls.ringing.connect(self._on_call)
+            seat.calls.answered.connect(self._on_call)
+            seat.calls.ended.connect(self._on_call)
+        self._show_state()
+        self.show_link()
+        self._update_actions()
+
+    def show_link(self) -> None:
+        if self.seat is None or not shiboken6.isValid(self):
+            self.link.setText("")
+            self.refused.hide()
+            return
+        sync = self.seat.sync
+        link = {LinkState.online: self.tr("Online"), LinkState.reconnecting: self.tr("Reconnecting…"),
+                LinkState.offline: self.tr("Offline")}[sync.link]
+        self.link.setText(self.tr("{link} · {count} to upload").format(link=link,
+                                                                      count=self.seat.store.outbox_size()))
+        self.link.setStyleSheet("" if sync.link == LinkState.online else "color: #b3261e;")
+        refused = len(self.seat.store.rejections())
+        self.refused.setVisible(refused > 0)
+        self.refused.setText(self.tr("{count} refused by the platform").format(count=refused))
+
+    def show_progress(self, text: str) -> None:
+        self.link.setText(text)
+
+    def _fill_refused(self) -> None:
+        menu = self.refused.menu()
+        menu.clear()
+        if self.seat is None:
+            return
+        for rejection in self.seat.store.rejections():
+            item = menu.addAction(self.tr("{op} {key}: {reason}").format(
+                op=rejection.op, key=rejection.entity_id or rejection.payload.get("client_ref", ""),
+                reason=rejection.message or rejection.code))
+            item.triggered.connect(lambda _=False, mid=rejection.mutation_id: self._dismiss(mid))
+        menu.addSeparator()
+        menu.addAction(self.tr("Click an item to mark it as seen"))
+
+    def _dismiss(self, mutation_id: str) -> None:
+        if self.seat is not None:
+            self.seat.store.dismiss_rejection(mutation_id)
+            self.show_link()
+
+    # -- agent state ----------------------------------------------------------------------------
+
+    @asyncSlot()
+    async def set_state(self, state: AgentState, reason: str = "") -> None:
+        if self.seat is None:
+            return
+        try:
+            await self.seat.calls.set_agent_state(state, reason)
+        except (PlatformError, PlatformUnreachable) as exc:
+            log.warning("agent state not changed: %s", type(exc).__name__)
+            if shiboken6.isValid(self):
+                self.call_label.setText(self.tr("The platform did not take the state change"))
+            return
+        if shiboken6.isValid(self):
+            self._agent_state, self._acw_left = state, 0
+            self._show_state()
+            self.state_changed.emit(str(state))
+
+    def _show_state(self) -> None:
+        names = {AgentState.ready: self.tr("Ready"), AgentState.not_ready: self.tr("Not ready"),
+                 AgentState.break_: self.tr("Break"), AgentState.after_call_work: self.tr("After-call work")}
+        text = names[self._agent_state] if self.seat else ""
+        if self._agent_state == AgentState.after_call_work and self._acw_left:
+            text += f" {self._acw_left // 60:02d}:{self._acw_left % 60:02d}"
+        self.state_label.setText(text)
+
+    # -- the call -------------------------------------------------------------------------------
+
+    def _on_call(self, call: Call) -> None:
+        if not shiboken6.isValid(self):
+            return
+        number = mask_phone(call.caller_number) if call.caller_number.isdigit() else call.caller_number
+        if call.state == CallState.ringing:
+            self.call_label.setText(self.tr("Ringing: {number}").format(number=number))
+            self._start_timer()
+        elif call.state == CallState.answered:
+            self.call_label.setText(self.tr("On a call: {number}").format(number=number))
+            self._start_timer()
+        else:
+            self.call_label.setText(self.tr("Missed call: {number}").format(number=number) if call.missed
+                                    else self.tr("Call ended: {number}").format(number=number))
+            self.timer_label.setText("")
+            if not call.missed:
+                self._agent_state, self._acw_left = AgentState.after_call_work, AFTER_CALL_WORK_S
+                self._since = time.monotonic()
+                self._tick.start()
+            else:
+                self._tick.stop()
+            self._show_state()
+        self._update_actions()
+
+    def _start_timer(self) -> None:
+        self._since = time.monotonic()
+        self.timer_label.setText("00:00")
+        self._tick.start()
+
+    def _update_timer(self) -> None:
+        elapsed = int(time.monotonic() - self._since)
+        call = self.seat.calls.current if self.seat else None
+        if call is not None:
+            self.timer_label.setText(f"{elapsed // 60:02d}:{elapsed % 60:02d}")
+        elif self._agent_state == AgentState.after_call_work:
+            self._acw_left = max(0, AFTER_CALL_WORK_S - elapsed)
+            self._show_state()
+            if not self._acw_left:
+                self._tick.stop()
+                self.set_state(AgentState.ready)  # after-call work ends by itself, as on the switch
+        else:
+            self._tick.stop()
+
+    def _update_actions(self) -> None:
+        call = self.seat.calls.current if self.seat else None
+        self.answer_action.setEnabled(call is not None and call.state == CallState.ringing)
+        self.hang_up_action.setEnabled(call is not None and call.state == CallState.answered)
+        for action in (self.ready_action, self.not_ready_action, self.break_action):
+            action.setEnabled(self.seat is not None)
+
+    @asyncSlot()
+    async def answer(self) -> None:
+        call = self.seat.calls.current if self.seat else None
+        if call is not None and call.state == CallState.ringing:
+            await self._command(self.seat.calls.answer, call.id)
+
+    @asyncSlot()
+    async def hang_up(self) -> None:
+        call = self.seat.calls.current if self.seat else None
+        if call is not None and call.state == CallState.answered:
+            await self._command(self.seat.calls.hang_up, call.id)
+
+    async def _command(self, command, call_id: str) -> None:  # noqa: ANN001
+        try:
+            await command(call_id)
+        except (PlatformError, PlatformUnreachable) as exc:
+            log.warning("call command failed: %s", type(exc).__name__)
+            if shiboken6.isValid(self):
+                self.call_label.setText(self.tr("The platform did not take the command"))
