@@ -1,0 +1,37 @@
+"""The call bar driven from the keyboard against the real platform's call simulator."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from tests.ui.conftest import DEMO_PASSWORD, run_async
+from ui.main_window import MainWindow
+from workstation.platform_client import PlatformClient
+
+
+def test_ready_ring_answer_hang_up_from_the_keyboard(qtbot: Any, client: PlatformClient, settings_path: Path,
+                                                      platform_api) -> None:
+    window = MainWindow(client, seat="T-02")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.sign_in("agent2", DEMO_PASSWORD)
+    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
+    call_state = window.findChild(QLabel, "callState")
+    state = window.findChild(QLabel, "agentStateValue")
+    qtbot.waitUntil(lambda: window.seat_session.sync.link.value == "online", timeout=20_000)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: state.text() == "示闲", timeout=10_000)
+    r = platform_api("lead").post("/api/v1/calls", json={"caller_phone": "+86 135 0000 1234"})
+    assert r.status_code == 201, r.text
+    qtbot.waitUntil(lambda: call_state.text() == "来电振铃：135****1234", timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: call_state.text() == "通话中：135****1234", timeout=10_000)
+    qtbot.waitUntil(lambda: window.findChild(QLabel, "callTimer").text() == "00:00", timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: call_state.text() == "通话结束：135****1234", timeout=10_000)
+    assert state.text().startswith("话后处理")
+    run_async(qtbot, window.shutdown())
