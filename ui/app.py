@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import socket
 import sys
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import resources.i18n
 from ui.main_window import MainWindow
+from workstation.calls import AgentState
 from workstation.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoPlatform, DemoPlatformError
 from workstation.platform_client import PlatformClient
 
@@ -54,7 +56,14 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"interface language for this run (default: the saved setting {LANGUAGE_KEY}, else zh_CN)")
     p.add_argument("--screenshot", metavar="PATH", type=Path,
                    help="render the main window to a PNG after start-up and exit")
+    p.add_argument("--ready-probe", action="store_true", help=argparse.SUPPRESS)  # benchmarks.startup
     return p
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return round(kb / 1024, 1)
 
 
 def _setup_logging() -> Path:
@@ -146,6 +155,8 @@ async def _start_platform(window: MainWindow, args: argparse.Namespace, demo: De
             return False
         window.set_client(PlatformClient(demo.url))
         await window.sign_in(DEMO_USERNAME, DEMO_PASSWORD)
+        if window.seat_session is not None:  # the demo agent takes calls at once
+            await window.call_bar.change_state(AgentState.ready)
     elif args.platform:
         window.set_client(PlatformClient(args.platform))
         await window.check_platform()
@@ -167,6 +178,11 @@ async def _run(args: argparse.Namespace) -> int:
                 await start
             return 0
         started = start.result()
+        if args.ready_probe:
+            await asyncio.sleep(0)  # the window has been laid out and painted once
+            print(json.dumps({"ready": True, "rss_mb": _rss_mb()}), flush=True)
+            window.close()
+            return 0
         if args.screenshot is not None:
             window.resize(SCREENSHOT_SIZE)  # the same picture whatever the screen or saved geometry
             await asyncio.sleep(0)  # let pending layout and paint events run

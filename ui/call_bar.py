@@ -136,6 +136,9 @@ class CallBar(QToolBar):
 
     @asyncSlot()
     async def set_state(self, state: AgentState, reason: str = "") -> None:
+        await self.change_state(state, reason)
+
+    async def change_state(self, state: AgentState, reason: str = "") -> None:
         if self.seat is None:
             return
         try:
