@@ -12,6 +12,7 @@ import argparse
 import random
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from benchmarks.common import cache_dir, emit, log, summary_ms
 from domain.clock import CENTRE_TZ, stamp
@@ -57,24 +58,32 @@ def build(store: CacheStore, orders: int, seed: int) -> list[str]:
     return callers
 
 
+def cache_file(orders: int, seed: int) -> Path:
+    return cache_dir() / f"caller_lookup-{orders}-{seed}-v{VERSION}-s{schema.MIGRATIONS[-1][0]}.db"
+
+
+def ensure_cache(path: Path, orders: int, seed: int) -> list[str]:
+    """Build the cache file once; return the callers' phones (the same list every time)."""
+    if not path.exists():
+        building = path.with_suffix(".building")
+        store = CacheStore(building)
+        build(store, orders, seed)
+        store.close()
+        building.rename(path)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
+    return phones(max(1000, orders // 5), random.Random(seed))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.caller_lookup")
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    path = cache_dir() / f"caller_lookup-{args.orders}-{args.seed}-v{VERSION}-s{schema.MIGRATIONS[-1][0]}.db"
-    fresh = not path.exists()
-    store = CacheStore(path.with_suffix(".building") if fresh else path)
-    if fresh:
-        callers = build(store, args.orders, args.seed)
-        store.close()
-        path.with_suffix(".building").rename(path)
-        for suffix in ("-wal", "-shm"):
-            path.with_suffix(f".building{suffix}").unlink(missing_ok=True)
-        store = CacheStore(path)
-    else:
-        callers = phones(max(1000, args.orders // 5), random.Random(args.seed))
+    path = cache_file(args.orders, args.seed)
+    callers = ensure_cache(path, args.orders, args.seed)
+    store = CacheStore(path)
     rng = random.Random(99)
     sample = [callers[min(int(rng.paretovariate(1.1)) - 1, len(callers) - 1)] if rng.random() < 0.5
               else rng.choice(callers) for _ in range(args.lookups)]
