@@ -97,6 +97,112 @@
     </message>
 </context>
 <context>
+    <name>CallerCard</name>
+    <message>
+        <source>Caller</source>
+        <translation>来电人</translation>
+    </message>
+    <message>
+        <source>No call. The caller&apos;s details appear here when a call rings.</source>
+        <translation>当前无来电。来电振铃时，这里显示来电人信息。</translation>
+    </message>
+    <message>
+        <source>Confidential</source>
+        <translation>保密</translation>
+    </message>
+    <message>
+        <source>The caller asked for confidentiality: never disclose their name or number</source>
+        <translation>来电人要求保密：不得泄露其姓名和号码</translation>
+    </message>
+    <message>
+        <source>Show number in full</source>
+        <translation>显示完整号码</translation>
+    </message>
+    <message>
+        <source>Show the number in full; the team lead can see that you did ({shortcut})</source>
+        <translation>显示完整号码，此操作将留痕供班长查看（{shortcut}）</translation>
+    </message>
+    <message>
+        <source>Not a valid number; location unknown</source>
+        <translation>号码无效，归属地未知</translation>
+    </message>
+    <message>
+        <source>Service number</source>
+        <translation>服务号码</translation>
+    </message>
+    <message>
+        <source>400/800 number</source>
+        <translation>400/800 号码</translation>
+    </message>
+    <message>
+        <source>Location unknown</source>
+        <translation>归属地未知</translation>
+    </message>
+    <message>
+        <source>Name not given</source>
+        <translation>未留姓名</translation>
+    </message>
+    <message>
+        <source>Unknown caller</source>
+        <translation>未知来电人</translation>
+    </message>
+    <message>
+        <source>This caller has an open work order {number}</source>
+        <translation>该来电人有未办结工单 {number}</translation>
+    </message>
+    <message>
+        <source>This caller has {count} open work orders, newest {number}</source>
+        <translation>该来电人有 {count} 件未办结工单，最新 {number}</translation>
+    </message>
+    <message>
+        <source>Called within 30 days about: {categories}</source>
+        <translation>30天内曾来电：{categories}</translation>
+    </message>
+    <message>
+        <source>History from the local cache: the platform cannot be reached</source>
+        <translation>历史记录来自本地缓存：无法连接平台</translation>
+    </message>
+    <message>
+        <source>History from the local cache: the platform refused the request ({code})</source>
+        <translation>历史记录来自本地缓存：平台拒绝了请求（{code}）</translation>
+    </message>
+</context>
+<context>
+    <name>CallerOrdersModel</name>
+    <message>
+        <source>Number</source>
+        <translation>工单编号</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>受理日期</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Recorded on this seat; not yet confirmed by the platform</source>
+        <translation>本座席已登记，平台尚未确认</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>已超期</translation>
+    </message>
+    <message>
+        <source>Provisional deadline</source>
+        <translation>暂定时限</translation>
+    </message>
+</context>
+<context>
     <name>HelpOverlay</name>
     <message>
         <source>Keyboard shortcuts</source>
@@ -105,6 +211,143 @@
     <message>
         <source>Press any key or click to close</source>
         <translation>按任意键或单击关闭</translation>
+    </message>
+</context>
+<context>
+    <name>KbHitDelegate</name>
+    <message>
+        <source>Expired</source>
+        <translation>已过期</translation>
+    </message>
+</context>
+<context>
+    <name>KbHitModel</name>
+    <message>
+        <source>Expired</source>
+        <translation>已过期</translation>
+    </message>
+</context>
+<context>
+    <name>KnowledgePane</name>
+    <message>
+        <source>Search the knowledge base</source>
+        <translation>搜索知识库</translation>
+    </message>
+    <message>
+        <source>Insert the approved answer</source>
+        <translation>插入标准答复</translation>
+    </message>
+    <message>
+        <source>Report an error in this entry</source>
+        <translation>纠错</translation>
+    </message>
+    <message>
+        <source>Send the correction</source>
+        <translation>提交纠错</translation>
+    </message>
+    <message>
+        <source>Cancel the correction</source>
+        <translation>取消纠错</translation>
+    </message>
+    <message>
+        <source>Search the knowledge base (pinyin initials work too)</source>
+        <translation>搜索知识库（支持拼音首字母）</translation>
+    </message>
+    <message>
+        <source>What is wrong in this entry? Ctrl+Enter sends, Esc cancels</source>
+        <translation>请说明该条目哪里有误。Ctrl+Enter 提交，Esc 取消</translation>
+    </message>
+    <message>
+        <source>Signed out: sign in to search the knowledge base.</source>
+        <translation>未登录：请登录后搜索知识库。</translation>
+    </message>
+    <message>
+        <source>Type words or pinyin initials to search.</source>
+        <translation>输入关键词或拼音首字母进行搜索。</translation>
+    </message>
+    <message>
+        <source>The local knowledge base cannot be read: {error}</source>
+        <translation>无法读取本地知识库：{error}</translation>
+    </message>
+    <message>
+        <source>{count} entries found</source>
+        <translation>找到 {count} 条</translation>
+    </message>
+    <message>
+        <source>No entries found for “{query}”.</source>
+        <translation>未找到与“{query}”相关的条目。</translation>
+    </message>
+    <message>
+        <source>Pick a result to see the whole entry.</source>
+        <translation>选择一条结果查看完整内容。</translation>
+    </message>
+    <message>
+        <source>Expired on {date}: check the current policy before using this answer.</source>
+        <translation>已于 {date} 过期：使用此答复前请核实现行政策。</translation>
+    </message>
+    <message>
+        <source>Not in force before {date}.</source>
+        <translation>{date} 起生效，目前尚未生效。</translation>
+    </message>
+    <message>
+        <source>Approved answer</source>
+        <translation>标准答复</translation>
+    </message>
+    <message>
+        <source>{start} to {end}</source>
+        <translation>{start} 至 {end}</translation>
+    </message>
+    <message>
+        <source>no end date</source>
+        <translation>长期有效</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>Source department</source>
+        <translation>来源部门</translation>
+    </message>
+    <message>
+        <source>Policy basis</source>
+        <translation>政策依据</translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation>有效期</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Keywords</source>
+        <translation>关键词</translation>
+    </message>
+    <message>
+        <source>Inserted an expired answer: check it before reading it out.</source>
+        <translation>已插入的答复已过期：答复群众前请核实。</translation>
+    </message>
+    <message>
+        <source>Answer inserted into the reply.</source>
+        <translation>已插入答复。</translation>
+    </message>
+    <message>
+        <source>Write what is wrong first.</source>
+        <translation>请先填写纠错内容。</translation>
+    </message>
+    <message>
+        <source>The comment is too long ({count} of at most {limit} characters).</source>
+        <translation>纠错内容过长（{count} 字，最多 {limit} 字）。</translation>
+    </message>
+    <message>
+        <source>The correction could not be saved: {error}</source>
+        <translation>纠错未能保存：{error}</translation>
+    </message>
+    <message>
+        <source>Correction submitted</source>
+        <translation>已提交纠错</translation>
     </message>
 </context>
 <context>
@@ -200,6 +443,273 @@
     <message>
         <source>Platform {address} is reachable; not signed in</source>
         <translation>平台 {address} 可访问，未登录</translation>
+    </message>
+</context>
+<context>
+    <name>WorkOrderForm</name>
+    <message>
+        <source>Choose the request type</source>
+        <translation>请选择诉求类型</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Confidential</source>
+        <translation>保密</translation>
+    </message>
+    <message>
+        <source>Keep the caller&apos;s identity from the handling unit</source>
+        <translation>对承办单位隐去来电人身份</translation>
+    </message>
+    <message>
+        <source>Type to find the category, e.g. 公积金</source>
+        <translation>输入关键字查找诉求分类，如“公积金”</translation>
+    </message>
+    <message>
+        <source>A short summary of the request</source>
+        <translation>诉求摘要</translation>
+    </message>
+    <message>
+        <source>What the caller asks, in their words</source>
+        <translation>来电人反映的具体内容</translation>
+    </message>
+    <message>
+        <source>Street or town</source>
+        <translation>街道（乡镇）</translation>
+    </message>
+    <message>
+        <source>How the caller wants to be addressed</source>
+        <translation>来电人称呼</translation>
+    </message>
+    <message>
+        <source>Number to call back</source>
+        <translation>回访电话</translation>
+    </message>
+    <message>
+        <source>The answer given to the caller (insert it from the knowledge base)</source>
+        <translation>答复来电人的内容（可从知识库插入）</translation>
+    </message>
+    <message>
+        <source>Choose a handling unit</source>
+        <translation>请选择承办单位</translation>
+    </message>
+    <message>
+        <source>Choose why it is not accepted</source>
+        <translation>请选择不予受理的原因</translation>
+    </message>
+    <message>
+        <source>Choose where to transfer the call</source>
+        <translation>请选择转办去向</translation>
+    </message>
+    <message>
+        <source>Note for the receiving line (optional)</source>
+        <translation>转办备注（选填）</translation>
+    </message>
+    <message>
+        <source>Caller phone</source>
+        <translation>来电号码</translation>
+    </message>
+    <message>
+        <source>Requester name</source>
+        <translation>诉求人姓名</translation>
+    </message>
+    <message>
+        <source>Request type</source>
+        <translation>诉求类型</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>诉求分类</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>诉求内容</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>事发地址</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>答复内容</translation>
+    </message>
+    <message>
+        <source>Handling unit</source>
+        <translation>承办单位</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Not accepted because</source>
+        <translation>不予受理原因</translation>
+    </message>
+    <message>
+        <source>Transfer to</source>
+        <translation>转办去向</translation>
+    </message>
+    <message>
+        <source>Transfer note</source>
+        <translation>转办备注</translation>
+    </message>
+    <message>
+        <source>Close at intake with the reply</source>
+        <translation>直接办结（以答复内容答复）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>直接办结</translation>
+    </message>
+    <message>
+        <source>Dispatch to the handling unit</source>
+        <translation>派单至承办单位</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>派单</translation>
+    </message>
+    <message>
+        <source>Reject at intake</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Transfer the call at once</source>
+        <translation>即时转办</translation>
+    </message>
+    <message>
+        <source>Transfer</source>
+        <translation>即时转办</translation>
+    </message>
+    <message>
+        <source>{action} ({shortcut})</source>
+        <translation>{action}（{shortcut}）</translation>
+    </message>
+    <message>
+        <source>Not given</source>
+        <translation>未填写</translation>
+    </message>
+    <message>
+        <source>{name} (suggested)</source>
+        <translation>{name}（推荐）</translation>
+    </message>
+    <message>
+        <source>Due within {hours} hours, by {time}</source>
+        <translation>{hours}小时内办结（{time}前）</translation>
+    </message>
+    <message>
+        <source>Due {date} (counted in working days)</source>
+        <translation>{date}前办结（按工作日计算）</translation>
+    </message>
+    <message>
+        <source>provisional: the holiday schedule of {year} is not published yet</source>
+        <translation>暂定：{year}年节假日安排尚未公布</translation>
+    </message>
+    <message>
+        <source>Pick a category from the list (type part of its name)</source>
+        <translation>请从列表中选择诉求分类（输入部分名称查找）</translation>
+    </message>
+    <message>
+        <source>Choose the category</source>
+        <translation>请选择诉求分类</translation>
+    </message>
+    <message>
+        <source>Enter a title</source>
+        <translation>请填写标题</translation>
+    </message>
+    <message>
+        <source>Enter what the caller asks</source>
+        <translation>请填写诉求内容</translation>
+    </message>
+    <message>
+        <source>Too long: at most {max} characters</source>
+        <translation>内容过长：最多 {max} 个字</translation>
+    </message>
+    <message>
+        <source>Closing at intake needs the answer given to the caller</source>
+        <translation>直接办结需填写答复内容</translation>
+    </message>
+    <message>
+        <source>Choose the unit to dispatch to</source>
+        <translation>请选择派单的承办单位</translation>
+    </message>
+    <message>
+        <source>Choose why the request is not accepted</source>
+        <translation>请选择不予受理的原因</translation>
+    </message>
+    <message>
+        <source>Enter the caller&apos;s phone number</source>
+        <translation>请填写来电人电话</translation>
+    </message>
+    <message>
+        <source>The phone number contains letters</source>
+        <translation>电话号码中含有字母</translation>
+    </message>
+    <message>
+        <source>The phone number contains an invalid character {char}</source>
+        <translation>电话号码中含有无效字符 {char}</translation>
+    </message>
+    <message>
+        <source>The phone number has no digits</source>
+        <translation>电话号码中没有数字</translation>
+    </message>
+    <message>
+        <source>Country code +{code} is not Chinese: only +86 numbers are accepted</source>
+        <translation>国家代码 +{code} 不是中国的：只受理 +86 号码</translation>
+    </message>
+    <message>
+        <source>Unknown country code: only +86 numbers are accepted</source>
+        <translation>未知的国家代码：只受理 +86 号码</translation>
+    </message>
+    <message>
+        <source>The landline number needs its area code</source>
+        <translation>固定电话号码需加区号</translation>
+    </message>
+    <message>
+        <source>No mobile number starts with {prefix}</source>
+        <translation>没有以 {prefix} 开头的手机号码</translation>
+    </message>
+    <message>
+        <source>{count} digits: a mobile number has 11</source>
+        <translation>{count} 位数字：手机号码应为 11 位</translation>
+    </message>
+    <message>
+        <source>{count} digits: a landline number with area code has 10 to 12</source>
+        <translation>{count} 位数字：带区号的固定电话应为 10 至 12 位</translation>
+    </message>
+    <message>
+        <source>{count} digits: a 400/800 number has 10</source>
+        <translation>{count} 位数字：400/800 号码应为 10 位</translation>
+    </message>
+    <message>
+        <source>{count} digits: not a phone number</source>
+        <translation>{count} 位数字：不是有效的电话号码</translation>
+    </message>
+    <message>
+        <source>Invalid area code or landline number</source>
+        <translation>区号或固定电话号码无效</translation>
+    </message>
+    <message>
+        <source>Not sent: correct the marked fields</source>
+        <translation>未提交：请更正标出的字段</translation>
+    </message>
+    <message>
+        <source>The work order could not be saved on this computer: {error}</source>
+        <translation>工单无法保存到本机：{error}</translation>
+    </message>
+    <message>
+        <source>Work order {number} recorded</source>
+        <translation>工单 {number} 已记录</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,281 @@
+"""The work-order form driven like an agent would: typing, arrow keys, shortcuts and clicks, against
+a signed-in seat of the real platform on loopback."""
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QToolButton, QWidget
+
+from domain import clock
+from domain.calendar import WorkCalendar
+from domain.intake import NotAcceptedReason
+from domain.workorder import Urgency
+from offline_cache import workorders
+from tests.ui.conftest import run_async
+from ui.order_form import WorkOrderForm
+from workstation.session import SeatSession
+
+W = TypeVar("W", bound=QWidget)
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+FUND_LEAVES = ["缴存", "提取", "贷款", "转移接续", "灵活就业缴存"]
+WITHDRAWAL = "住房与物业 / 住房公积金 / 提取"
+FUND_CENTRE = "市住房公积金管理中心"
+
+
+def _phone() -> str:
+    return f"139{random.randrange(10**8):08d}"
+
+
+def _w(form: WorkOrderForm, kind: type[W], name: str) -> W:
+    widget = form.findChild(kind, name)
+    assert widget is not None, name
+    return widget
+
+
+def _unit_id(seat: SeatSession, name: str) -> str:
+    return seat.store.conn.execute("SELECT id FROM handling_units WHERE name = ?", (name,)).fetchone()[0]
+
+
+def _outbox_sizes(seat: SeatSession) -> list[int]:
+    sizes: list[int] = []
+    seat.sync.outbox_changed.connect(sizes.append)
+    return sizes
+
+
+def _platform_orders(platform_api: Callable[[str], httpx.Client], phone: str) -> list[dict]:
+    answer = platform_api("agent").get("/api/v1/work-orders", params={"phone": phone})
+    answer.raise_for_status()
+    return answer.json()["items"]
+
+
+@pytest.fixture
+def form(qtbot: Any, seat: SeatSession) -> WorkOrderForm:
+    form = WorkOrderForm()
+    qtbot.addWidget(form)
+    form.resize(620, 1000)
+    form.set_session(seat)
+    form.show()
+    form.activateWindow()
+    qtbot.waitActive(form)
+    qtbot.waitUntil(lambda: _w(form, QLabel, "formDeadline").text() != "")  # the calendar loads off-thread
+    yield form
+    form.set_session(None)
+
+
+def _type(widget: QWidget, text: str) -> None:
+    """Chinese as an input method delivers it: a committed string (QTest's key clicks are ASCII only)."""
+    widget.setFocus()
+    event = QInputMethodEvent("", [])
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def _pick_category(qtbot: Any, form: WorkOrderForm, typed: str, path: str) -> None:
+    _type(_w(form, QLineEdit, "formCategory"), typed)
+    popup = form.category_completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    offered = form.category_completer.completionModel()
+    rows = [offered.index(i, 0).data() for i in range(offered.rowCount())]
+    for _ in range(rows.index(path)):  # the first match starts out current
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    # The closed popup hands the focus back through a posted event; an agent's next key comes
+    # after it, and so must the test's.
+    QApplication.processEvents()
+
+
+def _fill(qtbot: Any, form: WorkOrderForm, phone: str, *, title: str = "咨询公积金提取条件") -> None:
+    """What every intake action needs: phone, type, category, title, content."""
+    qtbot.keyClicks(_w(form, QLineEdit, "formPhone"), phone)
+    kind = _w(form, QComboBox, "formType")
+    kind.setFocus()
+    qtbot.keyClick(kind, Qt.Key.Key_Down)  # from the placeholder to the first type, 咨询
+    _pick_category(qtbot, form, "公积金", WITHDRAWAL)
+    if title:
+        _type(_w(form, QLineEdit, "formTitle"), title)
+    _type(_w(form, QPlainTextEdit, "formContent"), "来电人询问租房提取住房公积金需要哪些材料。")
+
+
+def _shortcut(qtbot: Any, form: WorkOrderForm, key: Qt.Key) -> None:
+    qtbot.keyClick(_w(form, QLineEdit, "formTitle"), key, CTRL_SHIFT)
+
+
+def test_typing_narrows_categories_and_suggests_the_unit(qtbot: Any, form: WorkOrderForm, seat: SeatSession,
+                                                        qtmodeltester: Any) -> None:
+    qtmodeltester.check(form.category_model)
+    _type(_w(form, QLineEdit, "formCategory"), "公积金")
+    qtbot.waitUntil(form.category_completer.popup().isVisible)
+    offered = form.category_completer.completionModel()
+    assert [offered.index(i, 0).data() for i in range(offered.rowCount())] == \
+        [f"住房与物业 / 住房公积金 / {leaf}" for leaf in FUND_LEAVES]
+    qtmodeltester.check(form.category_proxy)
+
+    popup = form.category_completer.popup()
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert _w(form, QLineEdit, "formCategory").text() == WITHDRAWAL
+    assert form.to_draft()["category_id"] == form.category_model.id_for_text(WITHDRAWAL)
+    unit = _w(form, QComboBox, "formUnit")
+    assert FUND_CENTRE in unit.currentText()
+    assert unit.currentData() == _unit_id(seat, FUND_CENTRE)
+    assert unit.count() > 30  # every unit stays selectable
+
+
+def test_deadline_shows_the_date_in_working_days(qtbot: Any, form: WorkOrderForm) -> None:
+    label = _w(form, QLabel, "formDeadline")
+    due = WorkCalendar.from_library().deadline_for(clock.now(), Urgency.normal, 15).due
+    assert due.strftime("%Y-%m-%d") in label.text()
+    assert re.search(r"\d{4}-\d{2}-\d{2}", label.text())
+    urgency = _w(form, QComboBox, "formUrgency")
+    urgency.setFocus()
+    qtbot.keyClick(urgency, Qt.Key.Key_Down)
+    assert urgency.currentData() == "urgent"
+    assert "24" in label.text()
+
+
+def test_empty_title_is_marked_and_nothing_is_recorded(qtbot: Any, form: WorkOrderForm, seat: SeatSession) -> None:
+    _fill(qtbot, form, _phone(), title="")
+    _type(_w(form, QPlainTextEdit, "formReply"), "可携带租房合同办理提取。")
+    with qtbot.assertNotEmitted(form.submitted, wait=300):
+        _shortcut(qtbot, form, Qt.Key.Key_C)
+        error = _w(form, QLabel, "formTitleError")
+        qtbot.waitUntil(lambda: not error.isHidden())
+    assert error.text() and error.isVisible()
+    assert list(form.errors()) == ["formTitle"]
+    assert form.focusWidget() is _w(form, QLineEdit, "formTitle")
+    assert seat.store.outbox_size() == 0
+    assert form.has_content()  # the form is kept as it was
+
+
+def test_each_action_names_what_it_needs(qtbot: Any, form: WorkOrderForm, seat: SeatSession) -> None:
+    qtbot.keyClicks(_w(form, QLineEdit, "formPhone"), "1391234")
+    _shortcut(qtbot, form, Qt.Key.Key_T)
+    qtbot.waitUntil(lambda: "formTransferTarget" in form.errors())
+    assert set(form.errors()) == {"formPhone", "formType", "formCategory", "formTitle", "formContent",
+                                  "formTransferTarget"}
+    assert "7" in form.errors()["formPhone"]  # "7 digits: a mobile number has 11"
+    _fill(qtbot, form, "")
+    phone = _w(form, QLineEdit, "formPhone")
+    phone.clear()
+    qtbot.keyClicks(phone, _phone())
+    for key, field in ((Qt.Key.Key_C, "formReply"), (Qt.Key.Key_R, "formRejectReason"),
+                       (Qt.Key.Key_T, "formTransferTarget")):
+        _shortcut(qtbot, form, key)
+        qtbot.waitUntil(lambda f=field: list(form.errors()) == [f])
+    assert seat.store.outbox_size() == 0
+
+
+def test_close_at_intake_records_locally_and_reaches_the_platform(
+        qtbot: Any, form: WorkOrderForm, seat: SeatSession, platform_api: Callable[[str], httpx.Client]) -> None:
+    phone = _phone()
+    sizes = _outbox_sizes(seat)
+    _fill(qtbot, form, phone)
+    _type(_w(form, QLineEdit, "formName"), "张先生")
+    _type(_w(form, QPlainTextEdit, "formReply"), "租房提取需提供租赁合同和无房证明。")
+    assert "Ctrl+Shift+C" in form.close_action.toolTip()
+    with qtbot.waitSignal(form.submitted, timeout=10_000) as submitted:
+        _shortcut(qtbot, form, Qt.Key.Key_C)
+    number, op = submitted.args
+    assert op == "close_at_intake"
+    assert sizes and sizes[0] >= 1  # recorded in the outbox before any upload
+    assert workorders.find(seat.store.conn, number) is not None
+    assert not form.has_content() and _w(form, QLineEdit, "formTitle").text() == ""
+
+    run_async(qtbot, seat.sync.upload_all())
+    assert seat.store.outbox_size() == 0
+    assert workorders.find(seat.store.conn, number)["status"] == "closed_at_intake"
+    [order] = _platform_orders(platform_api, phone)
+    assert order["status"] == "closed_at_intake"
+    assert order["client_ref"] == number
+    assert order["answer"] == "租房提取需提供租赁合同和无房证明。"
+    assert order["requester_name"] == "张先生"
+    assert order["request_type"] == "consultation"
+
+
+def test_reject_shows_the_guidance(qtbot: Any, form: WorkOrderForm, seat: SeatSession,
+                                   platform_api: Callable[[str], httpx.Client]) -> None:
+    phone = _phone()
+    _fill(qtbot, form, phone, title="要求起诉前房东")
+    reason = _w(form, QComboBox, "formRejectReason")
+    reason.setFocus()
+    qtbot.keyClick(reason, Qt.Key.Key_Down)
+    guidance = _w(form, QPlainTextEdit, "formGuidance")
+    assert guidance.isVisible() and guidance.isReadOnly()
+    assert guidance.toPlainText() == NotAcceptedReason.litigation.guidance_zh
+    with qtbot.waitSignal(form.submitted, timeout=10_000) as submitted:
+        qtbot.mouseClick(_w(form, QToolButton, "formRejectButton"), Qt.MouseButton.LeftButton)
+    assert submitted.args[1] == "reject_at_intake"
+    assert guidance.isHidden()
+    run_async(qtbot, seat.sync.upload_all())
+    [order] = _platform_orders(platform_api, phone)
+    assert (order["status"], order["reject_reason"]) == ("rejected_at_intake", "litigation")
+
+
+def test_dispatch_goes_to_the_suggested_unit(qtbot: Any, form: WorkOrderForm, seat: SeatSession,
+                                             platform_api: Callable[[str], httpx.Client]) -> None:
+    phone = _phone()
+    _fill(qtbot, form, phone, title="公积金提取申请被退回")
+    district = _w(form, QComboBox, "formDistrict")
+    district.setFocus()
+    qtbot.keyClick(district, Qt.Key.Key_Down)  # from "not given" to the first district
+    street = _w(form, QComboBox, "formStreet")
+    street.setFocus()
+    qtbot.keyClick(street, Qt.Key.Key_Down)
+    with qtbot.waitSignal(form.submitted, timeout=10_000) as submitted:
+        qtbot.mouseClick(_w(form, QToolButton, "formDispatchButton"), Qt.MouseButton.LeftButton)
+    assert submitted.args[1] == "dispatch"
+    run_async(qtbot, seat.sync.upload_all())
+    [order] = _platform_orders(platform_api, phone)
+    assert order["status"] == "dispatched"
+    assert order["handling_unit_id"] == _unit_id(seat, FUND_CENTRE)
+    assert (order["address_district"], order["address_street"]) == ("城东区", "东门街道")
+    assert order["deadline"]
+
+
+def test_drafts_round_trip_every_field(qtbot: Any, form: WorkOrderForm, seat: SeatSession) -> None:
+    draft = {
+        "request_type": "complaint", "urgency": "urgent",
+        "category_id": form.category_model.id_for_text(WITHDRAWAL), "title": "提取进度慢",
+        "content": "申请提取已经一个月没有到账。", "caller_phone": "13912345678", "requester_name": "李女士",
+        "confidential": True, "address_district": "城南区", "address_street": "石桥街道",
+        "reply": "已记录，转交承办单位。", "handling_unit_id": _unit_id(seat, "市税务局"),
+        "reject_reason": "petition", "transfer_target_id": _unit_id(seat, "120 医疗急救"),
+        "transfer_note": "来电人情绪激动",
+    }
+    assert set(draft) == set(form.to_draft())
+    with qtbot.assertNotEmitted(form.changed):
+        form.load_draft(draft)
+    assert form.to_draft() == draft
+    assert _w(form, QLineEdit, "formCategory").text() == WITHDRAWAL
+    assert form.has_content()
+
+    again = WorkOrderForm()
+    qtbot.addWidget(again)
+    again.set_session(seat)
+    again.load_draft(form.to_draft())
+    assert again.to_draft() == draft
+    again.set_session(None)
+
+    form.reset()
+    assert not form.has_content()
+    form.set_caller("13912345678", "李女士")
+    assert not form.has_content()  # what the call brought is not the agent's typing
+    with qtbot.waitSignal(form.changed):
+        _type(_w(form, QLineEdit, "formTitle"), "新")
+    assert form.has_content()
+    with qtbot.waitSignal(form.changed):
+        form.set_reply("知识库答案")
+    assert _w(form, QPlainTextEdit, "formReply").toPlainText() == "知识库答案"
+
+
+def test_actions_have_shortcuts_in_their_tooltips(form: WorkOrderForm) -> None:
+    keys = [a.shortcut().toString() for a in form.actions_for_help]
+    assert keys == ["Ctrl+Shift+C", "Ctrl+Shift+D", "Ctrl+Shift+R", "Ctrl+Shift+T"]
+    assert all(a.shortcut().toString() in a.toolTip() for a in form.actions_for_help)

@@ -1,0 +1,429 @@
+"""The caller card (left pane): the screen pop fills it at once from the local cache, then the
+platform's answer refines it. Showing the number in full is an explicit, audited action."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from datetime import datetime
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from domain import clock
+from domain.phone import InvalidPhoneNumber, PhoneInfo, locate, mask_phone, normalize_phone
+from domain.workorder import TERMINAL_STATUSES, WorkOrderStatus
+from offline_cache import workorders
+from offline_cache.workorders import CallerHistory
+from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
+from workstation.session import SeatSession
+
+log = logging.getLogger(__name__)
+
+ORDER_LIMIT = 20
+OVERDUE = QColor("#b3261e")
+_TERMINAL = frozenset(str(s) for s in TERMINAL_STATUSES)
+_Index = QModelIndex | QPersistentModelIndex
+
+
+# --- platform reads (candidates for PlatformClient.caller / .work_orders_by_phone) ---------------
+async def fetch_caller(client: PlatformClient, phone: str) -> dict[str, Any]:
+    return await client._request("GET", f"/callers/{phone}", auth=True)
+
+
+async def fetch_caller_orders(client: PlatformClient, phone: str, limit: int = ORDER_LIMIT) -> list[dict]:
+    body = await client._request("GET", "/work-orders", params={"phone": phone, "limit": limit}, auth=True)
+    return list(body.get("items", []))
+
+
+def merge_history(cached: CallerHistory, caller: dict[str, Any], rows: list[dict], now: datetime) -> CallerHistory:
+    """The platform's view, keeping this seat's orders that the platform has not confirmed yet and
+    the cache's repeat facts (the cache sees all of the caller's orders, the platform list 20)."""
+    known = {r["number"] for r in rows} | {r.get("client_ref") for r in rows if r.get("client_ref")}
+    merged = rows + [r for r in cached.orders if r["number"] not in known]
+    merged.sort(key=lambda r: (r.get("created_at") or "", r["number"]), reverse=True)
+    open_orders = {r["number"]: r for r in cached.open_orders if r["number"] not in known}
+    open_orders.update({r["number"]: r for r in merged if r.get("status") not in _TERMINAL})
+    since = clock.stamp(now - workorders.REPEAT_WINDOW)
+    recent = dict(cached.recent_categories)
+    for r in merged:  # newest first: the first order seen per category wins
+        if (r.get("created_at") or "") >= since and r.get("category_id") and r["category_id"] not in recent:
+            recent[r["category_id"]] = r["number"]
+    return CallerHistory(
+        phone=cached.phone, name=caller.get("name") or cached.name,
+        confidential=bool(caller.get("confidential")) or cached.confidential,
+        known=bool(caller.get("known")) or bool(merged) or cached.known, orders=merged[:ORDER_LIMIT],
+        open_orders=sorted(open_orders.values(), key=lambda r: r.get("created_at") or "", reverse=True)[:5],
+        recent_categories=recent)
+
+
+def _date(stamp: str | None) -> str:
+    return (stamp or "")[:10]
+
+
+def _is_overdue(row: dict, now: datetime) -> bool:
+    deadline = row.get("deadline")
+    if not deadline or row.get("status") in _TERMINAL:
+        return False
+    try:
+        return clock.parse(deadline) < now
+    except ValueError:
+        return False
+
+
+class CallerOrdersModel(QAbstractTableModel):
+    """The caller's newest work orders, newest first (read-only)."""
+
+    NUMBER, CREATED, STATUS, TITLE, DEADLINE = range(5)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("callerOrdersModel")
+        self._rows: list[dict] = []
+        self._now = clock.now()
+        self._headers = [self.tr("Number"), self.tr("Created"), self.tr("Status"), self.tr("Title"),
+                         self.tr("Deadline")]
+
+    def set_rows(self, rows: list[dict], now: datetime) -> None:
+        self.beginResetModel()
+        self._rows, self._now = list(rows), now
+        self.endResetModel()
+
+    def row_at(self, row: int) -> dict:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self._headers):
+            return self._headers[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.DEADLINE and _is_overdue(row, self._now):
+            return OVERDUE
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        return None
+
+    def _text(self, row: dict, column: int) -> str | None:
+        if column == self.NUMBER:
+            return row["number"]
+        if column == self.CREATED:
+            return _date(row.get("created_at"))
+        if column == self.STATUS:
+            try:
+                return WorkOrderStatus(row.get("status")).label_zh
+            except ValueError:  # a status a newer platform knows and we do not
+                return str(row.get("status") or "")
+        if column == self.TITLE:
+            return row.get("title") or ""
+        if column == self.DEADLINE:
+            return _date(row.get("deadline"))
+        return None
+
+    def _tooltip(self, row: dict, column: int) -> str | None:
+        if column == self.TITLE:
+            return row.get("title") or None
+        if column == self.NUMBER and row.get("local"):
+            return self.tr("Recorded on this seat; not yet confirmed by the platform")
+        if column == self.DEADLINE and row.get("deadline"):
+            text = self.tr("Overdue") if _is_overdue(row, self._now) else ""
+            if row.get("deadline_provisional"):
+                text = " ".join(t for t in (text, self.tr("Provisional deadline")) if t)
+            return text or None
+        return None
+
+
+class CallerCard(QWidget):
+    """`show_caller(phone)` is the screen pop. Signals: `number_revealed(phone)` when the agent shows
+    the number in full (for the audit), `refined(phone)` when the platform's answer is shown,
+    `refinement_failed(phone)` when the card stays on the cache, `order_activated(number)` on Enter
+    or double-click in the orders list."""
+
+    number_revealed = Signal(str)
+    refined = Signal(str)
+    refinement_failed = Signal(str)
+    order_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("callerCard")
+        self._seat: SeatSession | None = None
+        self._phone = ""
+        self._history: CallerHistory | None = None
+        self._refinement: asyncio.Task | None = None
+        self._build()
+        self._build_actions()
+        self.clear()
+
+    # --- layout ---------------------------------------------------------------------------------
+    def _label(self, name: str, parent_layout: QVBoxLayout | QHBoxLayout, style: str = "") -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if style:
+            label.setStyleSheet(style)
+        parent_layout.addWidget(label)
+        return label
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        title = QLabel(self.tr("Caller"))
+        title.setObjectName("callerCardTitle")
+        title.setStyleSheet("font-weight: bold; font-size: 12pt;")
+        layout.addWidget(title)
+        self._pages = QStackedWidget()
+        layout.addWidget(self._pages, 1)
+
+        self._empty = QLabel(self.tr("No call. The caller's details appear here when a call rings."))
+        self._empty.setObjectName("callerEmpty")
+        self._empty.setWordWrap(True)
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._empty.setStyleSheet("color: palette(mid);")
+        self._pages.addWidget(self._empty)
+
+        details = QWidget()
+        details.setObjectName("callerDetails")
+        body = QVBoxLayout(details)
+        body.setContentsMargins(0, 0, 0, 0)
+        number_row = QHBoxLayout()
+        self.number_label = self._label("callerNumber", number_row, "font-size: 14pt; font-weight: bold;")
+        self.reveal_button = QToolButton()
+        self.reveal_button.setObjectName("callerReveal")
+        number_row.addWidget(self.reveal_button)
+        self.confidential_badge = QLabel(self.tr("Confidential"))
+        self.confidential_badge.setObjectName("callerConfidential")
+        self.confidential_badge.setStyleSheet(
+            "background: #b3261e; color: white; font-weight: bold; border-radius: 4px; padding: 2px 8px;")
+        self.confidential_badge.setToolTip(self.tr("The caller asked for confidentiality: never disclose "
+                                                   "their name or number"))
+        number_row.addWidget(self.confidential_badge)
+        number_row.addStretch(1)
+        body.addLayout(number_row)
+        self.location_label = self._label("callerLocation", body, "color: palette(mid);")
+        self.name_label = self._label("callerName", body, "font-size: 12pt;")
+        self.repeat_label = self._label(
+            "callerRepeat", body, "background: #fff4e5; color: #8a4b00; border: 1px solid #f0b45a; "
+                                  "border-radius: 4px; padding: 4px;")
+        self.orders_model = CallerOrdersModel(self)
+        self.orders_view = QTableView()
+        self.orders_view.setObjectName("callerOrders")
+        self.orders_view.setModel(self.orders_model)
+        self.orders_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.orders_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.orders_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.orders_view.setAlternatingRowColors(True)
+        self.orders_view.verticalHeader().hide()
+        header = self.orders_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CallerOrdersModel.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.orders_view.activated.connect(self._activated)
+        body.addWidget(self.orders_view, 1)
+        self.source_note = self._label("callerSourceNote", body, "color: palette(mid); font-size: 9pt;")
+        self._pages.addWidget(details)
+
+    def _build_actions(self) -> None:
+        self.reveal_action = QAction(self.tr("Show number in full"), self)
+        self.reveal_action.setObjectName("revealNumberAction")
+        self.reveal_action.setCheckable(True)
+        self.reveal_action.setShortcut(QKeySequence("Alt+N"))
+        self.reveal_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut = self.reveal_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.reveal_action.setToolTip(self.tr("Show the number in full; the team lead can see that you did "
+                                              "({shortcut})").format(shortcut=shortcut))
+        self.reveal_action.toggled.connect(self._reveal_toggled)
+        self.addAction(self.reveal_action)
+        self.reveal_button.setDefaultAction(self.reveal_action)
+        self.actions_for_help: list[QAction] = [self.reveal_action]
+
+    # --- public API -----------------------------------------------------------------------------
+    @property
+    def phone(self) -> str:
+        """The number shown (national form), "" when the card is empty."""
+        return self._phone
+
+    @property
+    def history(self) -> CallerHistory | None:
+        return self._history
+
+    def set_session(self, seat: SeatSession | None) -> None:
+        self._seat = seat
+        self.clear()
+
+    def show_caller(self, phone: str) -> None:
+        """The screen pop: fill from the cache now, ask the platform in the background."""
+        self._cancel_refinement()
+        try:
+            number, valid = normalize_phone(phone), True
+        except InvalidPhoneNumber:
+            number, valid = phone.strip(), False  # the platform would refuse it: the cache is all there is
+        self._phone = number
+        now = clock.now()
+        if self._seat is not None:
+            history = workorders.caller_history(self._seat.store.conn, number, now, ORDER_LIMIT)
+        else:
+            history = CallerHistory(number, "", False, False, [], [], {})
+        self.reveal_action.blockSignals(True)
+        self.reveal_action.setChecked(False)
+        self.reveal_action.blockSignals(False)
+        self.reveal_action.setEnabled(True)
+        self.number_label.setText(mask_phone(number))
+        self.location_label.setText(self._location_text(number))
+        self.source_note.clear()
+        self.source_note.hide()
+        self._show_history(history, now)
+        self._pages.setCurrentIndex(1)
+        if self._seat is not None and valid:
+            self._start_refinement(self._seat.client, number, history)
+
+    def clear(self) -> None:
+        """The call ended: back to the empty state."""
+        self._cancel_refinement()
+        self._phone, self._history = "", None
+        self.reveal_action.blockSignals(True)
+        self.reveal_action.setChecked(False)
+        self.reveal_action.blockSignals(False)
+        self.reveal_action.setEnabled(False)
+        self.number_label.clear()
+        self.orders_model.set_rows([], clock.now())
+        self._pages.setCurrentIndex(0)
+
+    def repeat_for(self, category_id: str) -> str | None:
+        """The order a new request in this category would repeat (for the form's warning)."""
+        return self._history.repeats(category_id) if self._history is not None else None
+
+    # --- filling --------------------------------------------------------------------------------
+    def _location_text(self, number: str) -> str:
+        try:
+            info: PhoneInfo = locate(number)
+        except InvalidPhoneNumber:
+            return self.tr("Not a valid number; location unknown")
+        if info.kind == "service":
+            return self.tr("Service number")
+        if info.kind == "toll_free":
+            return self.tr("400/800 number")
+        region = info.province if info.city in ("", info.province) else info.province + info.city
+        parts = [p for p in (region, info.carrier) if p]
+        return " · ".join(parts) if parts else self.tr("Location unknown")
+
+    def _show_history(self, history: CallerHistory, now: datetime) -> None:
+        self._history = history
+        if history.name:
+            self.name_label.setText(history.name)
+            self.name_label.setStyleSheet("font-size: 12pt;")
+        else:
+            self.name_label.setText(self.tr("Name not given") if history.known else self.tr("Unknown caller"))
+            self.name_label.setStyleSheet("font-size: 12pt; color: palette(mid);")
+        self.confidential_badge.setVisible(history.confidential)
+        self.orders_model.set_rows(history.orders, now)
+        repeat = self._repeat_text(history)
+        self.repeat_label.setText(repeat)
+        self.repeat_label.setVisible(bool(repeat))
+
+    def _repeat_text(self, history: CallerHistory) -> str:
+        lines = []
+        if len(history.open_orders) == 1:
+            lines.append(self.tr("This caller has an open work order {number}").format(
+                number=history.open_orders[0]["number"]))
+        elif history.open_orders:
+            lines.append(self.tr("This caller has {count} open work orders, newest {number}").format(
+                count=len(history.open_orders), number=history.open_orders[0]["number"]))
+        if history.recent_categories:
+            lines.append(self.tr("Called within 30 days about: {categories}").format(
+                categories="、".join(self._category_names(list(history.recent_categories)))))
+        return "\n".join(lines)
+
+    def _category_names(self, ids: list[str]) -> list[str]:
+        if self._seat is None:
+            return ids
+        marks = ", ".join("?" for _ in ids)
+        names = dict(self._seat.store.conn.execute(
+            f"SELECT id, name FROM categories WHERE id IN ({marks})", ids).fetchall())  # noqa: S608 - placeholders
+        return [names.get(i, i) for i in ids]
+
+    # --- refinement from the platform -------------------------------------------------------------
+    def _start_refinement(self, client: PlatformClient, number: str, cached: CallerHistory) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no asyncio loop (a bare QApplication): the cache view is all there is
+            log.debug("no running event loop; caller card not refined")
+            return
+        self._refinement = loop.create_task(self._refine(client, number, cached))
+        self._refinement.add_done_callback(_report_bug)
+
+    def _cancel_refinement(self) -> None:
+        if self._refinement is not None and not self._refinement.done():
+            self._refinement.cancel()
+        self._refinement = None
+
+    async def _refine(self, client: PlatformClient, number: str, cached: CallerHistory) -> None:
+        try:
+            caller, rows = await asyncio.gather(fetch_caller(client, number), fetch_caller_orders(client, number))
+        except (PlatformUnreachable, PlatformError) as exc:
+            if not shiboken6.isValid(self) or self._phone != number:
+                return
+            self._show_cache_note(exc)
+            self.refinement_failed.emit(number)
+            return
+        if not shiboken6.isValid(self) or self._phone != number:
+            return
+        now = clock.now()
+        self._show_history(merge_history(cached, caller, rows, now), now)
+        self.refined.emit(number)
+
+    def _show_cache_note(self, exc: PlatformError | PlatformUnreachable) -> None:
+        if isinstance(exc, PlatformUnreachable):
+            text = self.tr("History from the local cache: the platform cannot be reached")
+        else:
+            log.info("caller refinement refused: %s %s", exc.status, exc.code)
+            text = self.tr("History from the local cache: the platform refused the request ({code})").format(
+                code=exc.code)
+        self.source_note.setText(text)
+        self.source_note.show()
+
+    # --- actions --------------------------------------------------------------------------------
+    def _reveal_toggled(self, revealed: bool) -> None:
+        if not self._phone:
+            return
+        self.number_label.setText(self._phone if revealed else mask_phone(self._phone))
+        if revealed:
+            log.info("agent showed a caller number in full")  # the number itself never reaches the log
+            self.number_revealed.emit(self._phone)
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.order_activated.emit(self.orders_model.row_at(index.row())["number"])
+
+
+def _report_bug(task: asyncio.Task) -> None:
+    """An unexpected error in a refinement is a bug: it goes to the global exception hook."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        sys.excepthook(type(exc), exc, exc.__traceback__)

@@ -1,0 +1,859 @@
+"""The work-order form (the middle pane): what the caller wants, where, and what the agent does
+with it at intake (close with an answer, dispatch, reject, transfer).
+
+Reference data (the category tree, the handling units) is read from the seat's cache on the GUI
+thread: a few hundred rows, read again only when a sync changed them. Nothing is sent until every
+field the chosen action needs is valid; each invalid field says why right beside it.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from domain import clock
+from domain.calendar import WorkCalendar
+from domain.catalog import Category, CategoryTree, HandlingUnit, UnitKind, suggest_units
+from domain.intake import NotAcceptedReason
+from domain.phone import InvalidPhoneNumber, normalize_phone
+from domain.workorder import RequestType, Urgency
+from workstation.session import SeatSession
+
+log = logging.getLogger(__name__)
+
+PATH_SEPARATOR = " / "
+WORKING_DAYS = 15  # the default handling time (办理时限) of a dispatched order
+TITLE_MAX, TEXT_MAX, NAME_MAX, NOTE_MAX = 200, 5000, 64, 2000  # the platform's limits
+# Units an order is dispatched to, in the order the agent looks for them; emergency lines are
+# transfer targets only.
+DISPATCH_KINDS = (UnitKind.bureau, UnitKind.enterprise, UnitKind.sub_centre, UnitKind.district, UnitKind.street)
+TRANSFER_KINDS = (UnitKind.emergency, UnitKind.sub_centre)
+ERROR_STYLE = "color: #b3261e;"
+DRAFT_KEYS = ("request_type", "urgency", "category_id", "title", "content", "caller_phone", "requester_name",
+              "confidential", "address_district", "address_street", "reply", "handling_unit_id",
+              "reject_reason", "transfer_target_id", "transfer_note")
+# The dispatch unit follows the category by itself: choosing a category is what counts as typed.
+_NOT_TYPED = ("handling_unit_id",)
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Catalog:
+    tree: CategoryTree = field(default_factory=lambda: CategoryTree([]))
+    units: tuple[HandlingUnit, ...] = ()
+
+    def leaf_paths(self) -> list[tuple[str, list[str]]]:
+        """Leaves in tree order (parents by position), each with its path from the root."""
+        out: list[tuple[str, list[str]]] = []
+
+        def walk(parent: str | None) -> None:
+            for cat in self.tree.children(parent):
+                if self.tree.is_leaf(cat.id):
+                    out.append((cat.id, self.tree.path(cat.id)))
+                else:
+                    walk(cat.id)
+        walk(None)
+        return out
+
+    def unit(self, unit_id: str) -> HandlingUnit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def of_kind(self, *kinds: UnitKind) -> list[HandlingUnit]:
+        return [u for kind in kinds for u in self.units if u.kind == kind]
+
+
+def catalog_version(conn: sqlite3.Connection) -> tuple:
+    """Cheap fingerprint of the cached reference data: reload only when it moved."""
+    return tuple(conn.execute(f"SELECT count(*), max(version) FROM {table}").fetchone()  # noqa: S608
+                 for table in ("categories", "handling_units"))
+
+
+def load_catalog(conn: sqlite3.Connection) -> Catalog:
+    cats = [Category(r["id"], r["parent_id"], r["name"]) for r in
+            conn.execute("SELECT id, parent_id, name FROM categories ORDER BY position, id")]
+    units: list[HandlingUnit] = []
+    for r in conn.execute("SELECT id, name, kind, parent_id, phone, category_prefixes FROM handling_units "
+                          "ORDER BY id"):
+        try:
+            units.append(HandlingUnit(r["id"], r["name"], r["kind"], r["parent_id"], r["phone"] or "",
+                                      tuple(json.loads(r["category_prefixes"] or "[]"))))
+        except ValueError:  # a kind this version does not know: leave the unit out, keep the rest
+            log.warning("handling unit %s has an unknown kind %r", r["id"], r["kind"])
+    try:
+        tree = CategoryTree(cats)
+    except ValueError:  # a resync half way (a child before its parent): the next sync completes it
+        log.warning("category tree incomplete in the cache; waiting for the next sync")
+        tree = CategoryTree([])
+    return Catalog(tree, tuple(units))
+
+
+_calendars: dict[int, WorkCalendar] = {}
+
+
+def _calendar_for(year: int) -> WorkCalendar:
+    # A deadline lies at most weeks ahead: this year and the next are all it can reach, and
+    # building only those takes milliseconds instead of the half second of every year.
+    if year not in _calendars:
+        _calendars[year] = WorkCalendar.from_library(range(year, year + 2))
+    return _calendars[year]
+
+
+# --- the category type-ahead --------------------------------------------------------------------
+
+class CategoryPathModel(QAbstractListModel):
+    """Leaf categories, shown by their full path."""
+
+    IdRole = Qt.ItemDataRole.UserRole + 1
+    SearchRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, str, str]] = []  # (id, shown path, folded search text)
+
+    def set_paths(self, paths: list[tuple[str, list[str]]]) -> None:
+        self.beginResetModel()
+        self._rows = [(cat_id, PATH_SEPARATOR.join(p), "/".join(p).casefold()) for cat_id, p in paths]
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        cat_id, shown, folded = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole):
+            return shown
+        if role == self.IdRole:
+            return cat_id
+        if role == self.SearchRole:
+            return folded
+        return None
+
+    def id_for_text(self, text: str) -> str | None:
+        return next((cat_id for cat_id, shown, _ in self._rows if shown == text), None)
+
+    def text_for_id(self, cat_id: str) -> str | None:
+        return next((shown for i, shown, _ in self._rows if i == cat_id), None)
+
+
+class CategoryFilterProxy(QSortFilterProxyModel):
+    """Leaves whose path holds every word typed ("公积金 提取", "住房/公积金"), in tree order."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._words: list[str] = []
+
+    def set_query(self, text: str) -> None:
+        words = [w for w in re.split(r"[\s/]+", text.casefold()) if w]
+        if words == self._words:
+            return
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self._words = words
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self._words = words
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        text = self.sourceModel().index(source_row, 0, source_parent).data(CategoryPathModel.SearchRole) or ""
+        return all(w in text for w in self._words)
+
+
+class _CategoryKeys(QObject):
+    """Down in the category box opens the list: the agent never needs the mouse to pick."""
+
+    def __init__(self, form: WorkOrderForm) -> None:
+        super().__init__(form)
+        self._form = form
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Down and not self._form.category_completer.popup().isVisible():
+            self._form.show_categories()
+            return True
+        return False
+
+
+# --- the form ---------------------------------------------------------------------------------
+
+class WorkOrderForm(QWidget):
+    """The form of the current call.
+
+    Signals: `changed()` on any edit by the agent (save the draft, debounced; programmatic fills
+    by set_caller/load_draft/reset do not emit it); `submitted(number, op)` once an order is
+    recorded locally, `number` being its provisional number (the form is then empty again, so the
+    draft can be discarded). `actions_for_help`: the four intake actions with their shortcuts."""
+
+    changed = Signal()
+    submitted = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("workOrderFormWidget")
+        self._seat: SeatSession | None = None
+        self._catalog = Catalog()
+        self._catalog_version: tuple = ()
+        self._category_id: str | None = None
+        self._quiet = 0
+        self._busy = False
+        self._errors: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}
+        self._calendar: WorkCalendar | None = None
+        self._calendar_year = 0
+        self._calendar_task: asyncio.Future | None = None
+        self._baseline: dict = {}
+        self._build()
+        self._build_actions()
+        self._connect_edits()
+        self._deadline_timer = QTimer(self)  # the date moves at midnight, the urgent hour every minute
+        self._deadline_timer.setInterval(60_000)
+        self._deadline_timer.timeout.connect(self._update_deadline)
+        self._deadline_timer.start()
+        self.reset()
+        self._set_enabled(False)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.type_combo = self._combo("formType", self.tr("Choose the request type"))
+        for rtype in RequestType:
+            self.type_combo.addItem(rtype.label_zh, str(rtype))
+        self.urgency_combo = self._combo("formUrgency")
+        for urgency in Urgency:
+            self.urgency_combo.addItem(urgency.label_zh, str(urgency))
+        self.urgency_combo.setToolTip(self.tr("Urgency"))
+        self.confidential_box = QCheckBox(self.tr("Confidential"))
+        self.confidential_box.setObjectName("formConfidential")
+        self.confidential_box.setToolTip(self.tr("Keep the caller's identity from the handling unit"))
+        self.category_edit = self._line("formCategory", self.tr("Type to find the category, e.g. 公积金"))
+        self._build_category_completer()
+        self.title_edit = self._line("formTitle", self.tr("A short summary of the request"), TITLE_MAX)
+        self.content_edit = self._text("formContent", self.tr("What the caller asks, in their words"))
+        self.district_combo = self._combo("formDistrict")
+        self.street_combo = self._combo("formStreet")
+        self.street_combo.setToolTip(self.tr("Street or town"))
+        self.name_edit = self._line("formName", self.tr("How the caller wants to be addressed"), NAME_MAX)
+        self.phone_edit = self._line("formPhone", self.tr("Number to call back"), 40)
+        self.reply_edit = self._text("formReply", self.tr("The answer given to the caller (insert it from the "
+                                                          "knowledge base)"))
+        self.unit_combo = self._combo("formUnit", self.tr("Choose a handling unit"))
+        self.deadline_label = QLabel()
+        self.deadline_label.setObjectName("formDeadline")
+        self.deadline_label.setWordWrap(True)
+        self.reject_combo = self._combo("formRejectReason", self.tr("Choose why it is not accepted"))
+        for reason in NotAcceptedReason:
+            self.reject_combo.addItem(reason.label_zh, str(reason))
+        self.guidance_box = self._text("formGuidance", "")
+        self.guidance_box.setReadOnly(True)
+        self.guidance_box.setMaximumHeight(110)
+        self.guidance_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # read aloud, not typed in: Tab skips it
+        self.transfer_combo = self._combo("formTransferTarget", self.tr("Choose where to transfer the call"))
+        self.transfer_note = self._line("formTransferNote", self.tr("Note for the receiving line (optional)"),
+                                        NOTE_MAX)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("formStatus")
+        self.status_label.setWordWrap(True)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self.tr("Caller phone"), self._with_error(self.phone_edit))
+        form.addRow(self.tr("Requester name"), self._row(self.name_edit, self.confidential_box))
+        form.addRow(self.tr("Request type"), self._row(self._with_error(self.type_combo), self.urgency_combo))
+        form.addRow(self.tr("Category"), self._with_error(self.category_edit))
+        form.addRow(self.tr("Title"), self._with_error(self.title_edit))
+        form.addRow(self.tr("Content"), self._with_error(self.content_edit))
+        form.addRow(self.tr("Address"), self._row(self.district_combo, self.street_combo))
+        form.addRow(self.tr("Reply"), self._with_error(self.reply_edit))
+        form.addRow(self.tr("Handling unit"), self._with_error(self.unit_combo))
+        form.addRow(self.tr("Deadline"), self.deadline_label)
+        form.addRow(self.tr("Not accepted because"), self._with_error(self.reject_combo))
+        form.addRow("", self.guidance_box)
+        form.addRow(self.tr("Transfer to"), self._with_error(self.transfer_combo))
+        form.addRow(self.tr("Transfer note"), self.transfer_note)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.addLayout(form)
+        column.addStretch(1)  # spare height stays below the form, not inside the text boxes' rows
+        scroll = QScrollArea()
+        scroll.setObjectName("formScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.buttons = QHBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(self.buttons)
+        layout.addWidget(self.status_label)
+
+    def _build_category_completer(self) -> None:
+        self.category_model = CategoryPathModel(self)
+        self.category_proxy = CategoryFilterProxy(self)
+        self.category_proxy.setSourceModel(self.category_model)
+        # Our proxy filters; the completer only shows it (its own filter matches prefixes or one
+        # substring, not several words anywhere in the path).
+        self.category_completer = QCompleter(self.category_proxy, self)
+        self.category_completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self.category_completer.setMaxVisibleItems(12)
+        self.category_completer.setWidget(self.category_edit)
+        self.category_completer.popup().setObjectName("formCategoryList")
+        self.category_completer.activated[QModelIndex].connect(self._category_picked)
+        self.category_edit.textEdited.connect(self._category_typed)
+        self.category_edit.installEventFilter(_CategoryKeys(self))
+
+    def _combo(self, name: str, placeholder: str = "") -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setPlaceholderText(placeholder)
+        self._fields[name] = combo
+        return combo
+
+    def _line(self, name: str, placeholder: str, max_length: int = 0) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        edit.setClearButtonEnabled(True)
+        if max_length:
+            edit.setMaxLength(max_length)
+        self._fields[name] = edit
+        return edit
+
+    def _text(self, name: str, placeholder: str) -> QPlainTextEdit:
+        edit = QPlainTextEdit()
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        edit.setTabChangesFocus(True)  # Tab moves on through the form, as in every other field
+        edit.setMinimumHeight(60)
+        edit.setMaximumHeight(140)
+        self._fields[name] = edit
+        return edit
+
+    def _with_error(self, widget: QWidget) -> QWidget:
+        """The field with its reason label below, hidden while the field is fine."""
+        error = QLabel()
+        error.setObjectName(f"{widget.objectName()}Error")
+        error.setStyleSheet(ERROR_STYLE)
+        error.setWordWrap(True)
+        error.hide()
+        self._errors[widget.objectName()] = error
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        column.addWidget(error)
+        return box
+
+    @staticmethod
+    def _row(*widgets: QWidget) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in widgets:
+            row.addWidget(w, 1)
+        return box
+
+    def _build_actions(self) -> None:
+        self.close_action = self._action("closeAtIntakeAction", self.tr("Close at intake with the reply"),
+                                         self.tr("Close"), "Ctrl+Shift+C", "close_at_intake", "formCloseButton")
+        self.dispatch_action = self._action("dispatchAction", self.tr("Dispatch to the handling unit"),
+                                            self.tr("Dispatch"), "Ctrl+Shift+D", "dispatch", "formDispatchButton")
+        self.reject_action = self._action("rejectAtIntakeAction", self.tr("Reject at intake"),
+                                          self.tr("Reject"), "Ctrl+Shift+R", "reject_at_intake", "formRejectButton")
+        self.transfer_action = self._action("transferAction", self.tr("Transfer the call at once"),
+                                            self.tr("Transfer"), "Ctrl+Shift+T", "transfer", "formTransferButton")
+        self.actions_for_help = [self.close_action, self.dispatch_action, self.reject_action, self.transfer_action]
+
+    def _action(self, name: str, text: str, short: str, keys: str, op: str, button_name: str) -> QAction:
+        action = QAction(text, self)  # the full text is what the help overlay lists
+        action.setIconText(short)  # the button's text: four of them share the pane's width
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(keys))
+        # Window-wide: the agent may still be in the knowledge base after inserting the answer.
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(self.tr("{action} ({shortcut})").format(action=text, shortcut=shown))
+        action.triggered.connect(lambda: self.submit(op))
+        self.addAction(action)
+        button = QToolButton()
+        button.setObjectName(button_name)
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.buttons.addWidget(button)
+        return action
+
+    def _connect_edits(self) -> None:
+        for edit in (self.title_edit, self.name_edit, self.phone_edit, self.transfer_note, self.category_edit):
+            edit.textChanged.connect(self._edited)
+        for text in (self.content_edit, self.reply_edit):
+            text.textChanged.connect(self._edited)
+        for combo in (self.type_combo, self.urgency_combo, self.district_combo, self.street_combo,
+                      self.unit_combo, self.reject_combo, self.transfer_combo):
+            combo.currentIndexChanged.connect(self._edited)
+        self.confidential_box.toggled.connect(self._edited)
+        self.urgency_combo.currentIndexChanged.connect(self._update_deadline)
+        self.district_combo.currentIndexChanged.connect(self._fill_streets)
+        self.reject_combo.currentIndexChanged.connect(self._show_guidance)
+        # An edited field loses its error mark: the reason no longer applies.
+        for name, widget in self._fields.items():
+            if name in self._errors:
+                signal = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.textChanged
+                signal.connect(lambda *_, n=name: self._clear_error(n))
+
+    # --- edits --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Programmatic fills are not the agent's edits: no `changed` for them."""
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+
+    def _edited(self, *_: object) -> None:
+        if not self._quiet:
+            self.changed.emit()
+
+    def has_content(self) -> bool:
+        """Anything the agent typed or chose beyond what the form starts with for this call."""
+        now = self.to_draft()
+        return any(now[k] != self._baseline.get(k) for k in DRAFT_KEYS if k not in _NOT_TYPED)
+
+    # --- session and reference data -------------------------------------------------------------
+
+    def set_session(self, seat: SeatSession | None) -> None:
+        if self._seat is not None:
+            self._seat.sync.synced.disconnect(self._on_synced)
+        self._seat = seat
+        self._catalog_version = ()
+        if seat is None:
+            self._apply_catalog(Catalog())
+        else:
+            seat.sync.synced.connect(self._on_synced)
+            self._reload_catalog()
+            self._load_calendar()
+        self._set_enabled(seat is not None and not self._busy)
+
+    def _on_synced(self, *_: object) -> None:
+        if shiboken6.isValid(self) and self._seat is not None:
+            self._reload_catalog()
+
+    def _reload_catalog(self) -> None:
+        assert self._seat is not None
+        conn = self._seat.store.conn
+        version = catalog_version(conn)
+        if version != self._catalog_version:
+            self._catalog_version = version
+            self._apply_catalog(load_catalog(conn))
+
+    def _apply_catalog(self, catalog: Catalog) -> None:
+        """New reference data; what the agent already chose stays where it still exists."""
+        with self._quietly():
+            draft = self.to_draft()
+            self._catalog = catalog
+            self.category_model.set_paths(catalog.leaf_paths())
+            self._fill_combo(self.district_combo, [(u.name, u.name) for u in catalog.of_kind(UnitKind.district)],
+                             self.tr("Not given"))
+            self._fill_combo(self.transfer_combo, [(u.name, u.id) for u in catalog.of_kind(*TRANSFER_KINDS)])
+            self._load_fields(draft)
+
+    @staticmethod
+    def _fill_combo(combo: QComboBox, items: list[tuple[str, str]], none_text: str | None = None) -> None:
+        combo.clear()
+        if none_text is not None:
+            combo.addItem(none_text, "")
+        for text, data in items:
+            combo.addItem(text, data)
+        combo.setCurrentIndex(0 if none_text is not None else -1)
+
+    def _fill_streets(self) -> None:
+        district = next((u for u in self._catalog.of_kind(UnitKind.district)
+                         if u.name == self.district_combo.currentData()), None)
+        streets = [u for u in self._catalog.of_kind(UnitKind.street) if district and u.parent_id == district.id]
+        self._fill_combo(self.street_combo, [(u.name, u.name) for u in streets], self.tr("Not given"))
+        self.street_combo.setEnabled(bool(streets))
+
+    def _fill_units(self, suggested: list[HandlingUnit]) -> None:
+        """Every unit an order can go to, the suggested ones first and pre-selected."""
+        self.unit_combo.clear()
+        for unit in suggested:
+            self.unit_combo.addItem(self.tr("{name} (suggested)").format(name=unit.name), unit.id)
+        if suggested:
+            self.unit_combo.insertSeparator(self.unit_combo.count())
+        districts = {u.id: u.name for u in self._catalog.of_kind(UnitKind.district)}
+        for unit in self._catalog.of_kind(*DISPATCH_KINDS):
+            if unit not in suggested:
+                name = f"{districts[unit.parent_id]}{PATH_SEPARATOR}{unit.name}" \
+                    if unit.kind == UnitKind.street and unit.parent_id in districts else unit.name
+                self.unit_combo.addItem(name, unit.id)
+        self.unit_combo.setCurrentIndex(0 if suggested else -1)
+
+    # --- category -----------------------------------------------------------------------------
+
+    def show_categories(self) -> None:
+        """Open the list of leaves matching what is typed, the first one current (Enter takes it)."""
+        self.category_proxy.set_query(self.category_edit.text() if self._category_id is None else "")
+        completer = self.category_completer
+        if completer.completionModel().rowCount() == 0:
+            completer.popup().hide()
+            return
+        completer.complete()
+        completer.popup().setCurrentIndex(completer.completionModel().index(0, 0))
+
+    def _category_typed(self, text: str) -> None:
+        self._set_category(self.category_model.id_for_text(text), update_text=False)
+        if text.strip():
+            self.show_categories()
+        else:
+            self.category_completer.popup().hide()
+
+    def _category_picked(self, index: QModelIndex) -> None:
+        self._set_category(index.data(CategoryPathModel.IdRole))
+        self.category_edit.setFocus()
+
+    def _set_category(self, cat_id: str | None, update_text: bool = True) -> None:
+        if cat_id is not None and cat_id not in self._catalog.tree:
+            cat_id = None
+        if update_text:
+            self.category_edit.setText((self.category_model.text_for_id(cat_id) or "") if cat_id else "")
+        if cat_id == self._category_id:
+            return
+        self._category_id = cat_id
+        if cat_id is not None:
+            self._clear_error("formCategory")
+            self._fill_units(suggest_units(self._catalog.units, self._catalog.tree.path(cat_id)))
+
+    @property
+    def category_id(self) -> str | None:
+        return self._category_id
+
+    # --- deadline, guidance ---------------------------------------------------------------------
+
+    def _load_calendar(self) -> None:
+        year = clock.now().year
+        if year in _calendars:
+            self._calendar, self._calendar_year = _calendars[year], year
+            self._update_deadline()
+            return
+        if self._calendar_task is not None and not self._calendar_task.done():
+            return
+        # chinese_calendar walks every day of the years: off the GUI thread.
+        self._calendar_task = asyncio.ensure_future(asyncio.to_thread(_calendar_for, year))
+        self._calendar_task.add_done_callback(self._calendar_ready)
+
+    def _calendar_ready(self, task: asyncio.Future) -> None:
+        if task.cancelled() or not shiboken6.isValid(self):
+            return
+        task.result()  # a failure is a bug: let the loop's handler report it
+        self._load_calendar()
+
+    def _update_deadline(self) -> None:
+        if self._calendar is None:
+            self.deadline_label.setText("")
+            return
+        now = clock.now()
+        if now.year != self._calendar_year and self._seat is not None:
+            self._load_calendar()  # a new year began during the shift; this one still counts meanwhile
+        urgency = Urgency(self.urgency_combo.currentData() or Urgency.normal)
+        due = self._calendar.deadline_for(now, urgency, WORKING_DAYS)
+        self.deadline_label.setText(self._deadline_text(now, urgency, due.due, due.provisional))
+        self.deadline_label.setStyleSheet(ERROR_STYLE if due.provisional else "")
+
+    def _deadline_text(self, now: datetime, urgency: Urgency, due: datetime, provisional: bool) -> str:
+        if urgency is Urgency.urgent:
+            hours = round((due - now).total_seconds() / 3600)
+            text = self.tr("Due within {hours} hours, by {time}").format(hours=hours,
+                                                                         time=due.strftime("%Y-%m-%d %H:%M"))
+        else:
+            text = self.tr("Due {date} (counted in working days)").format(date=due.strftime("%Y-%m-%d"))
+        if provisional:
+            text += " · " + self.tr("provisional: the holiday schedule of {year} is not published yet").format(
+                year=due.year)
+        return text
+
+    def _show_guidance(self) -> None:
+        value = self.reject_combo.currentData()
+        self.guidance_box.setPlainText(NotAcceptedReason(value).guidance_zh if value else "")
+        self.guidance_box.setVisible(bool(value))
+
+    # --- filling from outside -------------------------------------------------------------------
+
+    def set_caller(self, phone: str, name: str = "", confidential: bool = False) -> None:
+        """The ringing caller's number, known name and confidential flag; all stay editable. Not
+        counted as content: a form holding only these is not worth a draft."""
+        with self._quietly():
+            self.phone_edit.setText(phone)
+            self.name_edit.setText(name)
+            self.confidential_box.setChecked(confidential)
+        self._baseline.update(caller_phone=phone, requester_name=name, confidential=confidential)
+
+    def set_reply(self, text: str) -> None:
+        """Insert an approved answer (from the knowledge base) at the end of the reply."""
+        current = self.reply_edit.toPlainText()
+        joiner = "\n" if current and not current.endswith("\n") else ""
+        self.reply_edit.setPlainText(current + joiner + text)
+        self._clear_error("formReply")
+
+    # --- drafts -------------------------------------------------------------------------------
+
+    def to_draft(self) -> dict:
+        return {
+            "request_type": self.type_combo.currentData() or "",
+            "urgency": self.urgency_combo.currentData() or str(Urgency.normal),
+            "category_id": self._category_id or "",
+            "title": self.title_edit.text(),
+            "content": self.content_edit.toPlainText(),
+            "caller_phone": self.phone_edit.text(),
+            "requester_name": self.name_edit.text(),
+            "confidential": self.confidential_box.isChecked(),
+            "address_district": self.district_combo.currentData() or "",
+            "address_street": self.street_combo.currentData() or "",
+            "reply": self.reply_edit.toPlainText(),
+            "handling_unit_id": self.unit_combo.currentData() or "",
+            "reject_reason": self.reject_combo.currentData() or "",
+            "transfer_target_id": self.transfer_combo.currentData() or "",
+            "transfer_note": self.transfer_note.text(),
+        }
+
+    def load_draft(self, draft: dict) -> None:
+        """Fill every field from a draft; values that no longer exist (a retired category) stay empty."""
+        with self._quietly():
+            self._clear_errors()
+            self._load_fields({**self._empty_draft(), **draft})
+
+    def _load_fields(self, d: dict) -> None:
+        _select(self.type_combo, d.get("request_type"))
+        _select(self.urgency_combo, d.get("urgency") or str(Urgency.normal))
+        self._category_id = None
+        self._fill_units([])
+        self._set_category(d.get("category_id") or None)
+        self.title_edit.setText(d.get("title", ""))
+        self.content_edit.setPlainText(d.get("content", ""))
+        self.phone_edit.setText(d.get("caller_phone", ""))
+        self.name_edit.setText(d.get("requester_name", ""))
+        self.confidential_box.setChecked(bool(d.get("confidential")))
+        _select(self.district_combo, d.get("address_district") or "")
+        self._fill_streets()
+        _select(self.street_combo, d.get("address_street") or "")
+        self.reply_edit.setPlainText(d.get("reply", ""))
+        if d.get("handling_unit_id"):
+            _select(self.unit_combo, d["handling_unit_id"])
+        _select(self.reject_combo, d.get("reject_reason"))
+        _select(self.transfer_combo, d.get("transfer_target_id"))
+        self.transfer_note.setText(d.get("transfer_note", ""))
+        self._show_guidance()
+        self._update_deadline()
+
+    @staticmethod
+    def _empty_draft() -> dict:
+        return {k: "" for k in DRAFT_KEYS} | {"confidential": False, "urgency": str(Urgency.normal)}
+
+    def reset(self) -> None:
+        """An empty form for the next call (the reference data stays)."""
+        with self._quietly():
+            self._clear_errors()
+            self._load_fields(self._empty_draft())
+            self.category_completer.popup().hide()
+        self._baseline = self.to_draft()
+
+    # --- validation ---------------------------------------------------------------------------
+
+    def _clear_error(self, name: str) -> None:
+        if name in self._errors:
+            self._errors[name].clear()
+            self._errors[name].hide()
+
+    def _clear_errors(self) -> None:
+        for name in self._errors:
+            self._clear_error(name)
+
+    def errors(self) -> dict[str, str]:
+        """The reasons shown now, by field objectName."""
+        return {name: label.text() for name, label in self._errors.items() if not label.isHidden()}
+
+    def _check(self, op: str) -> dict[str, str]:
+        """The invalid fields for `op`, in form order, with their reasons."""
+        found: dict[str, str] = {}
+        try:
+            normalize_phone(self.phone_edit.text())
+        except InvalidPhoneNumber as exc:
+            found["formPhone"] = self._phone_error(str(exc))
+        if not self.type_combo.currentData():
+            found["formType"] = self.tr("Choose the request type")
+        if self._category_id is None:
+            found["formCategory"] = self.tr("Pick a category from the list (type part of its name)") \
+                if self.category_edit.text().strip() else self.tr("Choose the category")
+        if not self.title_edit.text().strip():
+            found["formTitle"] = self.tr("Enter a title")
+        _check_text(found, "formContent", self.content_edit.toPlainText(), self.tr("Enter what the caller asks"),
+                    self.tr("Too long: at most {max} characters").format(max=TEXT_MAX))
+        if op == "close_at_intake":
+            _check_text(found, "formReply", self.reply_edit.toPlainText(),
+                        self.tr("Closing at intake needs the answer given to the caller"),
+                        self.tr("Too long: at most {max} characters").format(max=TEXT_MAX))
+        elif op == "dispatch" and not self.unit_combo.currentData():
+            found["formUnit"] = self.tr("Choose the unit to dispatch to")
+        elif op == "reject_at_intake" and not self.reject_combo.currentData():
+            found["formRejectReason"] = self.tr("Choose why the request is not accepted")
+        elif op == "transfer" and not self.transfer_combo.currentData():
+            found["formTransferTarget"] = self.tr("Choose where to transfer the call")
+        return found
+
+    def _phone_error(self, message: str) -> str:
+        """domain.phone's reasons, in the interface language."""
+        for pattern, text in self._phone_messages():
+            match = re.fullmatch(pattern, message)
+            if match:
+                return text(match)
+        return message  # a reason this table does not know yet: English beats nothing
+
+    def _phone_messages(self) -> list[tuple[str, Callable[[re.Match], str]]]:
+        return [
+            (r"phone number is empty", lambda m: self.tr("Enter the caller's phone number")),
+            (r"phone number contains letters", lambda m: self.tr("The phone number contains letters")),
+            (r"phone number contains an invalid character (.+)",
+             lambda m: self.tr("The phone number contains an invalid character {char}").format(char=m[1])),
+            (r"phone number has no digits", lambda m: self.tr("The phone number has no digits")),
+            (r"non-Chinese country code \+(\d+).*",
+             lambda m: self.tr("Country code +{code} is not Chinese: only +86 numbers are accepted").format(code=m[1])),
+            (r"unknown country code.*", lambda m: self.tr("Unknown country code: only +86 numbers are accepted")),
+            (r"landline number has no area code", lambda m: self.tr("The landline number needs its area code")),
+            (r"mobile numbers cannot start with (\d+)",
+             lambda m: self.tr("No mobile number starts with {prefix}").format(prefix=m[1])),
+            (r"wrong length: (\d+) digits \(a mobile number has 11\)",
+             lambda m: self.tr("{count} digits: a mobile number has 11").format(count=m[1])),
+            (r"wrong length: (\d+) digits \(a landline number with area code has 10 to 12\)",
+             lambda m: self.tr("{count} digits: a landline number with area code has 10 to 12").format(count=m[1])),
+            (r"wrong length: (\d+) digits \(a 400/800 number has 10\)",
+             lambda m: self.tr("{count} digits: a 400/800 number has 10").format(count=m[1])),
+            (r"wrong length: (\d+) digits", lambda m: self.tr("{count} digits: not a phone number").format(count=m[1])),
+            (r"invalid area code or landline number", lambda m: self.tr("Invalid area code or landline number")),
+        ]
+
+    def _show_errors(self, found: dict[str, str]) -> None:
+        self._clear_errors()
+        for name, reason in found.items():
+            self._errors[name].setText(reason)
+            self._errors[name].show()
+        if found:
+            first = self._fields[next(iter(found))]
+            first.setFocus()  # the agent fixes it without reaching for the mouse
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for action in self.actions_for_help:
+            action.setEnabled(enabled)
+
+    def _request(self, op: str) -> tuple[dict, tuple[str, dict]]:
+        """The order's fields and its intake action, from a valid form."""
+        fields = {
+            "request_type": self.type_combo.currentData(),
+            "urgency": self.urgency_combo.currentData() or str(Urgency.normal),
+            "category_id": self._category_id,
+            "title": self.title_edit.text().strip(),
+            "content": self.content_edit.toPlainText().strip(),
+            "caller_phone": normalize_phone(self.phone_edit.text()),
+            "requester_name": self.name_edit.text().strip(),
+            "confidential": self.confidential_box.isChecked(),
+            "address_district": self.district_combo.currentData() or "",
+            "address_street": self.street_combo.currentData() or "",
+        }
+        payload = {
+            "close_at_intake": lambda: {"answer": self.reply_edit.toPlainText().strip()},
+            "dispatch": lambda: {"handling_unit_id": self.unit_combo.currentData()},
+            "reject_at_intake": lambda: {"reason": NotAcceptedReason(self.reject_combo.currentData()).value,
+                                         "note": ""},
+            "transfer": lambda: {"target_unit_id": self.transfer_combo.currentData(),
+                                 "note": self.transfer_note.text().strip()},
+        }[op]()
+        return fields, (op, payload)
+
+    @asyncSlot(str)
+    async def submit(self, op: str) -> None:
+        """Validate for `op` ("close_at_intake", "dispatch", "reject_at_intake", "transfer"); when
+        valid, record the order with its intake action and empty the form."""
+        if self._seat is None or self._busy:
+            return
+        found = self._check(op)
+        self._show_errors(found)
+        if found:
+            self.status_label.setText(self.tr("Not sent: correct the marked fields"))
+            self.status_label.setStyleSheet(ERROR_STYLE)
+            return
+        fields, then = self._request(op)
+        self._busy = True
+        self._set_enabled(False)
+        try:
+            number = await self._seat.orders.create(fields, then=then)
+        except sqlite3.Error as exc:  # disk full, a locked file: the form keeps everything
+            log.error("work order not recorded: %s", exc)
+            if shiboken6.isValid(self):
+                self.status_label.setText(self.tr("The work order could not be saved on this computer: {error}")
+                                          .format(error=exc))
+                self.status_label.setStyleSheet(ERROR_STYLE)
+            return
+        finally:
+            if shiboken6.isValid(self):
+                self._busy = False
+                self._set_enabled(self._seat is not None)
+        if not shiboken6.isValid(self):
+            return
+        self.reset()
+        self.status_label.setText(self.tr("Work order {number} recorded").format(number=number))
+        self.status_label.setStyleSheet("")
+        self.submitted.emit(number, op)
+
+
+def _select(combo: QComboBox, data: object) -> None:
+    """Select the item holding `data`; else "not given" where the combo has it, else the placeholder."""
+    index = combo.findData(data) if data else -1
+    combo.setCurrentIndex(index if index >= 0 else combo.findData(""))
+
+
+def _check_text(found: dict[str, str], name: str, text: str, empty: str, too_long: str) -> None:
+    if not text.strip():
+        found[name] = empty
+    elif len(text.strip()) > TEXT_MAX:
+        found[name] = too_long
