@@ -102,7 +102,7 @@ def install_translators(app: QApplication, language: str) -> list[QTranslator]:
     return translators
 
 
-def _use_cjk_font(app: QApplication) -> None:
+def use_cjk_font(app: QApplication) -> None:
     families = set(QFontDatabase.families())
     for name in CJK_FONTS:
         if name in families:
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the event loop ends when _run returns, not before
     language = args.lang or str(QSettings().value(LANGUAGE_KEY, "zh_CN"))
     install_translators(app, language if language in LANGUAGES else "zh_CN")
-    _use_cjk_font(app)
+    use_cjk_font(app)
     reporter = CrashReporter(log_path)
     sys.excepthook = reporter
     log.info("start-up: language %s, %s", language, "demo" if args.demo else (args.platform or "no platform"))

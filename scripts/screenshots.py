@@ -1,0 +1,107 @@
+"""Screenshots of the main window for the README: idle, during a screen pop, and offline.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [docs]
+
+Starts the reference platform with the demo data in a temporary folder, signs in as the demo
+agent, and drives the real window: a call from the demo caller with the most work orders, the
+knowledge base searched for 公积金, then the platform stopped and an order recorded offline.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+import qasync  # noqa: E402
+from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from ui.app import install_translators, use_cjk_font  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from workstation.calls import AgentState  # noqa: E402
+from workstation.demo import DEMO_PASSWORD, DemoPlatform  # noqa: E402
+from workstation.platform_client import PlatformClient  # noqa: E402
+from workstation.sync import LinkState  # noqa: E402
+
+SIZE = QSize(1440, 860)
+
+
+async def until(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
+    """Wait for the window to reach a state; a screenshot tool, so a plain poll of the loop."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + timeout
+    while not predicate():
+        if loop.time() > give_up:
+            raise TimeoutError("the window did not reach the state to photograph")
+        await asyncio.sleep(0.05)
+
+
+def busiest_caller(db: Path) -> str:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT caller_phone FROM work_orders GROUP BY caller_phone "
+                            "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+
+
+async def shoot(out: Path) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="hotline-shots-"))
+    os.environ["XDG_DATA_HOME"] = str(folder / "data")
+    demo = DemoPlatform(folder / "central.db", calls_per_hour=0)
+    await demo.start()
+    window = MainWindow(PlatformClient(demo.url), seat="A-07")
+    window.resize(SIZE)
+    window.show()
+    try:
+        await window.sign_in("agent", DEMO_PASSWORD)
+        await until(lambda: window.seat_session is not None and window.seat_session.sync.link == LinkState.online
+                    and window.seat_session.store.get_state("cursor") is not None, 120)
+        window.call_bar.show_link()
+        await asyncio.sleep(0.3)
+        window.grab().save(str(out / "screenshot-idle.png"))
+
+        await window.call_bar.change_state(AgentState.ready)
+        with httpx.Client(base_url=demo.url) as lead:
+            token = lead.post("/api/v1/auth/sign-in", json={"username": "lead", "password": DEMO_PASSWORD}).json()
+            lead.post("/api/v1/calls", json={"caller_phone": busiest_caller(folder / "central.db")},
+                      headers={"Authorization": f"Bearer {token['access_token']}"}).raise_for_status()
+        await until(lambda: window.seat_session.calls.current is not None)
+        window.knowledge.search_box.setText("公积金")
+        await asyncio.sleep(1.0)  # the platform's refinement and the search debounce
+        window.grab().save(str(out / "screenshot-pop.png"))
+
+        demo.stop()
+        await until(lambda: window.seat_session.sync.link == LinkState.offline, 60)
+        await window.seat_session.orders.create({
+            "request_type": "consultation", "category_id": "020102", "title": "咨询公积金提取", "content": "离线记录",
+            "caller_phone": "13800138000", "requester_name": "", "confidential": False,
+            "address_district": "", "address_street": ""}, then=("close_at_intake", {"answer": "已答复"}))
+        window.call_bar.show_link()
+        await asyncio.sleep(0.3)
+        window.grab().save(str(out / "screenshot-offline.png"))
+    finally:
+        await window.shutdown()
+        window.close()
+        demo.stop()
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    app.setQuitOnLastWindowClosed(False)
+    install_translators(app, "zh_CN")
+    use_cjk_font(app)
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        runner.run(shoot(out))
+    print(f"screenshots written to {out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
