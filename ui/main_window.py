@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -19,7 +19,12 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from domain import clock
 from ui.call_bar import CallBar
+from ui.caller_card import CallerCard
+from ui.kb_pane import KnowledgePane
+from ui.order_form import WorkOrderForm
+from workstation.calls import Call
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
 from workstation.session import SeatSession
 
@@ -29,6 +34,8 @@ GEOMETRY_KEY = "mainWindow/geometry"
 PANES_KEY = "mainWindow/panes"
 DEFAULT_PANE_SIZES = [320, 560, 400]
 MINIMUM_PANE_WIDTH = 200
+DRAFT_DELAY_MS = 400
+CURRENT_DRAFT = "current"
 DEFAULT_SIZE = QSize(1280, 800)
 
 
@@ -107,6 +114,8 @@ class MainWindow(QMainWindow):
         self._client, self._seat, self._data_dir = client, seat, data_dir
         self.seat_session: SeatSession | None = None
         self.setWindowTitle(self.tr("12345 Hotline Workstation"))
+        self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
         self._build_call_bar()
         self._build_panes()
         self._build_status_bar()
@@ -121,7 +130,7 @@ class MainWindow(QMainWindow):
         self.agent_state = self.call_bar.agent
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.call_bar)
 
-    def _pane(self, name: str, title: str, hint: str) -> QWidget:
+    def _pane(self, name: str, title: str, content: QWidget) -> QWidget:
         pane = QFrame()
         pane.setObjectName(name)
         pane.setFrameShape(QFrame.Shape.StyledPanel)
@@ -129,29 +138,30 @@ class MainWindow(QMainWindow):
         heading = QLabel(title)
         heading.setObjectName(f"{name}Title")
         heading.setStyleSheet("font-weight: bold; font-size: 12pt;")
-        placeholder = QLabel(hint)
-        placeholder.setWordWrap(True)
-        placeholder.setStyleSheet("color: palette(mid);")
         layout.addWidget(heading)
-        layout.addWidget(placeholder)
-        layout.addStretch(1)
+        layout.addWidget(content, 1)
+        pane.actions_for_help = getattr(content, "actions_for_help", [])
         return pane
 
     def _build_panes(self) -> None:
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("panes")
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self._pane("callerCard", self.tr("Caller"),
-                                           self.tr("The caller card fills in when a call rings.")))
-        self.splitter.addWidget(self._pane("workOrderForm", self.tr("Work order"),
-                                           self.tr("The work-order form for the current call.")))
-        self.splitter.addWidget(self._pane("knowledgeBase", self.tr("Knowledge base"),
-                                           self.tr("Search the knowledge base for an approved answer.")))
+        self.caller_card = CallerCard()  # has its own heading, "callerCardTitle"
+        self.form = WorkOrderForm()
+        self.knowledge = KnowledgePane()
+        self.splitter.addWidget(self.caller_card)
+        self.splitter.addWidget(self._pane("workOrderForm", self.tr("Work order"), self.form))
+        self.splitter.addWidget(self._pane("knowledgeBase", self.tr("Knowledge base"), self.knowledge))
         # Proportional stretch: a resized window scales every pane instead of crushing one.
         for index, size in enumerate(DEFAULT_PANE_SIZES):
             self.splitter.widget(index).setMinimumWidth(MINIMUM_PANE_WIDTH)
             self.splitter.setStretchFactor(index, size // 40)
         self.setCentralWidget(self.splitter)
+        self.knowledge.insert_answer.connect(self.form.set_reply)
+        self.form.changed.connect(self._draft_timer.start)
+        self.form.submitted.connect(self._submitted)
+        self.caller_card.number_revealed.connect(lambda _phone: log.info("caller number shown in full (audited)"))
 
     def _build_status_bar(self) -> None:
         self.link_state = QLabel()
@@ -162,10 +172,13 @@ class MainWindow(QMainWindow):
         self.help_action = QAction(self.tr("Show keyboard shortcuts"), self)
         self.help_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
         self.help_action.triggered.connect(self.show_help)
+        self.restore_draft_action = QAction(self.tr("Restore the kept draft"), self)
+        self.restore_draft_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        self.restore_draft_action.triggered.connect(self.restore_held_draft)
         self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
-        for action in (self.help_action, self.quit_action):
+        for action in (self.help_action, self.restore_draft_action, self.quit_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -252,7 +265,55 @@ class MainWindow(QMainWindow):
         self.seat_session = seat
         name = self._client.session.display_name if self._client.session else ""
         self.call_bar.set_session(seat, name)
+        for pane in (self.caller_card, self.form, self.knowledge):
+            pane.set_session(seat)
         seat.sync.progress.connect(self._show_progress)
+        seat.calls.ringing.connect(self._on_ringing)
+        draft = seat.store.load_draft(CURRENT_DRAFT)
+        if draft:  # typed before a crash or a restart: it comes back
+            self.form.load_draft(draft)
+            self.set_link_message(self.tr("The unsaved work order was restored from its draft"))
+
+    # --- calls and drafts -----------------------------------------------------------------------
+    def _on_ringing(self, call: Call) -> None:
+        """The screen pop. A form with unsaved content is kept as a draft, never overwritten."""
+        if not shiboken6.isValid(self) or self.seat_session is None:
+            return
+        if self.form.has_content():
+            self.seat_session.store.save_draft(f"held-{clock.stamp()}", self.form.to_draft())
+            self.set_link_message(self.tr("The unfinished work order was kept as a draft"))
+        self.form.reset()
+        self.seat_session.store.delete_draft(CURRENT_DRAFT)
+        self.caller_card.show_caller(call.caller_number)
+        self.form.set_caller(call.caller_number, call.caller_name)
+
+    def save_draft(self) -> None:
+        """Saved as the agent types (debounced): a crash or a power cut loses nothing typed."""
+        if self.seat_session is not None and shiboken6.isValid(self):
+            if self.form.has_content():
+                self.seat_session.store.save_draft(CURRENT_DRAFT, self.form.to_draft())
+            else:
+                self.seat_session.store.delete_draft(CURRENT_DRAFT)
+
+    def restore_held_draft(self) -> None:
+        """Bring back the newest draft kept aside when a call came in."""
+        if self.seat_session is None:
+            return
+        held = [d for d in self.seat_session.store.drafts() if d[0].startswith("held-")]
+        if not held:
+            self.set_link_message(self.tr("No kept drafts"))
+            return
+        key, data, _at = held[0]
+        if self.form.has_content():
+            self.seat_session.store.save_draft(f"held-{clock.stamp()}", self.form.to_draft())
+        self.form.load_draft(data)
+        self.seat_session.store.delete_draft(key)
+        self.save_draft()
+
+    def _submitted(self, number: str, _op: str) -> None:
+        if self.seat_session is not None:
+            self.seat_session.store.delete_draft(CURRENT_DRAFT)
+        self.set_link_message(self.tr("Work order {number} recorded").format(number=number))
 
     def _show_progress(self, what: str, done: int, total: int | None) -> None:
         if not shiboken6.isValid(self):
@@ -271,8 +332,12 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Stop syncing and close the cache (the outbox stays for the next start)."""
         if self.seat_session is not None:
+            self._draft_timer.stop()
+            self.save_draft()
             seat, self.seat_session = self.seat_session, None
             self.call_bar.set_session(None)
+            for pane in (self.caller_card, self.form, self.knowledge):
+                pane.set_session(None)
             await seat.close()
 
     def _show_signed_in(self, session: Session) -> None:

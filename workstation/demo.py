@@ -100,7 +100,7 @@ class DemoPlatform:
         if not self.db_path.exists():
             log.info("seeding the demo database")
             await self._seed(deadline)
-        self.port = _free_loopback_port()
+        self.port = self.port or _free_loopback_port()  # a restart keeps its address, as a real platform does
         self._process = self._spawn("serve", "--db", self._db_url(self.db_path), "--port", str(self.port),
                                     "--calls-per-hour", str(self.calls_per_hour), "--seed", str(self.seed))
         try:

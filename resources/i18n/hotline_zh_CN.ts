@@ -361,32 +361,20 @@
         <translation>未连接</translation>
     </message>
     <message>
-        <source>Caller</source>
-        <translation>来电人</translation>
-    </message>
-    <message>
-        <source>The caller card fills in when a call rings.</source>
-        <translation>来电振铃时，此处显示来电人信息。</translation>
-    </message>
-    <message>
         <source>Work order</source>
         <translation>工单</translation>
-    </message>
-    <message>
-        <source>The work-order form for the current call.</source>
-        <translation>当前来电的工单填写区。</translation>
     </message>
     <message>
         <source>Knowledge base</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <source>Search the knowledge base for an approved answer.</source>
-        <translation>在知识库中查找答复口径。</translation>
-    </message>
-    <message>
         <source>Show keyboard shortcuts</source>
         <translation>显示快捷键</translation>
+    </message>
+    <message>
+        <source>Restore the kept draft</source>
+        <translation>恢复暂存的草稿</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -411,6 +399,22 @@
     <message>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>The unsaved work order was restored from its draft</source>
+        <translation>已从草稿恢复未提交的工单</translation>
+    </message>
+    <message>
+        <source>The unfinished work order was kept as a draft</source>
+        <translation>未完成的工单已暂存为草稿</translation>
+    </message>
+    <message>
+        <source>No kept drafts</source>
+        <translation>没有暂存的草稿</translation>
+    </message>
+    <message>
+        <source>Work order {number} recorded</source>
+        <translation>工单 {number} 已记录</translation>
     </message>
     <message>
         <source>Syncing {what}: {done} / {total}</source>
