@@ -27,6 +27,7 @@ from ui.order_form import WorkOrderForm
 from workstation.calls import Call
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
 from workstation.session import SeatSession
+from workstation.sync import LinkState
 
 log = logging.getLogger(__name__)
 
@@ -268,11 +269,22 @@ class MainWindow(QMainWindow):
         for pane in (self.caller_card, self.form, self.knowledge):
             pane.set_session(seat)
         seat.sync.progress.connect(self._show_progress)
+        seat.sync.link_changed.connect(self._on_link)
         seat.calls.ringing.connect(self._on_ringing)
         draft = seat.store.load_draft(CURRENT_DRAFT)
         if draft:  # typed before a crash or a restart: it comes back
             self.form.load_draft(draft)
             self.set_link_message(self.tr("The unsaved work order was restored from its draft"))
+
+    def _on_link(self, state: LinkState) -> None:
+        if not shiboken6.isValid(self) or self._client is None or self._client.session is None:
+            return
+        if state == LinkState.online:
+            self._show_signed_in(self._client.session)
+        else:
+            self.set_link_message(self.tr("The platform at {address} cannot be reached: working offline, "
+                                          "what you record is uploaded when it is back").format(
+                address=self._client.address), error=True)
 
     # --- calls and drafts -----------------------------------------------------------------------
     def _on_ringing(self, call: Call) -> None:

@@ -405,6 +405,10 @@
         <translation>已从草稿恢复未提交的工单</translation>
     </message>
     <message>
+        <source>The platform at {address} cannot be reached: working offline, what you record is uploaded when it is back</source>
+        <translation>无法连接平台 {address}：正在离线工作，记录的内容将在恢复连接后上传</translation>
+    </message>
+    <message>
         <source>The unfinished work order was kept as a draft</source>
         <translation>未完成的工单已暂存为草稿</translation>
     </message>
