@@ -71,7 +71,7 @@ async def shoot(out: Path) -> None:
             lead.post("/api/v1/calls", json={"caller_phone": busiest_caller(folder / "central.db")},
                       headers={"Authorization": f"Bearer {token['access_token']}"}).raise_for_status()
         await until(lambda: window.seat_session.calls.current is not None)
-        window.knowledge.search_box.setText("公积金")
+        window.knowledge.search_edit.setText("公积金")
         await asyncio.sleep(1.0)  # the platform's refinement and the search debounce
         window.grab().save(str(out / "screenshot-pop.png"))
 
