@@ -31,7 +31,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import resources.i18n
-from ui.main_window import MainWindow
+from ui.main_window import LAST_ADDRESS_KEY, LAST_USER_KEY, MainWindow
 from workstation.calls import AgentState
 from workstation.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoPlatform, DemoPlatformError
 from workstation.platform_client import PlatformClient
@@ -157,9 +157,14 @@ async def _start_platform(window: MainWindow, args: argparse.Namespace, demo: De
         await window.sign_in(DEMO_USERNAME, DEMO_PASSWORD)
         if window.seat_session is not None:  # the demo agent takes calls at once
             await window.call_bar.change_state(AgentState.ready)
-    elif args.platform:
-        window.set_client(PlatformClient(args.platform))
-        await window.check_platform()
+    else:
+        if args.platform:
+            window.set_client(PlatformClient(args.platform))
+            await window.check_platform()
+        address = args.platform or str(QSettings().value(LAST_ADDRESS_KEY, ""))
+        username = str(QSettings().value(LAST_USER_KEY, ""))
+        if not (address and await window.resume(address, username)):
+            window.show_sign_in(address, username)
     return True
 
 

@@ -24,7 +24,9 @@ from ui.call_bar import CallBar
 from ui.caller_card import CallerCard
 from ui.kb_pane import KnowledgePane
 from ui.order_form import WorkOrderForm
+from ui.sign_in import SignInOverlay
 from workstation.calls import Call
+from workstation.credentials import Credentials
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
 from workstation.session import SeatSession
 from workstation.sync import LinkState
@@ -36,6 +38,8 @@ PANES_KEY = "mainWindow/panes"
 DEFAULT_PANE_SIZES = [320, 560, 400]
 MINIMUM_PANE_WIDTH = 200
 DRAFT_DELAY_MS = 400
+LAST_ADDRESS_KEY = "signIn/address"
+LAST_USER_KEY = "signIn/username"
 CURRENT_DRAFT = "current"
 DEFAULT_SIZE = QSize(1280, 800)
 
@@ -110,9 +114,10 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, client: PlatformClient | None = None, seat: str = "", parent: QWidget | None = None,
-                 data_dir: Path | None = None) -> None:
+                 data_dir: Path | None = None, credentials: Credentials | None = None) -> None:
         super().__init__(parent)
         self._client, self._seat, self._data_dir = client, seat, data_dir
+        self.credentials = credentials or Credentials()
         self.seat_session: SeatSession | None = None
         self.setWindowTitle(self.tr("12345 Hotline Workstation"))
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
@@ -122,6 +127,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self.help_overlay = HelpOverlay(self)
+        self.sign_in_overlay = SignInOverlay(self)
+        self.sign_in_overlay.submitted.connect(self._sign_in_submitted)
         self._restore_layout()
         self.set_link_message(self.tr("Not connected"))
 
@@ -357,6 +364,60 @@ class MainWindow(QMainWindow):
         self.agent_state.setText(self.tr("Agent: {name}").format(name=session.display_name))
         self.set_link_message(self.tr("Connected {address}, signed in: {name}").format(
             address=self._client.address, name=session.display_name))
+
+    # --- signing in ---------------------------------------------------------------------------
+    def show_sign_in(self, address: str = "", username: str = "") -> None:
+        settings = QSettings()
+        self.sign_in_overlay.open(address or str(settings.value(LAST_ADDRESS_KEY, "")),
+                                  username or str(settings.value(LAST_USER_KEY, "")), self.credentials.available)
+
+    @asyncSlot(str, str, str)
+    async def _sign_in_submitted(self, address: str, username: str, password: str) -> None:
+        if self._client is None or self._client.base_url != address.rstrip("/"):
+            if self._client is not None:
+                await self._client.close()
+            self._client = PlatformClient(address)
+        await self.sign_in(username, password)
+        if not shiboken6.isValid(self):
+            return
+        if self._client.session is None:
+            self.sign_in_overlay.show_error(self.link_state.text())
+            return
+        self.sign_in_overlay.hide()
+        settings = QSettings()
+        settings.setValue(LAST_ADDRESS_KEY, address)
+        settings.setValue(LAST_USER_KEY, username)
+        self._keep_signed_in(address, username)
+
+    def _keep_signed_in(self, address: str, username: str) -> None:
+        """The refresh token goes to the keyring, and again each time the platform rotates it."""
+        assert self._client is not None
+        if not self.credentials.available or self._client.session is None:
+            return
+        self.credentials.save(address, username, self._client.session.refresh_token)
+        self._client.on_session.append(
+            lambda session: session and self.credentials.save(address, username, session.refresh_token))
+
+    async def resume(self, address: str, username: str) -> bool:
+        """Sign in again with the refresh token kept in the keyring; False when there is none or it
+        no longer works (the agent then types the password)."""
+        token = self.credentials.load(address, username) if username else None
+        if token is None:
+            return False
+        self._client = PlatformClient(address) if self._client is None else self._client
+        self._client.adopt_refresh_token(token)
+        try:
+            await self._client.me()
+        except (PlatformError, PlatformUnreachable) as exc:
+            log.info("stored sign-in not accepted: %s", type(exc).__name__)
+            self.credentials.forget(address, username)
+            return False
+        if not shiboken6.isValid(self) or self._client.session is None:
+            return False
+        self._show_signed_in(self._client.session)
+        self._keep_signed_in(address, username)
+        await self._open_seat()
+        return True
 
     @asyncSlot()
     async def check_platform(self) -> None:

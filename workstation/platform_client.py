@@ -59,6 +59,9 @@ class PlatformClient:
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
         self._session: Session | None = None
         self._refreshing = asyncio.Lock()
+        # called with the new session whenever the tokens change (sign-in, rotation on refresh),
+        # so that the refresh token kept in the keyring is always the live one
+        self.on_session: list = []
 
     @property
     def base_url(self) -> str:
@@ -113,6 +116,11 @@ class PlatformClient:
                 raise _error_from(response)
             self._session = _session_from(response.json())
             log.info("access token refreshed for user id %s", self._session.user.get("id"))
+            self._announce()
+
+    def _announce(self) -> None:
+        for listener in list(self.on_session):
+            listener(self._session)
 
     def adopt_refresh_token(self, refresh_token: str) -> None:
         """Start from a refresh token kept in the OS keyring: the first request refreshes it."""
@@ -130,6 +138,7 @@ class PlatformClient:
         body = await self._request("POST", "/auth/sign-in",
                                    json={"username": username, "password": password, "seat": seat})
         self._session = _session_from(body)
+        self._announce()
         log.info("signed in as user id %s (role %s)", self._session.user.get("id"), self._session.user.get("role"))
         return self._session
 

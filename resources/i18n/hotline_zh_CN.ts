@@ -454,6 +454,53 @@
     </message>
 </context>
 <context>
+    <name>SignInOverlay</name>
+    <message>
+        <source>Sign in to the hotline platform</source>
+        <translation>登录热线平台</translation>
+    </message>
+    <message>
+        <source>Platform address</source>
+        <translation>平台地址</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>You stay signed in through the system keyring; the password itself is never stored.</source>
+        <translation>登录状态保存在系统钥匙串中，密码本身从不保存。</translation>
+    </message>
+    <message>
+        <source>This computer has no system keyring: the password is asked at every sign-in and nothing is saved.</source>
+        <translation>此电脑没有系统钥匙串：每次登录都需要输入密码，不会保存任何凭据。</translation>
+    </message>
+    <message>
+        <source>platform address</source>
+        <translation>平台地址</translation>
+    </message>
+    <message>
+        <source>user name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Please fill in: {fields}</source>
+        <translation>请填写：{fields}</translation>
+    </message>
+</context>
+<context>
     <name>WorkOrderForm</name>
     <message>
         <source>Choose the request type</source>

@@ -1,0 +1,95 @@
+"""Sign-in inside the main window (no stack of dialogs): platform address, user, password."""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+
+class SignInOverlay(QWidget):
+    """Covers the window until the agent is signed in. `submitted(address, username, password)`."""
+
+    submitted = Signal(str, str, str)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("signIn")
+        panel = QFrame(self, objectName="signInPanel")
+        panel.setStyleSheet("#signInPanel { background: palette(window); border-radius: 8px; }")
+        layout = QVBoxLayout(panel)
+        title = QLabel(self.tr("Sign in to the hotline platform"))
+        title.setStyleSheet("font-weight: bold; font-size: 14pt;")
+        layout.addWidget(title)
+        form = QFormLayout()
+        self.address = QLineEdit(objectName="signInAddress", placeholderText="http://127.0.0.1:8345")
+        self.username = QLineEdit(objectName="signInUser")
+        self.password = QLineEdit(objectName="signInPassword", echoMode=QLineEdit.EchoMode.Password)
+        form.addRow(self.tr("Platform address"), self.address)
+        form.addRow(self.tr("User name"), self.username)
+        form.addRow(self.tr("Password"), self.password)
+        layout.addLayout(form)
+        self.error = QLabel(objectName="signInError", wordWrap=True)
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.keyring_note = QLabel(objectName="signInKeyring", wordWrap=True)
+        self.keyring_note.setStyleSheet("color: palette(mid);")
+        layout.addWidget(self.keyring_note)
+        self.button = QPushButton(self.tr("Sign in"), objectName="signInButton")
+        self.button.setDefault(True)
+        self.button.clicked.connect(self._submit)
+        layout.addWidget(self.button)
+        for field in (self.address, self.username, self.password):
+            field.returnPressed.connect(self._submit)
+        self._panel = panel
+        parent.installEventFilter(self)
+        self.hide()
+
+    def open(self, address: str, username: str, keyring_available: bool) -> None:
+        self.address.setText(address)
+        self.username.setText(username)
+        self.password.clear()
+        self.error.hide()
+        self.keyring_note.setText(
+            self.tr("You stay signed in through the system keyring; the password itself is never stored.")
+            if keyring_available else
+            self.tr("This computer has no system keyring: the password is asked at every sign-in and "
+                    "nothing is saved."))
+        self.setEnabled(True)
+        self._fit()
+        self.show()
+        self.raise_()
+        (self.password if address and username else self.address if not address else self.username).setFocus()
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+        self.setEnabled(True)
+        self.password.selectAll()
+        self.password.setFocus()
+
+    def _submit(self) -> None:
+        address, username, password = self.address.text().strip(), self.username.text().strip(), self.password.text()
+        missing = [name for name, value in ((self.tr("platform address"), address), (self.tr("user name"), username),
+                                            (self.tr("password"), password)) if not value]
+        if missing:
+            self.show_error(self.tr("Please fill in: {fields}").format(fields="、".join(missing)))
+            return
+        self.error.hide()
+        self.setEnabled(False)  # until the platform has answered
+        self.submitted.emit(address, username, password)
+
+    def _fit(self) -> None:
+        self.setGeometry(self.parentWidget().rect())
+        self._panel.setFixedWidth(min(460, self.width() - 40))
+        self._panel.adjustSize()
+        self._panel.move(self.rect().center() - self._panel.rect().center())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
+            self._fit()
+        return False
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        QPainter(self).fillRect(self.rect(), QColor(0, 0, 0, 110))
+

@@ -1,0 +1,62 @@
+"""The refresh token in the OS keyring, and nowhere else.
+
+Where the machine has no keyring (a bare server, a kiosk without a desktop session) the seat says so
+and the agent types the password at each sign-in: the token is never written to a file. File-based
+backends (keyrings.alt) are refused for the same reason."""
+from __future__ import annotations
+
+import logging
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+log = logging.getLogger(__name__)
+
+SERVICE = "hotline-workstation"
+
+
+def _stores_in_files(backend: KeyringBackend) -> bool:
+    return type(backend).__module__.startswith("keyrings.alt")
+
+
+class Credentials:
+    def __init__(self, backend: KeyringBackend | None = None) -> None:
+        self._backend = backend or keyring.get_keyring()
+
+    @property
+    def available(self) -> bool:
+        backend = self._backend
+        usable = getattr(backend, "priority", 0) > 0 and not _stores_in_files(backend)
+        return usable and type(backend).__module__ != "keyring.backends.fail"
+
+    @staticmethod
+    def _key(address: str, username: str) -> str:
+        return f"{username}@{address}"
+
+    def load(self, address: str, username: str) -> str | None:
+        if not self.available:
+            return None
+        try:
+            return self._backend.get_password(SERVICE, self._key(address, username))
+        except keyring.errors.KeyringError as exc:
+            log.warning("keyring read failed: %s", type(exc).__name__)
+            return None
+
+    def save(self, address: str, username: str, refresh_token: str) -> bool:
+        if not self.available:
+            return False
+        try:
+            self._backend.set_password(SERVICE, self._key(address, username), refresh_token)
+        except keyring.errors.KeyringError as exc:
+            log.warning("keyring write failed: %s", type(exc).__name__)
+            return False
+        return True
+
+    def forget(self, address: str, username: str) -> None:
+        if not self.available:
+            return
+        try:
+            self._backend.delete_password(SERVICE, self._key(address, username))
+        except keyring.errors.KeyringError:
+            pass  # nothing stored: nothing to forget
