@@ -85,6 +85,8 @@ class PlatformClient:
             if auth:
                 if self._session is None:
                     raise PlatformError(401, "unauthenticated", "not signed in")
+                if not self._session.access_token:  # adopted from the keyring: refresh it first
+                    await self._refresh_after(self._session)
                 headers["Authorization"] = f"Bearer {self._session.access_token}"
             used = self._session
             try:
@@ -111,7 +113,10 @@ class PlatformClient:
         async with self._refreshing:
             if self._session is not expired:
                 return  # another request refreshed it meanwhile
-            response = await self._http.post(API + "/auth/refresh", json={"refresh_token": expired.refresh_token})
+            try:
+                response = await self._http.post(API + "/auth/refresh", json={"refresh_token": expired.refresh_token})
+            except httpx.TransportError as exc:
+                raise PlatformUnreachable(str(exc) or type(exc).__name__) from exc
             if not response.is_success:
                 raise _error_from(response)
             self._session = _session_from(response.json())

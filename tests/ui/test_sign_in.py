@@ -70,9 +70,13 @@ def test_with_a_keyring_the_seat_signs_in_again_without_the_password(
     window.show_sign_in(demo_platform.url, "agent")
     qtbot.keyClicks(window.findChild(QLineEdit, "signInPassword"), DEMO_PASSWORD)
     qtbot.keyClick(window.findChild(QLineEdit, "signInPassword"), Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: credentials.load(demo_platform.url, "agent") is not None, timeout=20_000)
+    assert credentials.load(demo_platform.url, "agent") == window.client.session.refresh_token
     run_async(qtbot, window.shutdown())
     again = _window(qtbot, credentials)
     assert run_async(qtbot, again.resume(demo_platform.url, "agent"))
+    assert again.seat_session is not None
+    # the platform rotated the token on the refresh: the keyring holds the new one
+    assert credentials.load(demo_platform.url, "agent") == again.client.session.refresh_token
     run_async(qtbot, again.shutdown())
     credentials.forget(demo_platform.url, "agent")
