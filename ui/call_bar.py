@@ -42,8 +42,11 @@ class CallBar(QToolBar):
         self.addSeparator()
         self.actions_for_help: list[QAction] = []
         self.ready_action = self._action(self.tr("Ready"), "F5", lambda: self.set_state(AgentState.ready))
-        self.not_ready_action = self._action(self.tr("Not ready"), "F6",
-                                             lambda: self.set_state(AgentState.not_ready, "busy"))
+        self.not_ready_action = self._action(self.tr("Not ready"), "F6", self.choose_not_ready_reason)
+        self.reasons_menu = QMenu(self, objectName="notReadyReasons")
+        for key, label in self._reasons().items():
+            self.reasons_menu.addAction(label).triggered.connect(
+                lambda _=False, k=key: self.set_state(AgentState.not_ready, k))
         self.break_action = self._action(self.tr("Break"), "F7", lambda: self.set_state(AgentState.break_))
         self.addSeparator()
         self.call_label = QLabel(self.tr("No call"), objectName="callState")
@@ -68,6 +71,7 @@ class CallBar(QToolBar):
         self._since = 0.0
         self._acw_left = 0
         self._agent_state = AgentState.not_ready
+        self._reason = ""
         self._update_actions()
 
     def _action(self, text: str, key: str, slot) -> QAction:  # noqa: ANN001
@@ -149,14 +153,28 @@ class CallBar(QToolBar):
                 self.call_label.setText(self.tr("The platform did not take the state change"))
             return
         if shiboken6.isValid(self):
-            self._agent_state, self._acw_left = state, 0
+            self._agent_state, self._acw_left, self._reason = state, 0, reason
             self._show_state()
             self.state_changed.emit(str(state))
+
+    def _reasons(self) -> dict[str, str]:
+        return {"work_order": self.tr("Finishing a work order"), "training": self.tr("Training"),
+                "meeting": self.tr("Meeting"), "callback": self.tr("Calling a requester back"),
+                "other": self.tr("Other")}
+
+    def choose_not_ready_reason(self) -> None:
+        """Not ready always says why (the team lead sees it): a menu of reasons, from the keyboard too."""
+        if self.seat is None:
+            return
+        self.reasons_menu.popup(self.mapToGlobal(self.state_label.geometry().bottomLeft()))
+        self.reasons_menu.setActiveAction(self.reasons_menu.actions()[0])
 
     def _show_state(self) -> None:
         names = {AgentState.ready: self.tr("Ready"), AgentState.not_ready: self.tr("Not ready"),
                  AgentState.break_: self.tr("Break"), AgentState.after_call_work: self.tr("After-call work")}
         text = names[self._agent_state] if self.seat else ""
+        if self._agent_state == AgentState.not_ready and self._reason and self.seat:
+            text += self.tr(" ({reason})").format(reason=self._reasons().get(self._reason, self._reason))
         if self._agent_state == AgentState.after_call_work and self._acw_left:
             text += f" {self._acw_left // 60:02d}:{self._acw_left % 60:02d}"
         self.state_label.setText(text)

@@ -72,8 +72,32 @@
         <translation>平台未接受状态变更</translation>
     </message>
     <message>
+        <source>Finishing a work order</source>
+        <translation>处理工单</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>培训</translation>
+    </message>
+    <message>
+        <source>Meeting</source>
+        <translation>会议</translation>
+    </message>
+    <message>
+        <source>Calling a requester back</source>
+        <translation>回访来电人</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
         <source>After-call work</source>
         <translation>话后处理</translation>
+    </message>
+    <message>
+        <source> ({reason})</source>
+        <translation>（{reason}）</translation>
     </message>
     <message>
         <source>Ringing: {number}</source>

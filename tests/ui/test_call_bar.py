@@ -35,3 +35,21 @@ def test_ready_ring_answer_hang_up_from_the_keyboard(qtbot: Any, client: Platfor
     qtbot.waitUntil(lambda: call_state.text() == "通话结束：135****1234", timeout=10_000)
     assert state.text().startswith("话后处理")
     run_async(qtbot, window.shutdown())
+
+
+def test_not_ready_asks_for_the_reason(qtbot: Any, client: PlatformClient, settings_path: Path) -> None:
+    window = MainWindow(client, seat="T-03")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.sign_in("agent", DEMO_PASSWORD)
+    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
+    menu = window.call_bar.reasons_menu
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    qtbot.waitUntil(menu.isVisible, timeout=5_000)
+    qtbot.keyClick(menu, Qt.Key.Key_Down)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    state = window.findChild(QLabel, "agentStateValue")
+    qtbot.waitUntil(lambda: state.text() == "示忙（培训）", timeout=10_000)  # 示忙 alone before the choice
+    run_async(qtbot, window.shutdown())
