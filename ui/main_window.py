@@ -6,8 +6,8 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -24,6 +24,7 @@ from ui.call_bar import CallBar
 from ui.caller_card import CallerCard
 from ui.kb_pane import KnowledgePane
 from ui.order_form import WorkOrderForm
+from ui.overlay import Overlay
 from ui.sign_in import SignInOverlay
 from workstation.calls import Call
 from workstation.credentials import Credentials
@@ -44,22 +45,16 @@ CURRENT_DRAFT = "current"
 DEFAULT_SIZE = QSize(1280, 800)
 
 
-class HelpOverlay(QWidget):
+class HelpOverlay(Overlay):
     """A dimmed layer over the window listing the shortcuts that exist; any key or click closes it.
     The list is read from the window's actions, so it cannot drift from the real shortcuts."""
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("helpOverlay")
+        super().__init__(parent, "helpOverlay", dim=140)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._panel = QFrame(self)
-        self._panel.setObjectName("helpPanel")
-        self._panel.setStyleSheet("#helpPanel { background: palette(window); border-radius: 8px; }")
-        self._grid = QGridLayout(self._panel)
+        self._grid = QGridLayout(self.panel)
         self._grid.setContentsMargins(24, 20, 24, 20)
         self._grid.setHorizontalSpacing(24)
-        parent.installEventFilter(self)
-        self.hide()
 
     def show_for(self, actions: list[QAction]) -> None:
         while self._grid.count():
@@ -81,23 +76,8 @@ class HelpOverlay(QWidget):
         hint = QLabel(self.tr("Press any key or click to close"))
         hint.setStyleSheet("color: palette(mid);")
         self._grid.addWidget(hint, row, 0, 1, 2)
-        self._fit()
-        self.show()
-        self.raise_()
+        self.present()
         self.setFocus()
-
-    def _fit(self) -> None:
-        self.setGeometry(self.parentWidget().rect())
-        self._panel.adjustSize()
-        self._panel.move(self.rect().center() - self._panel.rect().center())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
-            self._fit()
-        return False
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        QPainter(self).fillRect(self.rect(), QColor(0, 0, 0, 140))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         self.hide()

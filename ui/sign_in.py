@@ -1,22 +1,20 @@
 """Sign-in inside the main window (no stack of dialogs): platform address, user, password."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from ui.overlay import Overlay
 
 
-class SignInOverlay(QWidget):
+class SignInOverlay(Overlay):
     """Covers the window until the agent is signed in. `submitted(address, username, password)`."""
 
     submitted = Signal(str, str, str)
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("signIn")
-        panel = QFrame(self, objectName="signInPanel")
-        panel.setStyleSheet("#signInPanel { background: palette(window); border-radius: 8px; }")
-        layout = QVBoxLayout(panel)
+        super().__init__(parent, "signIn", dim=110, panel_width=460)
+        layout = QVBoxLayout(self.panel)
         title = QLabel(self.tr("Sign in to the hotline platform"))
         title.setStyleSheet("font-weight: bold; font-size: 14pt;")
         layout.addWidget(title)
@@ -41,9 +39,6 @@ class SignInOverlay(QWidget):
         layout.addWidget(self.button)
         for field in (self.address, self.username, self.password):
             field.returnPressed.connect(self._submit)
-        self._panel = panel
-        parent.installEventFilter(self)
-        self.hide()
 
     def open(self, address: str, username: str, keyring_available: bool) -> None:
         self.address.setText(address)
@@ -56,9 +51,7 @@ class SignInOverlay(QWidget):
             self.tr("This computer has no system keyring: the password is asked at every sign-in and "
                     "nothing is saved."))
         self.setEnabled(True)
-        self._fit()
-        self.show()
-        self.raise_()
+        self.present()
         (self.password if address and username else self.address if not address else self.username).setFocus()
 
     def show_error(self, text: str) -> None:
@@ -78,18 +71,3 @@ class SignInOverlay(QWidget):
         self.error.hide()
         self.setEnabled(False)  # until the platform has answered
         self.submitted.emit(address, username, password)
-
-    def _fit(self) -> None:
-        self.setGeometry(self.parentWidget().rect())
-        self._panel.setFixedWidth(min(460, self.width() - 40))
-        self._panel.adjustSize()
-        self._panel.move(self.rect().center() - self._panel.rect().center())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
-            self._fit()
-        return False
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        QPainter(self).fillRect(self.rect(), QColor(0, 0, 0, 110))
-
