@@ -43,22 +43,23 @@ async def set_agent_state(body: AgentState, platform: PlatformDep, claims: who("
     return {"state": seat.state, "reason": seat.reason}
 
 
-@router.post("/calls/{call_id}/answer")
-async def answer(call_id: str, platform: PlatformDep, claims: who("calls.handle")) -> dict:
+def _on_call(command, claims, call_id: str) -> dict:  # noqa: ANN001
+    """Answer or hang up: the router checks that the call is this agent's and in the right state."""
     try:
-        call = platform.router.answer(claims, call_id)
+        call = command(claims, call_id)
     except RoutingError as exc:
         raise _refused(exc) from None
     return {"call_id": call.id, "state": call.state}
+
+
+@router.post("/calls/{call_id}/answer")
+async def answer(call_id: str, platform: PlatformDep, claims: who("calls.handle")) -> dict:
+    return _on_call(platform.router.answer, claims, call_id)
 
 
 @router.post("/calls/{call_id}/hangup")
 async def hang_up(call_id: str, platform: PlatformDep, claims: who("calls.handle")) -> dict:
-    try:
-        call = platform.router.hang_up(claims, call_id)
-    except RoutingError as exc:
-        raise _refused(exc) from None
-    return {"call_id": call.id, "state": call.state}
+    return _on_call(platform.router.hang_up, claims, call_id)
 
 
 @router.post("/calls", status_code=201)
