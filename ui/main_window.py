@@ -2,6 +2,7 @@
 state in the status bar. The panes are placeholders that later issues fill."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.credentials = credentials or Credentials()
         self.seat_session: SeatSession | None = None
         self.setWindowTitle(self.tr("12345 Hotline Workstation"))
+        self._writes: set[asyncio.Future] = set()
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.save_draft)
         self._build_call_bar()
@@ -279,10 +281,10 @@ class MainWindow(QMainWindow):
         if not shiboken6.isValid(self) or self.seat_session is None:
             return
         if self.form.has_content():
-            self.seat_session.store.save_draft(f"held-{clock.stamp()}", self.form.to_draft())
+            self._write(self.seat_session.store.save_draft, f"held-{clock.stamp()}", self.form.to_draft())
             self.set_link_message(self.tr("The unfinished work order was kept as a draft"))
         self.form.reset()
-        self.seat_session.store.delete_draft(CURRENT_DRAFT)
+        self._write(self.seat_session.store.delete_draft, CURRENT_DRAFT)
         self.caller_card.show_caller(call.caller_number)
         self.form.set_caller(call.caller_number, call.caller_name)
 
@@ -290,9 +292,22 @@ class MainWindow(QMainWindow):
         """Saved as the agent types (debounced): a crash or a power cut loses nothing typed."""
         if self.seat_session is not None and shiboken6.isValid(self):
             if self.form.has_content():
-                self.seat_session.store.save_draft(CURRENT_DRAFT, self.form.to_draft())
+                self._write(self.seat_session.store.save_draft, CURRENT_DRAFT, self.form.to_draft())
             else:
-                self.seat_session.store.delete_draft(CURRENT_DRAFT)
+                self._write(self.seat_session.store.delete_draft, CURRENT_DRAFT)
+
+    def _write(self, fn, *args) -> None:  # noqa: ANN001
+        """A cache write on the seat's writer thread: during a big sync a write on the GUI thread
+        would wait for the page being applied. The writer keeps the order of the writes."""
+        assert self.seat_session is not None
+        task = asyncio.ensure_future(self.seat_session.sync.write(fn, *args))
+        self._writes.add(task)
+        task.add_done_callback(self._write_done)
+
+    def _write_done(self, task: asyncio.Future) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("draft not saved", exc_info=task.exception())
 
     def restore_held_draft(self) -> None:
         """Bring back the newest draft kept aside when a call came in."""
@@ -304,14 +319,14 @@ class MainWindow(QMainWindow):
             return
         key, data, _at = held[0]
         if self.form.has_content():
-            self.seat_session.store.save_draft(f"held-{clock.stamp()}", self.form.to_draft())
+            self._write(self.seat_session.store.save_draft, f"held-{clock.stamp()}", self.form.to_draft())
         self.form.load_draft(data)
-        self.seat_session.store.delete_draft(key)
+        self._write(self.seat_session.store.delete_draft, key)
         self.save_draft()
 
     def _submitted(self, number: str, _op: str) -> None:
         if self.seat_session is not None:
-            self.seat_session.store.delete_draft(CURRENT_DRAFT)
+            self._write(self.seat_session.store.delete_draft, CURRENT_DRAFT)
         self.set_link_message(self.tr("Work order {number} recorded").format(number=number))
 
     def _show_progress(self, what: str, done: int, total: int | None) -> None:
@@ -333,6 +348,8 @@ class MainWindow(QMainWindow):
         if self.seat_session is not None:
             self._draft_timer.stop()
             self.save_draft()
+            if self._writes:
+                await asyncio.gather(*self._writes, return_exceptions=True)
             seat, self.seat_session = self.seat_session, None
             self.call_bar.set_session(None)
             for pane in (self.caller_card, self.form, self.knowledge):
