@@ -175,3 +175,32 @@ def sign_in(platform):
     yield make
     for api in clients:
         api.client.close()
+
+
+@pytest.fixture
+def softphone(tmp_path):
+    """A real baresip softphone on loopback (see tests/sip_lab.py); skipped with the reason when
+    baresip or sipp is not installed."""
+    from tests.sip_lab import Softphone, missing_tools
+    if why := missing_tools():
+        pytest.skip(why)
+    phone = Softphone(tmp_path / "baresip").start()
+    yield phone
+    phone.stop()
+
+
+@pytest.fixture
+def sip_calls(tmp_path):
+    """place_calls (tests/sip_lab.py) whose sipp processes are stopped at the end of the test."""
+    from tests.sip_lab import place_calls
+    started = []
+
+    def place(*args, **kwargs):  # noqa: ANN002, ANN003
+        process = place_calls(*args, **kwargs)
+        started.append(process)
+        return process
+    yield place
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait()

@@ -219,6 +219,18 @@ class PlatformClient:
     async def hang_up_call(self, call_id: str) -> dict[str, Any]:
         return await self._request("POST", f"/calls/{call_id}/hangup", auth=True)
 
+    async def transfer_call(self, call_id: str, target: str, three_way: bool = False) -> dict[str, Any]:
+        return await self._request("POST", f"/calls/{call_id}/transfer",
+                                   json={"target": target, "three_way": three_way}, auth=True)
+
+    async def missed_calls(self, state: str = "open", limit: int = 100) -> dict[str, Any]:
+        """Missed calls and their callbacks (`{"items": [...], "total": n}`), audited on the platform."""
+        return await self._request("GET", "/missed-calls", params={"state": state, "limit": limit}, auth=True)
+
+    async def escalations(self, state: str = "active") -> list[dict[str, Any]]:
+        body = await self._request("GET", "/escalations", params={"state": state}, auth=True)
+        return body["items"]
+
     async def caller(self, phone: str) -> dict[str, Any]:
         """The platform's caller record (audited on the platform)."""
         return await self._request("GET", f"/callers/{phone}", auth=True)

@@ -12,6 +12,7 @@ from workstation.calls import CallService
 from workstation.orders import OrderService
 from workstation.platform_client import PlatformClient
 from workstation.sync import SyncService
+from workstation.telephony.settings import TelephonySettings, make_source
 
 log = logging.getLogger(__name__)
 
@@ -23,26 +24,30 @@ def seat_name(raw: str) -> str:
 
 
 class SeatSession:
-    def __init__(self, client: PlatformClient, store: CacheStore, seat: str, **sync_options) -> None:
+    def __init__(self, client: PlatformClient, store: CacheStore, seat: str,
+                 telephony: TelephonySettings | None = None, telephony_secret: str = "", **sync_options) -> None:
         self.client, self.store, self.seat = client, store, seat_name(seat)
         self.sync = SyncService(store, client, **sync_options)
         self.orders = OrderService(self.sync, self.seat)
-        self.calls = CallService(client, self.sync)
+        self.telephony = telephony or TelephonySettings()
+        self.calls = CallService(client, self.sync, make_source(self.telephony, client, self.sync, telephony_secret))
 
     @classmethod
     async def open(cls, client: PlatformClient, seat: str, data_dir: Path | None = None,
-                   **sync_options) -> SeatSession:
+                   **options) -> SeatSession:
         """Open (or create) the signed-in user's cache and start syncing."""
         assert client.session is not None, "sign in first"
         path = cache_path(data_dir, client.address, str(client.session.user.get("username", "user")))
         store = await asyncio.to_thread(CacheStore, path)  # a migration may take a moment
-        session = cls(client, store, seat, **sync_options)
+        session = cls(client, store, seat, **options)
         await session.sync.warm_up()
         session.sync.start()
+        await session.calls.start()
         log.info("seat session open (cache %s)", path.name)
         return session
 
     async def close(self) -> None:
+        await self.calls.stop()
         await self.sync.stop()
         self.store.close()
 
@@ -50,6 +55,7 @@ class SeatSession:
         """Sign out; on a shared seat also wipe the cache. Pending changes are uploaded first;
         those that cannot be raise PendingMutations (with the count) unless `force` says the agent
         was told and agreed to lose them."""
+        await self.calls.flush()  # its last call reports go into the outbox before the upload
         if self.store.outbox_size():
             try:
                 async with asyncio.timeout(upload_timeout_s):
@@ -59,6 +65,7 @@ class SeatSession:
         pending = self.store.outbox_size()
         if wipe and pending and not force:
             raise PendingMutations(pending)
+        await self.calls.stop()
         await self.sync.stop()
         await self.client.sign_out()
         if wipe:
