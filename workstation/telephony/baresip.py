@@ -102,7 +102,7 @@ class BaresipCallSource(StreamCallSource):
     def _fail_waiting(self) -> None:
         for future in self._waiting.values():
             if not future.done():
-                future.set_exception(TelephonyError("the softphone link closed"))
+                future.set_exception(TelephonyError("the softphone link closed", "link_down"))
         self._waiting.clear()
 
     def _on_frame(self, frame: object) -> None:
@@ -168,7 +168,7 @@ class BaresipCallSource(StreamCallSource):
             async with asyncio.timeout(COMMAND_TIMEOUT_S):
                 reply = await future
         except TimeoutError:
-            raise TelephonyError(f"the softphone did not answer {command!r}") from None
+            raise TelephonyError(f"the softphone did not answer {command!r}", "timeout") from None
         finally:
             self._waiting.pop(token, None)
         if not reply.get("ok", False):
@@ -177,7 +177,7 @@ class BaresipCallSource(StreamCallSource):
 
     async def _on_call(self, call_id: str, command: str, params: str = "") -> dict:
         if call_id not in self.open_calls:
-            raise TelephonyError(f"no open call {call_id} on the softphone")
+            raise TelephonyError(f"no open call {call_id} on the softphone", "no_call")
         await self._command("callfind", call_id)
         return await self._command(command, params)
 
@@ -192,9 +192,10 @@ class BaresipCallSource(StreamCallSource):
 
     async def transfer(self, call_id: str, target: str, three_way: bool = False) -> None:
         if three_way:
-            raise TelephonyError("the softphone has no conference bridge: a three-way transfer needs the switch")
+            raise TelephonyError("the softphone has no conference bridge: a three-way transfer needs the switch",
+                                 "unsupported")
         if not re.fullmatch(r"[0-9*#+]{2,20}", target):
-            raise TelephonyError(f"not a number to transfer to: {target!r}")
+            raise TelephonyError(f"not a number to transfer to: {target!r}", "unsupported")
         self._transferring.add(call_id)
         try:
             await self._on_call(call_id, "transfer", target)

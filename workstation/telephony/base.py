@@ -58,7 +58,13 @@ class CallEvent:
 
 
 class TelephonyError(Exception):
-    """A command the source could not carry out (link down, no such call, refused)."""
+    """A command the source could not carry out. `kind` says why, for the interface to explain:
+    "link_down", "no_call", "unsupported", "timeout" or "refused" (the far end said no; the
+    message has its words)."""
+
+    def __init__(self, message: str, kind: str = "refused") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class CallSource(abc.ABC):
@@ -92,12 +98,12 @@ class CallSource(abc.ABC):
     async def hang_up(self, call_id: str) -> None: ...
 
     async def hold(self, call_id: str, on: bool) -> None:
-        raise TelephonyError(f"{self.name} cannot hold calls")
+        raise TelephonyError(f"{self.name} cannot hold calls", "unsupported")
 
     async def transfer(self, call_id: str, target: str, three_way: bool = False) -> None:
         """Blind transfer to `target` (a number such as 110 or 12315), or with `three_way`
         bring the target in while the agent stays on the call."""
-        raise TelephonyError(f"{self.name} cannot transfer calls")
+        raise TelephonyError(f"{self.name} cannot transfer calls", "unsupported")
 
 
 class StreamCallSource(CallSource):
@@ -165,7 +171,7 @@ class StreamCallSource(CallSource):
 
     async def _send(self, data: bytes) -> None:
         if self._writer is None or not self.up:
-            raise TelephonyError(f"the {self.name} link is down")
+            raise TelephonyError(f"the {self.name} link is down", "link_down")
         self._writer.write(data)
         await self._writer.drain()
 

@@ -44,7 +44,7 @@ class PlatformCallSource(CallSource):
         try:
             await coroutine
         except PlatformUnreachable:
-            raise TelephonyError("the platform cannot be reached") from None
+            raise TelephonyError("the platform cannot be reached", "link_down") from None
         except PlatformError as exc:
             raise TelephonyError(exc.message or exc.code) from None
 
