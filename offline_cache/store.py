@@ -196,9 +196,9 @@ class CacheStore:
         """The platform applied it: drop it from the outbox and take the platform's entity."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM outbox WHERE id = ?", (mutation.id,))
-            data = answer.get("data")
-            if isinstance(data, dict):
-                apply_one(conn, answer.get("entity", mutation.entity), _key_of(mutation.entity, data), "upsert", data)
+            data, entity = answer.get("data"), answer.get("entity", mutation.entity)
+            if isinstance(data, dict) and entity in APPLY:  # entities this cache does not keep are only uploaded
+                apply_one(conn, entity, _key_of(entity, data), "upsert", data)
 
     def rejected(self, mutation: Mutation, status: int, code: str, message: str) -> None:
         """The platform refused it: keep it, with the reason, for the agent to see."""
