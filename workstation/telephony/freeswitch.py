@@ -36,14 +36,6 @@ _MAX_BODY_BYTES = 16 * 1024 * 1024
 _TARGET = re.compile(r"[0-9A-Za-z*#+_.@-]{1,64}")
 
 
-def _error(message: str, kind: str) -> TelephonyError:
-    """A TelephonyError with its `kind` ("link_down", "no_call", "unsupported", "timeout", "refused"),
-    set as an attribute so that it works whether or not the base class's constructor takes it."""
-    error = TelephonyError(message)
-    error.kind = kind  # type: ignore[attr-defined]
-    return error
-
-
 class EslProtocolError(ValueError):
     """The stream is not event-socket framing (the base class treats ValueError as a link failure)."""
 
@@ -199,7 +191,7 @@ class FreeSwitchCallSource(StreamCallSource):
         replies, self._replies = self._replies, deque()
         for reply in replies:
             if not reply.done():
-                reply.set_exception(_error(f"the {self.name} link went down", "link_down"))
+                reply.set_exception(TelephonyError(f"the {self.name} link went down", "link_down"))
 
     def _on_frame(self, frame: object) -> None:
         assert isinstance(frame, EslFrame)
@@ -317,14 +309,14 @@ class FreeSwitchCallSource(StreamCallSource):
     async def _command(self, line: str) -> str:
         """Send one command and return FreeSWITCH's reply text; `-ERR ...` raises TelephonyError."""
         if self._writer is None or not self.up:
-            raise _error(f"the {self.name} link is down", "link_down")
+            raise TelephonyError(f"the {self.name} link is down", "link_down")
         reply: asyncio.Future[EslFrame] = asyncio.get_running_loop().create_future()
         self._replies.append(reply)
         try:
             await self._send(f"{line}\n\n".encode())
         except OSError as exc:
             reply.cancel()
-            raise _error(f"the {self.name} link failed: {type(exc).__name__}", "link_down") from None
+            raise TelephonyError(f"the {self.name} link failed: {type(exc).__name__}", "link_down") from None
         try:
             async with asyncio.timeout(self.reply_timeout_s):
                 frame = await reply
@@ -332,16 +324,16 @@ class FreeSwitchCallSource(StreamCallSource):
             log.warning("%s did not answer a command in time; dropping the link", self.name)
             if self._writer is not None:
                 self._writer.close()   # the read loop sees the end and the base class reconnects
-            raise _error(f"{self.name} did not answer in time", "timeout") from None
+            raise TelephonyError(f"{self.name} did not answer in time", "timeout") from None
         text = frame.text.strip()
         if text.startswith("-"):   # -ERR ..., -USAGE: ...
-            raise _error(text, "refused")
+            raise TelephonyError(text, "refused")
         return text
 
     def _known(self, call_id: str) -> _Call:
         call = self._calls.get(call_id)
         if call is None:
-            raise _error(f"{self.name} has no call {call_id}", "no_call")
+            raise TelephonyError(f"{self.name} has no call {call_id}", "no_call")
         return call
 
     async def _ending_command(self, call_id: str, reason: EndReason, line: str) -> None:
@@ -368,7 +360,7 @@ class FreeSwitchCallSource(StreamCallSource):
 
     async def transfer(self, call_id: str, target: str, three_way: bool = False) -> None:
         if not _TARGET.fullmatch(target):
-            raise _error("not a transfer target", "unsupported")
+            raise TelephonyError("not a transfer target", "unsupported")
         if three_way:
             # Three-way: a new channel dials the target through the default dialplan (a loopback
             # channel) and, once it answers, runs mod_dptools' three_way on the caller's channel: it
