@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    text,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -190,9 +191,10 @@ calendar_days = Table(
     Column("workday", Boolean, nullable=False),
 )
 
+# Columns added by a later migration carry a server default: ALTER TABLE ADD COLUMN fills existing rows with it.
 calls = Table(
     "calls", metadata,
-    Column("id", String(36), primary_key=True),
+    Column("id", String(64), primary_key=True),  # 36 until migration 4; softphone call ids are longer
     Column("caller_phone", String(32), nullable=False),
     Column("queue", String(32), nullable=False),
     Column("state", String(16), nullable=False),
@@ -201,6 +203,17 @@ calls = Table(
     Column("answered_at", String(40), nullable=True),
     Column("ended_at", String(40), nullable=True),
     Column("end_reason", String(32), nullable=True),
+    # migration 4: calls reported by a seat's softphone, and the callback owed on a missed call
+    Column("source", String(16), nullable=False, server_default="platform"),  # platform | sip | freeswitch
+    Column("caller_name", String(128), nullable=False, server_default=""),
+    Column("callback_state", String(16), nullable=True),  # open | done; none for a call that was answered
+    Column("callback_attempts", Integer, nullable=False, server_default=text("0")),
+    Column("callback_outcome", String(32), nullable=True),
+    Column("callback_note", Text, nullable=True),
+    Column("callback_by", String(64), nullable=True),
+    Column("callback_at", String(40), nullable=True),
+    Column("callback_order", String(32), nullable=True),
+    Index("ix_calls_callback_arrived", "callback_state", "arrived_at"),
 )
 
 
@@ -222,6 +235,34 @@ kb_corrections = Table(
     Column("seat", String(64), nullable=False),
     Column("at", String(40), nullable=False),
     Column("status", String(16), nullable=False),
+    # migration 4: a proposed new answer, and the expert escalation it came from
+    Column("proposed_answer", Text, nullable=False, server_default=""),
+    Column("escalation_id", String(36), nullable=True),
+)
+
+
+escalations = Table(
+    "escalations", metadata,
+    Column("id", String(36), primary_key=True),  # the raising seat's UUID
+    Column("agent_id", Seq, nullable=False),
+    Column("agent_username", String(64), nullable=False),
+    Column("seat", String(64), nullable=False),
+    Column("expert_group", String(32), nullable=False),
+    Column("call_id", String(64), nullable=True),
+    Column("caller_phone", String(32), nullable=False, default=""),
+    Column("caller_name", String(128), nullable=False, default=""),
+    Column("question", Text, nullable=False),
+    Column("draft", JSON, nullable=False),  # the agent's work-order form, an object
+    Column("state", String(16), nullable=False),  # open | claimed | answered | cancelled
+    Column("expert_id", Seq, nullable=True),
+    Column("expert_username", String(64), nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("joined", Boolean, nullable=False, default=False),
+    Column("created_at", String(40), nullable=False),
+    Column("claimed_at", String(40), nullable=True),
+    Column("answered_at", String(40), nullable=True),
+    Index("ix_escalations_state_created", "state", "created_at"),
+    Index("ix_escalations_agent_created", "agent_id", "created_at"),
 )
 
 

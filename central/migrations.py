@@ -9,8 +9,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, Table, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.schema import CreateColumn
 
 from central import db
 from domain import clock
@@ -27,10 +28,12 @@ class Migration:
 
 V2_TABLES = {"synonyms"}
 V3_TABLES = {"kb_corrections"}
+V4_TABLES = {"escalations"}
 
 
 def _v1_initial(conn: Connection) -> None:
-    tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | V2_TABLES | V3_TABLES]
+    later = V2_TABLES | V3_TABLES | V4_TABLES
+    tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | later]
     db.metadata.create_all(conn, tables=tables)
 
 
@@ -42,10 +45,37 @@ def _v3_corrections(conn: Connection) -> None:
     db.kb_corrections.create(conn)
 
 
+V4_CALL_COLUMNS = ("source", "caller_name", "callback_state", "callback_attempts", "callback_outcome",
+                   "callback_note", "callback_by", "callback_at", "callback_order")
+V4_CORRECTION_COLUMNS = ("proposed_answer", "escalation_id")
+
+
+def _add_columns(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
+    """ALTER TABLE ADD COLUMN for the columns the table lacks. The earlier steps create tables from
+    the current definitions, so a database made since then has them already."""
+    present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    name = conn.dialect.identifier_preparer.format_table(table)
+    for column in names:
+        if column not in present:
+            spec = CreateColumn(table.c[column]).compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {name} ADD COLUMN {spec}"))
+
+
+def _v4_telephony(conn: Connection) -> None:
+    _add_columns(conn, db.calls, V4_CALL_COLUMNS)
+    if conn.dialect.name == "postgresql":  # SQLite does not enforce VARCHAR lengths
+        conn.execute(text("ALTER TABLE calls ALTER COLUMN id TYPE VARCHAR(64)"))
+    for index in db.calls.indexes:
+        index.create(conn, checkfirst=True)
+    _add_columns(conn, db.kb_corrections, V4_CORRECTION_COLUMNS)
+    db.escalations.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
     Migration(3, "correction reports on knowledge entries", _v3_corrections),
+    Migration(4, "telephony: reported calls, callbacks, escalations", _v4_telephony),
 ]
 
 

@@ -87,7 +87,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     "dispatch": Dispatch,
 }
 
-TRANSFER_KINDS = {"emergency", "sub_centre", "bureau", "enterprise"}
+TRANSFER_KINDS = {"emergency", "sub_centre", "bureau", "enterprise", "region"}
 
 
 def parse_payload(op: str, payload: dict) -> BaseModel:

@@ -32,6 +32,11 @@ PERMISSIONS: dict[str, set[Role]] = {
     "calls.handle": {Role.agent, Role.expert},
     "calls.inject": {Role.team_lead, Role.admin},
     "queue.watch": {Role.team_lead, Role.admin},
+    "callbacks.work": _SEATS,
+    "escalations.raise": {Role.agent, Role.team_lead},
+    "escalations.read": _SEATS,
+    "escalations.answer": {Role.expert},
+    "kb.review": {Role.team_lead, Role.admin},
     "users.manage": {Role.admin},
     "audit.read": {Role.admin},
 }

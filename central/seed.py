@@ -65,6 +65,8 @@ def demo_units() -> list[HandlingUnit]:
         units.append(HandlingUnit(f"SC{phone}", name, UnitKind.sub_centre, phone=phone, category_prefixes=tuple(prefixes)))
     for phone, name in data["emergency"]:
         units.append(HandlingUnit(f"E{phone}", name, UnitKind.emergency, phone=phone))
+    for area_code, name, phone in data["regions"]:
+        units.append(HandlingUnit(f"R{area_code}", name, UnitKind.region, phone=phone))
     return units
 
 

@@ -94,6 +94,7 @@ class UnitKind(StrEnum):
     enterprise = "enterprise"  # public utilities: water, power, gas, heating
     sub_centre = "sub_centre"  # 12315, 12333, 12366 ... (R5)
     emergency = "emergency"  # 110, 119, 120, 122 (R4)
+    region = "region"  # other cities' 12345 hotlines
 
 
 @dataclass(frozen=True)
