@@ -187,12 +187,15 @@ async def apply_bulk(conn: AsyncConnection, rows: list[dict]) -> None:
 
 
 class Correction(BaseModel):
-    """纠错: an agent's report that a knowledge entry is wrong or out of date."""
+    """纠错: an agent's report that a knowledge entry is wrong or out of date, or an expert's proposed
+    new answer after an escalation; either waits for a team lead's review."""
 
     model_config = ConfigDict(extra="forbid")
     entry_id: text(1, 64)
     entry_version: int | None = None
     comment: text(1, 2000)
+    proposed_answer: text(0, 5000) = ""
+    escalation_id: text(1, 36) | None = None
 
 
 def parse_correction(op: str, payload: dict) -> Correction:
@@ -209,8 +212,19 @@ async def record_correction(conn: AsyncConnection, who: Claims, correction_id: s
     exists = (await conn.execute(select(db.kb_entries.c.id).where(db.kb_entries.c.id == data.entry_id))).first()
     if exists is None:
         raise invalid("payload.entry_id", f"no knowledge entry {data.entry_id!r}")
+    e = db.escalations
+    if data.escalation_id and (await conn.execute(select(e.c.id).where(e.c.id == data.escalation_id))).first() is None:
+        raise invalid("payload.escalation_id", f"no escalation {data.escalation_id!r}")
     row = {"id": correction_id, "entry_id": data.entry_id, "entry_version": data.entry_version,
            "comment": data.comment, "reported_by": who.username, "seat": who.seat, "at": clock.stamp(),
-           "status": "open"}
+           "status": "open", "proposed_answer": data.proposed_answer, "escalation_id": data.escalation_id}
     await conn.execute(db.kb_corrections.insert().values(**row))
     return row
+
+
+async def list_corrections(conn: AsyncConnection, status: str, limit: int) -> list[dict]:
+    """Corrections for review, newest first; `status` "all" or one status."""
+    t = db.kb_corrections
+    query = select(t) if status == "all" else select(t).where(t.c.status == status)
+    rows = (await conn.execute(query.order_by(t.c.at.desc(), t.c.id.desc()).limit(limit))).mappings()
+    return [dict(r) for r in rows]

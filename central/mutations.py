@@ -1,16 +1,19 @@
-"""The one endpoint through which clients change work orders: each mutation is applied at most
-once, keyed by the client's UUID, and a retry gets the first answer again (applied or rejected).
+"""The one endpoint through which clients change things (work orders, correction reports, reported
+calls, callbacks, escalations): each mutation is applied at most once, keyed by the client's UUID,
+and a retry gets the first answer again (applied or rejected).
 """
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from central import db, kb, orders
+from central import callbacks, db, escalations, kb, orders
 from central.errors import ApiError, invalid
 from central.permissions import allowed
 from central.security import Claims
@@ -22,10 +25,11 @@ class MutationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="client-made UUID; the idempotency key")
-    entity: Literal["work_order", "kb_correction"]
+    entity: Literal["work_order", "kb_correction", "call", "missed_call", "escalation"]
     op: text(1, 32)
     entity_id: text(1, 64) | None = Field(
-        default=None, description="platform number or the seat's provisional number; none for create")
+        default=None, description="work order: platform number or the seat's provisional number, none for "
+                                  "create; call and missed_call: the call id; escalation: its UUID")
     base_version: int | None = None
     payload: dict = Field(default_factory=dict)
 
@@ -41,7 +45,27 @@ class MutationIn(BaseModel):
 def _permission(entity: str, op: str) -> str:
     if entity == "kb_correction":
         return "kb.report"
+    if entity == "call":
+        return "calls.handle"
+    if entity == "missed_call":
+        return "callbacks.work"
+    if entity == "escalation":
+        return escalations.permission(op)
     return "orders.dispatch" if op == "dispatch" else "orders.intake"
+
+
+def _parse(m: MutationIn) -> tuple[str | None, object]:
+    """(the entity's key, the checked payload); refuses malformed input with 422."""
+    if m.entity == "kb_correction":
+        return m.entity_id, kb.parse_correction(m.op, m.payload)
+    if m.entity == "work_order":
+        return m.entity_id, orders.parse_payload(m.op, m.payload)
+    if m.entity == "escalation":
+        return escalations.escalation_id(m.entity_id), escalations.parse(m.op, m.payload)
+    if not m.entity_id:
+        raise invalid("entity_id", "required: the call id")
+    parse = callbacks.parse_report if m.entity == "call" else callbacks.parse_outcome
+    return m.entity_id, parse(m.op, m.payload)
 
 
 async def _stored(conn, mutation_id: str, who: Claims) -> tuple[int, dict] | None:  # noqa: ANN001
@@ -62,13 +86,14 @@ async def apply(platform, who: Claims, m: MutationIn) -> tuple[int, dict]:  # no
         if (seen := await _stored(conn, m.id, who)) is not None:
             return seen
     # A malformed payload is refused before anything is stored: the same request always gets the same 422.
-    data = kb.parse_correction(m.op, m.payload) if m.entity == "kb_correction" else orders.parse_payload(m.op, m.payload)
+    key, data = _parse(m)
+    effects: list[Callable[[], None]] = []  # events and router updates, once the change is committed
     try:
         async with platform.db.write() as conn:
             # Claim the id first: a concurrent retry blocks on it (PostgreSQL) or queues (SQLite).
             await conn.execute(db.mutations.insert().values(
                 id=m.id, user_id=who.user_id, entity=m.entity, op=m.op, status_code=0, response={}, at=clock.stamp()))
-            code, body = 200, await _run(conn, platform, who, m, data)
+            code, body = 200, await _run(conn, platform, who, m, key, data, effects)
             await conn.execute(db.mutations.update().where(db.mutations.c.id == m.id)
                                .values(status_code=code, response=body))
     except IntegrityError:
@@ -89,13 +114,35 @@ async def apply(platform, who: Claims, m: MutationIn) -> tuple[int, dict]:  # no
                 at=clock.stamp()))
         return code, body
     platform.changed()
+    for effect in effects:
+        effect()
     return code, body
 
 
-async def _run(conn, platform, who: Claims, m: MutationIn, data) -> dict:  # noqa: ANN001
-    if m.entity == "kb_correction":
-        row = await kb.record_correction(conn, who, m.id, data)
+async def _run(conn, platform, who: Claims, m: MutationIn, key: str | None, data,  # noqa: ANN001
+               effects: list[Callable[[], None]]) -> dict:
+    def applied(row: dict) -> dict:
         return {"mutation_id": m.id, "status": "applied", "entity": m.entity, "data": row}
+
+    if m.entity == "kb_correction":
+        return applied(await kb.record_correction(conn, who, m.id, data))
+    if m.entity == "call":
+        before, row = await callbacks.report(conn, who, key, data, platform.router.routes(key))
+        effects.append(partial(platform.router.reported, who, before, row))
+        return applied(row)
+    if m.entity == "missed_call":
+        item = await callbacks.record_outcome(conn, who, key, data)
+        effects.append(partial(callbacks.announce, platform.broker, key, item["callback_state"]))
+        return applied(item)
+    if m.entity == "escalation":
+        if m.op == "create":
+            row, changed = await escalations.create(conn, who, key, data), True
+        else:
+            row, changed = await escalations.change(conn, who, key, m.op, data)
+        item = escalations.item(row)
+        if changed:
+            effects.append(partial(escalations.publish, platform.broker, await escalations.audience(conn, row), item))
+        return applied(item)
     if m.op == "create":
         if m.entity_id is not None:
             raise invalid("entity_id", "must be empty for create; put a provisional number in payload.client_ref")

@@ -5,6 +5,10 @@ offered to the ready agent who has been idle longest and whose workstation is co
 event stream. An offer unanswered within the ring timeout goes back to the head of the queue and
 that agent is set not ready; a caller whose patience runs out abandons the call. Only the agent
 offered a call hears about it.
+
+Seats with their own softphone report their calls (see callbacks.py); the router counts those too
+and offers nothing to a seat while its reported call rings or is answered. A call that ends never
+answered, reported or routed here, leaves a callback to make (a missed call).
 """
 from __future__ import annotations
 
@@ -13,11 +17,13 @@ import logging
 import random
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import select
 
-from central import db
+from central import callbacks, db
 from central.security import Claims
 from domain import clock
 
@@ -34,7 +40,8 @@ class Seat:
     state: str = "not_ready"
     reason: str = ""
     since: float = 0.0
-    call_id: str | None = None
+    call_id: str | None = None  # the call routed here that rings or is answered at this seat
+    external: set[str] = field(default_factory=set)  # ids of the seat's reported calls in progress
 
 
 @dataclass(eq=False)
@@ -46,6 +53,7 @@ class Call:
     arrived: float
     state: str = "waiting"  # waiting | ringing | answered | ended
     agent_id: int | None = None
+    external: bool = False  # reported by the seat's softphone, not routed here
     tried: set[int] = field(default_factory=set)
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
@@ -66,8 +74,10 @@ class CallRouter:
         self.seats: dict[int, Seat] = {}
         self.waiting: deque[Call] = deque()
         self.calls: dict[str, Call] = {}
-        self.totals = {"offered": 0, "answered": 0, "abandoned": 0}
+        # abandoned: gave up in the queue or while ringing; missed: reported calls that ended unanswered
+        self.totals = {"offered": 0, "answered": 0, "abandoned": 0, "missed": 0}
         self._arrivals: asyncio.Task | None = None
+        self._writes = asyncio.Lock()  # call records are written in the order their changes happened
         platform.broker.on_presence.append(self._presence)
 
     # -- clock and persistence ---------------------------------------------------------------
@@ -79,15 +89,18 @@ class CallRouter:
     def _later(self, delay: float, fn, *args) -> asyncio.TimerHandle:  # noqa: ANN001
         return asyncio.get_running_loop().call_later(delay, fn, *args)
 
-    def _persist(self, call: Call, **values: object) -> None:
+    def _persist(self, call: Call, after: Callable[[], None] | None = None, **values: object) -> None:
+        """Write behind, in order; `after` runs once the write is committed."""
         async def write() -> None:
-            async with self.platform.db.write() as conn:
+            async with self._writes, self.platform.db.write() as conn:
                 if values.get("insert"):
                     await conn.execute(db.calls.insert().values(
-                        id=call.id, caller_phone=call.caller_phone, queue=call.queue, state=call.state,
-                        arrived_at=clock.stamp()))
+                        id=call.id, caller_phone=call.caller_phone, caller_name=call.caller_name, queue=call.queue,
+                        state=call.state, source="platform", arrived_at=clock.stamp()))
                 else:
                     await conn.execute(db.calls.update().where(db.calls.c.id == call.id).values(**values))
+            if after is not None:
+                after()
         self.platform.spawn(write(), "call record write")
 
     # -- agents --------------------------------------------------------------------------------
@@ -149,7 +162,7 @@ class CallRouter:
 
     def _own_call(self, who: Claims, call_id: str, state: str) -> Call:
         call = self.calls.get(call_id)
-        if call is None or call.agent_id != who.user_id:
+        if call is None or call.external or call.agent_id != who.user_id:
             raise RoutingError(f"call {call_id} is not offered to you")
         if call.state != state:
             raise RoutingError(f"call {call_id} is {call.state}, not {state}")
@@ -164,7 +177,7 @@ class CallRouter:
             event["reason"] = reason
         self.platform.broker.publish(call.agent_id, "call", event)
 
-    def _end(self, call: Call, reason: str) -> None:
+    def _end(self, call: Call, reason: str, missed: bool = False) -> None:
         call.cancel_timers()
         if call in self.waiting:
             self.waiting.remove(call)
@@ -173,12 +186,17 @@ class CallRouter:
             seat.call_id = None
         call.state = "ended"
         self.calls.pop(call.id, None)
-        self._persist(call, state="ended", ended_at=clock.stamp(), end_reason=reason)
+        values: dict = {"state": "ended", "ended_at": clock.stamp(), "end_reason": reason}
+        after = None
+        if missed:  # announced once the open callback is committed, so that a reader finds it
+            values["callback_state"] = "open"
+            after = partial(callbacks.announce, self.platform.broker, call.id, "open")
+        self._persist(call, after, **values)
 
     def _abandon(self, call: Call) -> None:
         if call.state in ("waiting", "ringing"):
             self.totals["abandoned"] += 1
-            self._end(call, "abandoned")
+            self._end(call, "abandoned", missed=True)
             self._dispatch()
             self._stats_changed()
 
@@ -198,7 +216,7 @@ class CallRouter:
     def _free_agents(self) -> list[Seat]:
         broker = self.platform.broker
         free = [s for s in self.seats.values()
-                if s.state == "ready" and s.call_id is None and broker.is_connected(s.user_id)]
+                if s.state == "ready" and s.call_id is None and not s.external and broker.is_connected(s.user_id)]
         return sorted(free, key=lambda s: s.since)
 
     def _dispatch(self) -> None:
@@ -217,6 +235,40 @@ class CallRouter:
             self._persist(call, state="ringing", agent_id=seat.user_id)
             self._tell(call, "ringing")
 
+    # -- calls reported by a seat's softphone ------------------------------------------------------
+
+    def routes(self, call_id: str) -> bool:
+        """Whether a call with this id is one the router itself is handling."""
+        call = self.calls.get(call_id)
+        return call is not None and not call.external
+
+    def reported(self, who: Claims, before: str | None, row: dict) -> None:
+        """A reported call moved from `before` (None: first sight) to the row's state; the row is
+        committed already."""
+        state, call_id = row["state"], row["id"]
+        if state == before:
+            return
+        seat = self.seat_of(who)
+        if before is None:
+            self.totals["offered"] += 1
+        if state != "ringing" and before in (None, "ringing") and row["answered_at"] is not None:
+            self.totals["answered"] += 1
+        if state == "ended":
+            self.calls.pop(call_id, None)
+            seat.external.discard(call_id)
+            if row["answered_at"] is None:
+                self.totals["missed"] += 1
+                callbacks.announce(self.platform.broker, call_id, "open")
+            self._dispatch()
+        else:
+            call = self.calls.get(call_id)
+            if call is None:
+                call = self.calls[call_id] = Call(call_id, row["caller_phone"], row["caller_name"], row["queue"],
+                                                  self._now(), external=True)
+            call.state, call.agent_id = state, who.user_id
+            seat.external.add(call_id)
+        self._stats_changed()
+
     # -- statistics ----------------------------------------------------------------------------
 
     def stats(self) -> dict:
@@ -226,12 +278,16 @@ class CallRouter:
         for seat in self.seats.values():
             if not broker.is_connected(seat.user_id):
                 continue
-            call = self.calls.get(seat.call_id) if seat.call_id else None
-            key = seat.state if call is None else ("talking" if call.state == "answered" else "ringing")
-            states[key] += 1
+            states[self._activity(seat)] += 1
         longest = max((now - c.arrived for c in self.waiting), default=0.0)
         return {"waiting": len(self.waiting), "longest_wait_s": round(longest, 1), "agents": states,
                 **self.totals}
+
+    def _activity(self, seat: Seat) -> str:
+        calls = [self.calls[i] for i in (seat.call_id, *seat.external) if i in self.calls]
+        if not calls:
+            return seat.state
+        return "talking" if any(c.state == "answered" for c in calls) else "ringing"
 
     def _stats_changed(self) -> None:
         self.platform.broker.broadcast("queue", self.stats())

@@ -1,13 +1,14 @@
-"""Agent state, calls offered to the seat, and the simulator's controls."""
+"""Agent state, calls offered to the seat, the simulator's controls, and the missed calls to call
+back (their outcomes come through the mutations endpoint)."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from central import db
+from central import audit, callbacks, db
 from central.deps import PlatformDep, who
 from central.errors import ApiError, invalid
 from central.routing import RoutingError
@@ -78,3 +79,17 @@ async def inject_call(body: NewCall, platform: PlatformDep, _: who("calls.inject
 @router.get("/queue")
 async def queue(platform: PlatformDep, _: who("queue.watch")) -> dict:
     return platform.router.stats()
+
+
+@router.get("/missed-calls")
+async def missed_calls(platform: PlatformDep, claims: who("callbacks.work"),
+                       state: Literal["open", "done", "all"] = "open",
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                       offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """Calls that ended unanswered and their callbacks: open ones oldest first, done ones newest first."""
+    async with platform.db.write() as conn:
+        items, total = await callbacks.list_missed(conn, state, limit, offset)
+        # the list shows callers' numbers and names: a read of caller records
+        phones = list(dict.fromkeys(i["caller_phone"] for i in items))
+        await audit.record_reads(conn, claims, "list_missed_calls", "caller", phones)
+    return {"items": items, "total": total}

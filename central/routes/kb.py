@@ -1,10 +1,10 @@
-"""Knowledge base: read one entry, import and export JSON Lines."""
+"""Knowledge base: read one entry, import and export JSON Lines, review correction reports."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AfterValidator
 from sqlalchemy import select
@@ -64,3 +64,12 @@ async def export_entries(platform: PlatformDep, _: who("kb.export")) -> Streamin
     async with platform.db.read() as conn:
         lines = list(await kb.export_lines(conn))
     return StreamingResponse((line + "\n" for line in lines), media_type="application/x-ndjson")
+
+
+@router.get("/corrections")
+async def list_corrections(platform: PlatformDep, _: who("kb.review"),
+                           status: Literal["open", "all"] = "open",
+                           limit: Annotated[int, Query(ge=1, le=500)] = 200) -> dict:
+    """Correction reports and proposed answers waiting for review, newest first."""
+    async with platform.db.read() as conn:
+        return {"items": await kb.list_corrections(conn, status, limit)}
