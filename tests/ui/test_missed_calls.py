@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from offline_cache.store import CacheStore
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from tests.workstation.faults import FaultyTransport
 from ui.missed_calls import MissedCallsModel, MissedCallsPage
@@ -271,6 +273,44 @@ def test_offline_keeps_the_last_list_and_says_so(qtbot: Any, seat: SeatSession, 
     finally:
         page.set_session(None)
         seat.callbacks.close()
+        run_async(qtbot, client.close())
+
+
+def test_an_outcome_recorded_offline_waits_in_the_outbox_and_shows_at_once(qtbot: Any, qloop: Any, tmp_path: Path,
+                                                                           demo_platform: DemoPlatform,
+                                                                           lead: httpx.Client, platform_api) -> None:
+    call_id = _miss(lead, _mobile())
+    qtbot.waitUntil(lambda: _platform_item(platform_api("agent"), call_id, "open") is not None, timeout=10_000)
+    transport = FaultyTransport(httpx.AsyncHTTPTransport())
+    client = PlatformClient(demo_platform.url, transport=transport)
+    run_async(qtbot, client.sign_in("agent", DEMO_PASSWORD, "T-10"))
+    store = CacheStore(tmp_path / "seat.db")
+    sync = SyncService(store, client)  # its uploader runs only when the test says
+    service = MissedCallService(client, sync)
+    try:
+        run_async(qtbot, service.refresh())
+        assert service.item(call_id)["callback_attempts"] == 0
+        transport.down = True
+        run_async(qtbot, service.record_outcome(call_id, "no_answer", "关机"))
+        assert store.outbox_size() == 1
+        assert service.item(call_id)["callback_attempts"] == 1  # at once
+        run_async(qtbot, service.refresh())
+        assert service.offline and service.item(call_id)["callback_attempts"] == 1
+
+        transport.down = False  # back, the outcome not uploaded yet: the platform's list is older
+        run_async(qtbot, service.refresh())
+        assert _platform_item(platform_api("agent"), call_id, "open")["callback_attempts"] == 0
+        assert not service.offline and service.item(call_id)["callback_attempts"] == 1
+
+        run_async(qtbot, sync.upload_all())
+        assert store.outbox_size() == 0 and store.rejections() == []
+        run_async(qtbot, service.refresh())
+        assert service.item(call_id)["callback_attempts"] == 1  # counted once
+        assert _platform_item(platform_api("agent"), call_id, "open")["callback_note"] == "关机"
+    finally:
+        service.close()
+        run_async(qtbot, sync.stop())
+        store.close()
         run_async(qtbot, client.close())
 
 
