@@ -298,6 +298,7 @@ class MyEscalations(QWidget):
         if self._service is not None:
             self._service.changed.connect(self._reload)
             self._service.rejected.connect(self._refused)
+            self._service.schedule_refresh()
         self.notice.clear()
         self._reload()
 
@@ -318,7 +319,10 @@ class MyEscalations(QWidget):
             if item["id"] == selected:
                 self.list.setCurrentItem(row)
         waiting = sum(1 for i in items if i["state"] in ACTIVE)
-        self.title.setText(self.tr("My escalations: {count} waiting").format(count=waiting))
+        title = self.tr("My escalations: {count} waiting").format(count=waiting)
+        if self._service is not None and self._service.offline:
+            title += "  " + self.tr("(offline: the answers arrive when the link is back)")
+        self.title.setText(title)
 
     def _selected_id(self) -> str | None:
         row = self.list.currentItem()
@@ -476,6 +480,8 @@ class EscalationInbox(QWidget):
         self.meta_label.setWordWrap(True)
         self.meta_label.setStyleSheet(MUTED_STYLE)
         self.caller_card = CallerCard()
+        # the window may show its own caller card: this one's key works only with the focus in it
+        self.caller_card.reveal_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.draft_view = QTextBrowser(objectName="escalationDraft")
         self.draft_view.setOpenLinks(False)
         self.answer_edit = QPlainTextEdit(objectName="escalationAnswer")
@@ -536,7 +542,7 @@ class EscalationInbox(QWidget):
         self.buttons.addStretch(1)
         self.buttons.addWidget(_button(self.refresh_action, "escalationRefreshButton"))
         self.actions_for_help = [self.answer_action, self.claim_action, self.join_action, self.propose_action,
-                                 self.refresh_action]
+                                 self.refresh_action, self.caller_card.reveal_action]
 
     # --- session --------------------------------------------------------------------------------
     def set_session(self, seat: SeatSession | None) -> None:

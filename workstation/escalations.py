@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 GROUPS = ("general", "policy", "legal", "technical")
 ACTIVE = ("open", "claimed")
+RANK = {"open": 0, "claimed": 1, "answered": 2, "cancelled": 2}  # the platform moves an escalation forward only
 CLOSED = ("answered", "cancelled")
 # The platform's limits (central/escalations.py, central/kb.py): checked here first, so that a
 # change that would be refused never enters the outbox.
@@ -182,7 +183,7 @@ class EscalationService:
                            if i["state"] in ACTIVE and k not in fresh and k not in newer and not i.get("pending")]:
                 del self.items[esc_id]
         for esc_id, item in fresh.items():
-            if esc_id not in newer:
+            if esc_id not in newer and not self._behind(item):
                 self._take(item)
         self.changed.emit()
         return list(fresh.values())
@@ -236,8 +237,17 @@ class EscalationService:
             return
         if name != "escalation" or not isinstance(data, dict) or not data.get("id"):
             return
+        if self._behind(data):
+            return
         self._take(data)
         self.changed.emit()
+
+    def _behind(self, item: dict[str, Any]) -> bool:
+        """The platform's state from before our change, which is still on its way (or refused: then
+        the item is no longer pending)."""
+        known = self.items.get(str(item["id"]))
+        return known is not None and bool(known.get("pending")) and \
+            RANK.get(str(item.get("state")), 0) < RANK.get(str(known.get("state")), 0)
 
     def _on_rejections(self, _count: int) -> None:
         refused: list[Rejection] = []
@@ -253,6 +263,8 @@ class EscalationService:
             if rejection.entity == "escalation" and rejection.op == "create" and rejection.entity_id:
                 self.items.pop(rejection.entity_id, None)
                 self.mine.pop(rejection.entity_id, None)
+            elif rejection.entity == "escalation" and rejection.entity_id in self.items:
+                self.items[rejection.entity_id].pop("pending", None)  # the platform's state stands
             self.rejected.emit(rejection)
         if refused:
             self.changed.emit()

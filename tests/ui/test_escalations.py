@@ -131,6 +131,11 @@ def _raise_on_platform(platform_api: Callable[[str], httpx.Client], question: st
     return esc_id
 
 
+def _mine_row(mine: MyEscalations, esc_id: str) -> int:
+    return next((n for n in range(mine.list.count())
+                 if mine.list.item(n).data(Qt.ItemDataRole.UserRole) == esc_id), -1)
+
+
 def _select(qtbot: Any, inbox: EscalationInbox, esc_id: str) -> None:
     """Move to the escalation with the arrow keys, then Enter: the focus goes to the answer box."""
     qtbot.waitUntil(lambda: inbox.model.row_of(esc_id) >= 0, timeout=10_000)
@@ -149,7 +154,7 @@ def _select(qtbot: Any, inbox: EscalationInbox, esc_id: str) -> None:
 
 
 def test_round_trip_from_the_agents_form_to_the_expert_and_back(
-        qtbot: Any, seat: SeatSession, agent: EscalationService, expert: SeatSession, inbox: EscalationInbox) -> None:
+        qtbot: Any, qtmodeltester: Any, seat: SeatSession, agent: EscalationService, expert: SeatSession, inbox: EscalationInbox) -> None:
     answered: list[dict] = []
     joined: list[dict] = []
     agent.answered.connect(answered.append)
@@ -193,6 +198,7 @@ def test_round_trip_from_the_agents_form_to_the_expert_and_back(
     assert inbox.model.index(row, 1).data() == texts.group("policy")
     assert inbox.model.index(row, 2).data() == "agent"
     assert inbox.model.index(row, 4).data() == "异地就医备案后报销比例是多少？"
+    qtmodeltester.check(inbox.model)
     _select(qtbot, inbox, esc_id)
     assert inbox.caller_card.number_label.text() == mask_phone(CALLER)
     assert "异地医保报销需要什么手续" in inbox.draft_view.toPlainText()
@@ -220,6 +226,41 @@ def test_round_trip_from_the_agents_form_to_the_expert_and_back(
     qtbot.waitUntil(lambda: any(answer in mine.list.item(n).text() for n in range(mine.list.count())),
                     timeout=5_000)
     assert expert.store.rejections() == [] and seat.store.rejections() == []
+    mine.set_session(None)
+
+
+def test_the_agent_cancels_from_the_keyboard(qtbot: Any, seat: SeatSession, agent: EscalationService,
+                                            platform_api: Callable[[str], httpx.Client]) -> None:
+    # Esc closes the dialog and nothing is recorded; an empty question is not sent.
+    task = asyncio.ensure_future(escalate(None, seat, "", None, {}))
+    qtbot.waitUntil(lambda: _dialog("escalateDialog") is not None, timeout=5_000)
+    dialog: EscalateDialog = _dialog("escalateDialog")
+    assert not dialog.attach_box.isEnabled()  # no call to attach
+    _ctrl_enter(qtbot, dialog.question_edit)
+    assert dialog.error_label.text() == _tr("EscalateDialog", "Write the question first.")
+    qtbot.keyClick(dialog.question_edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(task.done, timeout=5_000)
+    assert task.result() is None and seat.store.outbox_size() == 0 and agent.mine == {}
+
+    mine = _show(qtbot, MyEscalations())
+    mine.set_session(seat)
+    esc_id = run_async(qtbot, agent.raise_(f"不用了 {SUFFIX}", "legal"))
+    qtbot.waitUntil(lambda: _mine_row(mine, esc_id) >= 0, timeout=5_000)
+    title = _tr("MyEscalations", "My escalations: {count} waiting")
+
+    def waiting() -> str:  # the list may grow meanwhile: the agent's escalations of earlier tests
+        return title.format(count=sum(1 for i in agent.mine.values() if i["state"] in ("open", "claimed")))
+
+    assert mine.title.text() == waiting()
+    assert mine.list.item(_mine_row(mine, esc_id)).text().startswith(
+        f"[{EscalationTexts().state({'state': 'open'})}] {EscalationTexts().group('legal')} · 不用了")
+    mine.list.setFocus()
+    mine.list.setCurrentRow(_mine_row(mine, esc_id))
+    qtbot.keyClick(mine.list, Qt.Key.Key_X, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: seat.store.outbox_size() == 0 and agent.mine[esc_id]["state"] == "cancelled",
+                    timeout=10_000)
+    assert platform_api("agent").get(f"/api/v1/escalations/{esc_id}").json()["state"] == "cancelled"
+    assert mine.title.text() == waiting()
     mine.set_session(None)
 
 
@@ -262,15 +303,15 @@ def test_an_agent_cannot_answer_the_platform_refuses(
     mine = _show(qtbot, MyEscalations())
     mine.set_session(seat)
     esc_id = run_async(qtbot, agent.raise_(f"我自己回答 {SUFFIX}"))
-    states: list[str] = []
-    agent.changed.connect(lambda: states.append(agent.items[esc_id]["state"]))
+    at_refusal: list[str] = []
+    agent.rejected.connect(lambda _r: at_refusal.append(agent.items[esc_id]["state"]))
     run_async(qtbot, agent.answer(esc_id, "坐席不能自己答复"))
-    assert "answered" in states  # applied here at once ...
     qtbot.waitUntil(lambda: any(r.op == "answer" for r in seat.store.rejections()), timeout=10_000)
     [refused] = [r for r in seat.store.rejections() if r.op == "answer"]
     assert (refused.entity, refused.entity_id, refused.status) == ("escalation", esc_id, 403)
+    qtbot.waitUntil(lambda: mine.notice.text() == EscalationTexts().refusal(refused), timeout=5_000)
+    assert at_refusal == ["answered"]  # applied here at once, whatever the platform said meanwhile ...
     qtbot.waitUntil(lambda: agent.items[esc_id]["state"] == "open", timeout=10_000)  # ... until refused
-    assert mine.notice.text() == EscalationTexts().refusal(refused)
     mine.set_session(None)
 
 
@@ -370,4 +411,4 @@ def test_signed_out_inbox_lists_its_keys(qtbot: Any) -> None:
     assert inbox.page_title() == _tr("EscalationInbox", "Expert escalations")
     assert inbox.model.rowCount() == 0 and not inbox.answer_action.isEnabled()
     keys = {a.shortcut().toString() for a in inbox.actions_for_help}
-    assert keys == {"Ctrl+Return", "Alt+C", "Ctrl+Shift+J", "Ctrl+Shift+K", "Ctrl+R"}
+    assert keys == {"Ctrl+Return", "Alt+C", "Ctrl+Shift+J", "Ctrl+Shift+K", "Ctrl+R", "Alt+N"}
