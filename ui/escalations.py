@@ -290,6 +290,9 @@ class MyEscalations(QWidget):
         self.actions_for_help = [self.cancel_action]
         self._reload()
 
+    def page_title(self) -> str:
+        return self.tr("My escalations")
+
     def set_session(self, seat: SeatSession | None) -> None:
         if self._service is not None:
             _disconnect(self._service.changed, self._reload)
@@ -444,6 +447,7 @@ class EscalationInbox(QWidget):
         self._seat: SeatSession | None = None
         self._service: EscalationService | None = None
         self._shown_id: str | None = None
+        self._shown_answer: str | None = None
         self._texts = EscalationTexts(self)
         self._age_timer = QTimer(self, interval=AGE_TICK_MS)
         self._build()
@@ -486,6 +490,7 @@ class EscalationInbox(QWidget):
         self.draft_view.setOpenLinks(False)
         self.answer_edit = QPlainTextEdit(objectName="escalationAnswer")
         self.answer_edit.setTabChangesFocus(True)
+        self.answer_edit.setMaximumHeight(140)
         self.answer_edit.setPlaceholderText(self.tr("Your answer for the agent. Ctrl+Enter sends"))
         self.notice = QLabel(objectName="escalationNotice")
         self.notice.setWordWrap(True)
@@ -665,11 +670,13 @@ class EscalationInbox(QWidget):
         if new:
             self.notice.clear()
             self.answer_edit.clear()
-            self.draft_view.setHtml(self._draft_html(item))
             if item.get("caller_phone"):
                 self.caller_card.show_caller(item["caller_phone"])
             else:
                 self.caller_card.clear()
+        if new or item.get("answer") != self._shown_answer:  # the answer is shown under the draft
+            self._shown_answer = item.get("answer")
+            self.draft_view.setHtml(self._draft_html(item))
         self._set_enabled(item)
 
     def _meta(self, item: dict) -> str:
@@ -683,19 +690,21 @@ class EscalationInbox(QWidget):
         return " · ".join(p for p in parts if p)
 
     def _draft_html(self, item: dict) -> str:
-        draft = item.get("draft") or {}
-        if not isinstance(draft, dict) or not any(draft.get(k) for k in ("request_type", "category_id", "title",
-                                                                           "content", "reply")):
-            return f'<p style="{MUTED_STYLE}">{html.escape(self.tr("The agent sent no draft."))}</p>'
-        try:
-            kind = RequestType(draft.get("request_type")).label_zh
-        except ValueError:
-            kind = str(draft.get("request_type") or "")
-        rows = [(self.tr("Type"), kind), (self.tr("Category"), self._category(draft.get("category_id") or "")),
-                (self.tr("Title"), draft.get("title")), (self.tr("Content"), draft.get("content")),
-                (self.tr("Reply so far"), draft.get("reply"))]
+        draft = item.get("draft") if isinstance(item.get("draft"), dict) else {}
+        rows: list[tuple[str, object]] = []
+        if any(draft.get(k) for k in ("request_type", "category_id", "title", "content", "reply")):
+            try:
+                kind = RequestType(draft.get("request_type")).label_zh
+            except ValueError:
+                kind = str(draft.get("request_type") or "")
+            rows = [(self.tr("Type"), kind), (self.tr("Category"), self._category(draft.get("category_id") or "")),
+                    (self.tr("Title"), draft.get("title")), (self.tr("Content"), draft.get("content")),
+                    (self.tr("Reply so far"), draft.get("reply"))]
         if item.get("answer"):
-            rows.append((self.tr("Answer"), item["answer"]))
+            rows.append((self.tr("Expert's answer"), item["answer"]))
+        if not rows:
+            note = self.tr("The agent sent no draft.")  # tr() outside the f-string, where lupdate finds it
+            return f'<p style="{MUTED_STYLE}">{html.escape(note)}</p>'
         cells = "".join(
             f'<tr><td style="{MUTED_STYLE} padding-right:8px;" valign="top">{html.escape(label)}</td>'
             f'<td>{html.escape(str(value or "—")).replace(chr(10), "<br>")}</td></tr>' for label, value in rows)

@@ -219,6 +219,7 @@ def test_round_trip_from_the_agents_form_to_the_expert_and_back(
     assert answered[0]["answer"] == answer and answered[0]["expert_username"] == "expert"
     assert inbox.answer_edit.toPlainText() == ""
     assert expert.escalations.items[esc_id]["state"] == "answered"
+    assert answer in inbox.draft_view.toPlainText()  # shown under the draft
     # Kept in the inbox, greyed, for a knowledge change that may follow.
     qtbot.waitUntil(lambda: inbox.model.index(inbox.model.row_of(esc_id), 0).data() == texts.state(
         {"state": "answered"}), timeout=5_000)
@@ -243,6 +244,8 @@ def test_the_agent_cancels_from_the_keyboard(qtbot: Any, seat: SeatSession, agen
     assert task.result() is None and seat.store.outbox_size() == 0 and agent.mine == {}
 
     mine = _show(qtbot, MyEscalations())
+    assert mine.page_title() == _tr("MyEscalations", "My escalations")
+    assert {a.shortcut().toString() for a in mine.actions_for_help} == {"Ctrl+Shift+X"}
     mine.set_session(seat)
     esc_id = run_async(qtbot, agent.raise_(f"不用了 {SUFFIX}", "legal"))
     qtbot.waitUntil(lambda: _mine_row(mine, esc_id) >= 0, timeout=5_000)
