@@ -61,6 +61,7 @@ class EscalationService:
         self._changed_at: dict[str, int] = {}
         self._seen_rejections = {r.mutation_id for r in sync.store.rejections(include_dismissed=True)}
         self._refresh_task: asyncio.Task | None = None
+        self._again = False
         sync.event.connect(self._on_event)
         sync.rejections_changed.connect(self._on_rejections)
 
@@ -197,16 +198,22 @@ class EscalationService:
         return {i["id"]: i for i in await self.client.escalations("all") if i["id"] in gone}
 
     def schedule_refresh(self) -> None:
-        """Refresh in the background; one at a time (a burst of reasons makes one read)."""
+        """Refresh in the background, one read at a time; a reason that comes during a read makes
+        one more read after it (the read under way may have begun before what changed)."""
         if self._refresh_task is not None and not self._refresh_task.done():
+            self._again = True
             return
         self._refresh_task = asyncio.get_running_loop().create_task(self._background_refresh())
 
     async def _background_refresh(self) -> None:
-        try:
-            await self.refresh()
-        except PlatformError as exc:
-            log.warning("escalations not refreshed: %s %s", exc.status, exc.code)
+        self._again = True
+        while self._again:
+            self._again = False
+            try:
+                await self.refresh()
+            except PlatformError as exc:
+                log.warning("escalations not refreshed: %s %s", exc.status, exc.code)
+                return
 
     def _take(self, item: dict[str, Any]) -> None:
         """The platform's version of an escalation; tell about an answer or a join once."""
