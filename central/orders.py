@@ -2,10 +2,10 @@
 order's timeline and in the change feed in the same transaction."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -66,6 +66,19 @@ class Transfer(_Strict):
     target_unit_id: Short
     note: Note = ""
     three_way: bool = False
+    transferred_at: Short | None = Field(default=None, description="when the call itself went (the seat's clock)")
+    call_id: Short | None = Field(default=None, description="the call that was transferred")
+
+    @field_validator("transferred_at")
+    @classmethod
+    def _moment(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 time") from None
+        return clock.stamp(moment)  # a time without an offset is China time
 
 
 class Dispatch(_Strict):
@@ -204,7 +217,8 @@ async def transition(conn: AsyncConnection, who: Claims, key: str, op: str, data
     elif isinstance(data, Transfer):
         unit = await _unit(conn, "payload.target_unit_id", data.target_unit_id, TRANSFER_KINDS)
         changes["transfer_target"] = unit["id"]
-        detail = {"target": unit, "note": data.note, "three_way": data.three_way}
+        detail = {"target": unit, "note": data.note, "three_way": data.three_way,
+                  "transferred_at": data.transferred_at, "call_id": data.call_id}
     elif isinstance(data, Dispatch):
         lead = await _unit(conn, "payload.handling_unit_id", data.handling_unit_id)
         assisting = [await _unit(conn, f"payload.assisting_unit_ids.{i}", u)

@@ -54,6 +54,7 @@ class Call:
     state: str = "waiting"  # waiting | ringing | answered | ended
     agent_id: int | None = None
     external: bool = False  # reported by the seat's softphone, not routed here
+    three_way_with: str = ""  # the number brought into the call by a three-way transfer
     tried: set[int] = field(default_factory=set)
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
 
@@ -160,6 +161,20 @@ class CallRouter:
         self._stats_changed()
         return call
 
+    def transfer(self, who: Claims, call_id: str, target: str, three_way: bool) -> Call:
+        """The agent sends an answered call on (110, a sub-centre, another city's 12345). Blind: the
+        call leaves this centre, ended as "transferred". Three-way: the agent stays on it."""
+        call = self._own_call(who, call_id, "answered")
+        if three_way:
+            call.three_way_with = target
+            self._tell(call, "answered")
+            return call
+        self._end(call, "transferred")
+        seat = self.seats[who.user_id]
+        seat.state, seat.reason, seat.since = "after_call_work", "", self._now()
+        self._stats_changed()
+        return call
+
     def _own_call(self, who: Claims, call_id: str, state: str) -> Call:
         call = self.calls.get(call_id)
         if call is None or call.external or call.agent_id != who.user_id:
@@ -196,7 +211,8 @@ class CallRouter:
     def _abandon(self, call: Call) -> None:
         if call.state in ("waiting", "ringing"):
             self.totals["abandoned"] += 1
-            self._end(call, "abandoned", missed=True)
+            # in the queue, or while it rang at an agent: the callback list tells them apart
+            self._end(call, "abandoned_ringing" if call.state == "ringing" else "abandoned", missed=True)
             self._dispatch()
             self._stats_changed()
 

@@ -163,6 +163,9 @@ class CallService:
     async def transfer(self, call_id: str, target: str, three_way: bool = False) -> None:
         await self.source.transfer(call_id, target, three_way)
 
+    async def dial(self, number: str) -> None:
+        await self.source.dial(number)
+
     async def set_agent_state(self, state: AgentState, reason: str = "") -> None:
         assert self.client is not None
         await self.client.set_agent_state(str(state), reason)

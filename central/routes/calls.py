@@ -63,6 +63,17 @@ async def hang_up(call_id: str, platform: PlatformDep, claims: who("calls.handle
     return _on_call(platform.router.hang_up, claims, call_id)
 
 
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target: str = Field(pattern=r"^[0-9*#+]{2,20}$", description="the number the call goes to, e.g. 110 or 12315")
+    three_way: bool = False
+
+
+@router.post("/calls/{call_id}/transfer")
+async def transfer(call_id: str, body: TransferIn, platform: PlatformDep, claims: who("calls.handle")) -> dict:
+    return _on_call(lambda c, i: platform.router.transfer(c, i, body.target, body.three_way), claims, call_id)
+
+
 @router.post("/calls", status_code=201)
 async def inject_call(body: NewCall, platform: PlatformDep, _: who("calls.inject")) -> dict:
     """Put a call in the queue (the simulator's and the tests' way in)."""

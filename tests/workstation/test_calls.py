@@ -53,6 +53,6 @@ async def test_a_call_rings_is_answered_and_hung_up_through_the_platform(client,
         sign_in("lead").post("/api/v1/calls", json={"caller_phone": "13900139000", "patience_s": 0.2})
         await seat.calls.set_agent_state(AgentState.ready)
         await until(seat.sync.event, lambda: len(ended) == 2, timeout=10)
-        assert ended[1].missed and ended[1].end_reason == "abandoned"
+        assert ended[1].missed and ended[1].end_reason == "abandoned_ringing"  # it rang here, then the caller gave up
     finally:
         await seat.close()

@@ -190,6 +190,11 @@ class BaresipCallSource(StreamCallSource):
     async def hold(self, call_id: str, on: bool) -> None:
         await self._on_call(call_id, "hold" if on else "resume")
 
+    async def dial(self, number: str) -> None:
+        if not re.fullmatch(r"[0-9*#+]{3,20}", number):
+            raise TelephonyError(f"not a number to dial: {number!r}", "unsupported")
+        await self._command("dial", number)
+
     async def transfer(self, call_id: str, target: str, three_way: bool = False) -> None:
         if three_way:
             raise TelephonyError("the softphone has no conference bridge: a three-way transfer needs the switch",

@@ -32,6 +32,7 @@ class EndReason(StrEnum):
     caller_hangup = "caller_hangup"      # the caller hung up after the answer
     caller_cancel = "caller_cancel"      # the caller gave up while it rang (a missed call)
     abandoned = "abandoned"              # the caller gave up in the queue (a missed call)
+    abandoned_ringing = "abandoned_ringing"  # the caller gave up while it rang at an agent (a missed call)
     ring_timeout = "ring_timeout"        # nobody answered here; the platform offers it elsewhere
     transferred = "transferred"          # the call went on to another party
     failed = "failed"                    # a network or protocol failure
@@ -99,6 +100,10 @@ class CallSource(abc.ABC):
 
     async def hold(self, call_id: str, on: bool) -> None:
         raise TelephonyError(f"{self.name} cannot hold calls", "unsupported")
+
+    async def dial(self, number: str) -> None:
+        """Call a number (a callback to a requester)."""
+        raise TelephonyError(f"{self.name} cannot dial", "unsupported")
 
     async def transfer(self, call_id: str, target: str, three_way: bool = False) -> None:
         """Blind transfer to `target` (a number such as 110 or 12315), or with `three_way`
