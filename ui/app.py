@@ -32,9 +32,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import resources.i18n
 from ui.main_window import LAST_ADDRESS_KEY, LAST_USER_KEY, MainWindow
+from ui.settings import load_telephony, save_telephony
 from workstation.calls import AgentState
 from workstation.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoPlatform, DemoPlatformError
 from workstation.platform_client import PlatformClient
+from workstation.telephony.settings import Adapter, BadTelephonySettings
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"interface language for this run (default: the saved setting {LANGUAGE_KEY}, else zh_CN)")
     p.add_argument("--screenshot", metavar="PATH", type=Path,
                    help="render the main window to a PNG after start-up and exit")
+    phone = p.add_argument_group("telephony (saved for the next runs)")
+    phone.add_argument("--telephony", choices=[str(a) for a in Adapter],
+                       help="where calls come from: the platform (default), a local baresip softphone over "
+                            "ctrl_tcp, or a FreeSWITCH event socket")
+    phone.add_argument("--phone-address", metavar="HOST:PORT",
+                       help="the softphone's ctrl_tcp (default 127.0.0.1:4444) or the event socket "
+                            "(default 127.0.0.1:8021); the event socket's password is read from the keyring")
+    phone.add_argument("--extension", metavar="NUMBER", help="the agent's extension on the switch")
+    phone.add_argument("--callcenter-agent", metavar="NAME", help="the agent's mod_callcenter name, e.g. 1001@default")
     p.add_argument("--ready-probe", action="store_true", help=argparse.SUPPRESS)  # benchmarks.startup
     return p
 
@@ -214,6 +225,16 @@ def main(argv: list[str] | None = None) -> int:
     language = args.lang or str(QSettings().value(LANGUAGE_KEY, "zh_CN"))
     install_translators(app, language if language in LANGUAGES else "zh_CN")
     use_cjk_font(app)
+    if args.telephony or args.phone_address or args.extension or args.callcenter_agent:
+        saved = load_telephony()
+        try:
+            adapter = args.telephony or saved.adapter
+            save_telephony(adapter, args.phone_address or (saved.address if adapter == saved.adapter else ""),
+                           args.extension if args.extension is not None else saved.extension,
+                           args.callcenter_agent if args.callcenter_agent is not None else saved.agent)
+        except BadTelephonySettings as exc:
+            print(f"{APP_NAME}: {exc}", file=sys.stderr)
+            return 2
     reporter = CrashReporter(log_path)
     sys.excepthook = reporter
     log.info("start-up: language %s, %s", language, "demo" if args.demo else (args.platform or "no platform"))

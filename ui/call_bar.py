@@ -1,9 +1,11 @@
-"""The call bar on top of the window: the agent's state, the current call with its timer, and the
-link to the platform (state, outbox size, and the refused changes one click away)."""
+"""The call bar on top of the window: the agent's state, the current call with its timer and its
+commands (answer, hang up, hold, transfer), the telephony link, and the link to the platform
+(state, outbox size, and the refused changes one click away)."""
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -11,11 +13,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 from qasync import asyncSlot
 
+from domain import clock
+from domain.catalog import HandlingUnit, UnitKind
 from domain.phone import mask_phone
 from workstation.calls import AgentState, Call, CallState
 from workstation.platform_client import PlatformError, PlatformUnreachable
 from workstation.session import SeatSession
 from workstation.sync import LinkState
+from workstation.telephony.base import TelephonyError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,8 @@ class CallBar(QToolBar):
     """Talks to the seat session itself; `state_changed` tells the window the agent's new state."""
 
     state_changed = Signal(str)
+    # the call went to a unit: (unit id, three-way, when, the platform's call id)
+    transferred = Signal(str, bool, str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Call bar"), parent)
@@ -55,6 +62,16 @@ class CallBar(QToolBar):
         self.addWidget(self.timer_label)
         self.answer_action = self._action(self.tr("Answer"), "F9", self.answer)
         self.hang_up_action = self._action(self.tr("Hang up"), "F10", self.hang_up)
+        self.hold_action = self._action(self.tr("Hold / resume"), "F11", self.toggle_hold)
+        self.transfer_action = self._action(self.tr("Transfer the call (110/119/120/122, sub-centres)"), "F8",
+                                            self.choose_transfer)
+        self.transfer_menu = QMenu(self, objectName="transferMenu")
+        self.three_way_action = QAction(self.tr("&Three-way: stay on the line"), self, checkable=True, checked=True)
+        self.transfer_targets: Callable[[], list[HandlingUnit]] = list
+        self.on_hold = False
+        self.phone_link = QLabel(objectName="telephonyState")
+        self.phone_link.setContentsMargins(8, 0, 8, 0)
+        self.addWidget(self.phone_link)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.addWidget(spacer)
@@ -96,7 +113,9 @@ class CallBar(QToolBar):
             seat.calls.ringing.connect(self._on_call)
             seat.calls.answered.connect(self._on_call)
             seat.calls.ended.connect(self._on_call)
+            seat.calls.link.connect(lambda _up: self.show_phone_link())
         self._show_state()
+        self.show_phone_link()
         self.show_link()
         self._update_actions()
 
@@ -114,6 +133,18 @@ class CallBar(QToolBar):
         refused = len(self.seat.store.rejections())
         self.refused.setVisible(refused > 0)
         self.refused.setText(self.tr("{count} refused by the platform").format(count=refused))
+
+    def show_phone_link(self) -> None:
+        """Whether calls can come in: the telephony source's link (a softphone, a switch, the platform)."""
+        if self.seat is None or not shiboken6.isValid(self):
+            self.phone_link.setText("")
+            return
+        calls = self.seat.calls
+        where = {"platform": self.tr("platform"), "sip": self.tr("softphone"),
+                 "freeswitch": self.tr("switch")}.get(calls.source.name, calls.source.name)
+        self.phone_link.setText((self.tr("Phone ({where}): connected") if calls.source.up else
+                                 self.tr("Phone ({where}): NOT connected")).format(where=where))
+        self.phone_link.setStyleSheet("" if calls.source.up else "color: #b3261e; font-weight: bold;")
 
     def show_progress(self, text: str) -> None:
         self.link.setText(text)
@@ -157,6 +188,15 @@ class CallBar(QToolBar):
             self._show_state()
             self.state_changed.emit(str(state))
 
+    @asyncSlot(object)
+    async def _tell_platform(self, state: AgentState) -> None:
+        if self.seat is None:
+            return
+        try:
+            await self.seat.calls.set_agent_state(state)
+        except (PlatformError, PlatformUnreachable) as exc:
+            log.info("the platform did not hear of the state %s: %s", state, type(exc).__name__)
+
     def _reasons(self) -> dict[str, str]:
         return {"work_order": self.tr("Finishing a work order"), "training": self.tr("Training"),
                 "meeting": self.tr("Meeting"), "callback": self.tr("Calling a requester back"),
@@ -185,6 +225,8 @@ class CallBar(QToolBar):
         if not shiboken6.isValid(self):
             return
         number = mask_phone(call.caller_number) if call.caller_number.isdigit() else call.caller_number
+        if call.state != CallState.answered:
+            self.on_hold = False
         if call.state == CallState.ringing:
             self.call_label.setText(self.tr("Ringing: {number}").format(number=number))
             self._start_timer()
@@ -192,13 +234,19 @@ class CallBar(QToolBar):
             self.call_label.setText(self.tr("On a call: {number}").format(number=number))
             self._start_timer()
         else:
-            self.call_label.setText(self.tr("Missed call: {number}").format(number=number) if call.missed
-                                    else self.tr("Call ended: {number}").format(number=number))
+            if call.missed:
+                self.call_label.setText(self.tr("Missed call: {number}").format(number=number))
+            elif call.end_reason == "transferred":
+                self.call_label.setText(self.tr("Transferred out: {number}").format(number=number))
+            else:
+                self.call_label.setText(self.tr("Call ended: {number}").format(number=number))
             self.timer_label.setText("")
             if not call.missed:
                 self._agent_state, self._acw_left = AgentState.after_call_work, AFTER_CALL_WORK_S
                 self._since = time.monotonic()
                 self._tick.start()
+                if self.seat is not None and not self.seat.calls.source.platform_native:
+                    self._tell_platform(AgentState.after_call_work)  # it routed nothing, so it cannot know
             else:
                 self._tick.stop()
             self._show_state()
@@ -227,6 +275,8 @@ class CallBar(QToolBar):
         call = self.seat.calls.current if self.seat else None
         self.answer_action.setEnabled(call is not None and call.state == CallState.ringing)
         self.hang_up_action.setEnabled(call is not None and call.state == CallState.answered)
+        self.hold_action.setEnabled(call is not None and call.state == CallState.answered)
+        self.transfer_action.setEnabled(call is not None and call.state == CallState.answered)
         for action in (self.ready_action, self.not_ready_action, self.break_action):
             action.setEnabled(self.seat is not None)
 
@@ -242,10 +292,76 @@ class CallBar(QToolBar):
         if call is not None and call.state == CallState.answered:
             await self._command(self.seat.calls.hang_up, call.id)
 
-    async def _command(self, command, call_id: str) -> None:  # noqa: ANN001
+    @asyncSlot()
+    async def toggle_hold(self) -> None:
+        call = self.seat.calls.current if self.seat else None
+        if call is not None and call.state == CallState.answered:
+            hold = not self.on_hold
+            if await self._command(self.seat.calls.hold, call.id, hold) and shiboken6.isValid(self):
+                self.on_hold = hold
+                number = mask_phone(call.caller_number) if call.caller_number.isdigit() else call.caller_number
+                self.call_label.setText((self.tr("On hold: {number}") if hold else
+                                         self.tr("On a call: {number}")).format(number=number))
+
+    def _why(self, exc: TelephonyError) -> str:
+        reasons = {"link_down": self.tr("the phone is not connected"), "no_call": self.tr("the call is gone"),
+                   "unsupported": self.tr("this phone cannot do that"), "timeout": self.tr("the phone did not answer")}
+        return reasons.get(exc.kind) or self.tr("refused ({details})").format(details=str(exc))
+
+    def choose_transfer(self) -> None:
+        """One key, then one digit: 1-4 are 110, 119, 120 and 122; the sub-centres and other regions follow."""
+        call = self.seat.calls.current if self.seat else None
+        if call is None or call.state != CallState.answered:
+            return
+        menu = self.transfer_menu
+        menu.clear()
+        menu.addAction(self.three_way_action)
+        menu.addSeparator()
+        digit = 1
+        for kinds in ((UnitKind.emergency,), (UnitKind.sub_centre,), (UnitKind.region,)):
+            units = sorted((u for u in self.transfer_targets() if u.kind in kinds), key=lambda u: u.phone or u.id)
+            for unit in units:
+                label = f"{unit.phone} {unit.name}" if unit.phone and unit.phone not in unit.name else unit.name
+                text = f"&{digit} {label}" if digit <= 9 else label
+                action = menu.addAction(text)
+                action.setData(unit.id)
+                action.triggered.connect(lambda _=False, u=unit: self.transfer_to(u))
+                digit += 1
+            if units:
+                menu.addSeparator()
+        if digit == 1:
+            self.call_label.setText(self.tr("No transfer targets yet: the reference data has not synced"))
+            return
+        menu.popup(self.mapToGlobal(self.call_label.geometry().bottomLeft()))
+        menu.setActiveAction(menu.actions()[2])
+
+    @asyncSlot(object)
+    async def transfer_to(self, unit: HandlingUnit) -> None:
+        """From the transfer menu: move the call, then tell the window, which records it on the order."""
+        call = self.seat.calls.current if self.seat else None
+        three_way = self.three_way_action.isChecked()
+        if call is not None and await self.transfer_call(unit, three_way):
+            self.transferred.emit(unit.id, three_way, clock.stamp(), call.platform_id)
+
+    async def transfer_call(self, unit: HandlingUnit, three_way: bool) -> bool:
+        call = self.seat.calls.current if self.seat else None
+        if call is None or call.state != CallState.answered:
+            return False
+        if not await self._command(self.seat.calls.transfer, call.id, unit.phone or unit.id, three_way):
+            return False
+        if shiboken6.isValid(self):
+            self.call_label.setText((self.tr("Three-way call with {unit}") if three_way else
+                                     self.tr("Transferred to {unit}")).format(unit=unit.name))
+        return True
+
+    async def _command(self, command, call_id: str, *args) -> bool:  # noqa: ANN001, ANN002
+        """Run a call command; False (with the reason shown) when the phone or the platform refused it."""
         try:
-            await command(call_id)
-        except (PlatformError, PlatformUnreachable) as exc:
+            await command(call_id, *args)
+        except (TelephonyError, PlatformError, PlatformUnreachable) as exc:
             log.warning("call command failed: %s", type(exc).__name__)
             if shiboken6.isValid(self):
-                self.call_label.setText(self.tr("The platform did not take the command"))
+                reason = self._why(exc) if isinstance(exc, TelephonyError) else self.tr("the platform did not take it")
+                self.call_label.setText(self.tr("The call command failed: {reason}").format(reason=reason))
+            return False
+        return True

@@ -1,5 +1,6 @@
-"""The main window: call bar on top, caller card | work-order form | knowledge base below, link
-state in the status bar. The panes are placeholders that later issues fill."""
+"""The main window: call bar on top; below it the pages: the desk (caller card | work-order form |
+knowledge base), the missed-call callbacks, and the escalations (the expert's inbox, or the agent's
+own); link state in the status bar."""
 from __future__ import annotations
 
 import asyncio
@@ -15,23 +16,29 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from qasync import asyncSlot
 
 from domain import clock
+from domain.phone import mask_phone
 from ui.call_bar import CallBar
 from ui.caller_card import CallerCard
+from ui.escalations import EscalationInbox, MyEscalations, escalate
 from ui.kb_pane import KnowledgePane
+from ui.missed_calls import MissedCallsPage
 from ui.order_form import WorkOrderForm
 from ui.overlay import Overlay
+from ui.settings import EVENT_SOCKET_USER, event_socket_key, load_telephony
 from ui.sign_in import SignInOverlay
 from workstation.calls import Call
 from workstation.credentials import Credentials
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
 from workstation.session import SeatSession
 from workstation.sync import LinkState
+from workstation.telephony.base import TelephonyError
 
 log = logging.getLogger(__name__)
 
@@ -147,10 +154,22 @@ class MainWindow(QMainWindow):
         for index, size in enumerate(DEFAULT_PANE_SIZES):
             self.splitter.widget(index).setMinimumWidth(MINIMUM_PANE_WIDTH)
             self.splitter.setStretchFactor(index, size // 40)
-        self.setCentralWidget(self.splitter)
+        self.pages = QTabWidget(objectName="pages")
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.splitter, self.tr("Desk"))
+        self.missed_calls = MissedCallsPage()
+        self.escalation_inbox = EscalationInbox()
+        self.my_escalations = MyEscalations()
+        for page in (self.missed_calls, self.escalation_inbox, self.my_escalations):
+            self.pages.addTab(page, page.page_title() if hasattr(page, "page_title") else self.tr("My escalations"))
+        self.setCentralWidget(self.pages)
+        self._show_pages_for("")
+        self.missed_calls.call_back.connect(self.call_back)
         self.knowledge.insert_answer.connect(self.form.set_reply)
         self.form.changed.connect(self._draft_timer.start)
         self.form.submitted.connect(self._submitted)
+        self.call_bar.transfer_targets = self.form.transfer_targets
+        self.call_bar.transferred.connect(self.form.call_transferred)
         self.caller_card.number_revealed.connect(lambda _phone: log.info("caller number shown in full (audited)"))
 
     def _build_status_bar(self) -> None:
@@ -165,10 +184,24 @@ class MainWindow(QMainWindow):
         self.restore_draft_action = QAction(self.tr("Restore the kept draft"), self)
         self.restore_draft_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
         self.restore_draft_action.triggered.connect(self.restore_held_draft)
+        self.escalate_action = QAction(self.tr("Ask an expert about this call or question"), self)
+        self.escalate_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.escalate_action.triggered.connect(self.escalate)
+        self.insert_answer_action = QAction(self.tr("Insert the expert's last answer into the reply"), self)
+        self.insert_answer_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.insert_answer_action.triggered.connect(self.insert_expert_answer)
+        self._expert_answer = ""
+        self.page_actions = []
+        for index in range(4):
+            action = QAction(self.tr("Show page {number}").format(number=index + 1), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _=False, i=index: self.show_page(i))
+            self.page_actions.append(action)
         self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
-        for action in (self.help_action, self.restore_draft_action, self.quit_action):
+        for action in (self.help_action, self.restore_draft_action, self.escalate_action,
+                       self.insert_answer_action, *self.page_actions, self.quit_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -177,7 +210,24 @@ class MainWindow(QMainWindow):
         found = list(self.actions()) + list(self.call_bar.actions_for_help)
         for index in range(self.splitter.count()):
             found += list(getattr(self.splitter.widget(index), "actions_for_help", []))
+        for index in range(1, self.pages.count()):
+            if self.pages.isTabVisible(index):
+                found += list(getattr(self.pages.widget(index), "actions_for_help", []))
         return found
+
+    # --- pages ----------------------------------------------------------------------------------
+    def _show_pages_for(self, role: str) -> None:
+        """The pages a role works with: experts answer escalations, the others raise them."""
+        self.pages.setTabVisible(self.pages.indexOf(self.missed_calls), role in ("agent", "expert", "team_lead"))
+        self.pages.setTabVisible(self.pages.indexOf(self.escalation_inbox), role == "expert")
+        self.pages.setTabVisible(self.pages.indexOf(self.my_escalations), role in ("agent", "team_lead"))
+
+    def show_page(self, number: int) -> None:
+        """Ctrl+1 is the desk; Ctrl+2, 3 ... the visible pages in their order."""
+        visible = [i for i in range(self.pages.count()) if self.pages.isTabVisible(i)]
+        if number < len(visible):
+            self.pages.setCurrentIndex(visible[number])
+            self.pages.currentWidget().setFocus()
 
     def show_help(self) -> None:
         if self.help_overlay.isVisible():
@@ -248,18 +298,28 @@ class MainWindow(QMainWindow):
     async def _open_seat(self) -> None:
         """Open the agent's cache and start syncing; the status bar follows the link and the outbox."""
         assert self._client is not None
-        seat = await SeatSession.open(self._client, self._seat or "seat", self._data_dir)
+        telephony = load_telephony()
+        secret = ""
+        if key := event_socket_key(telephony):
+            secret = self.credentials.load(key, EVENT_SOCKET_USER) or ""
+        seat = await SeatSession.open(self._client, self._seat or "seat", self._data_dir, telephony=telephony,
+                                      telephony_secret=secret)
         if not shiboken6.isValid(self):
             await seat.close()
             return
         self.seat_session = seat
         name = self._client.session.display_name if self._client.session else ""
         self.call_bar.set_session(seat, name)
-        for pane in (self.caller_card, self.form, self.knowledge):
+        for pane in self._session_panes():
             pane.set_session(seat)
+        user = self._client.session.user if self._client.session else {}
+        self._show_pages_for(str(user.get("role", "")))
         seat.sync.progress.connect(self._show_progress)
         seat.sync.link_changed.connect(self._on_link)
         seat.calls.ringing.connect(self._on_ringing)
+        if hasattr(seat, "escalations"):  # TEMP until the session wiring lands
+            seat.escalations.answered.connect(self._expert_answered)
+            seat.escalations.joined.connect(self._expert_joined)
         draft = seat.store.load_draft(CURRENT_DRAFT)
         if draft:  # typed before a crash or a restart: it comes back
             self.form.load_draft(draft)
@@ -274,6 +334,61 @@ class MainWindow(QMainWindow):
             self.set_link_message(self.tr("The platform at {address} cannot be reached: working offline, "
                                           "what you record is uploaded when it is back").format(
                 address=self._client.address), error=True)
+
+    def _session_panes(self) -> tuple:
+        return (self.caller_card, self.form, self.knowledge, self.missed_calls, self.escalation_inbox,
+                self.my_escalations)
+
+    # --- escalations and callbacks --------------------------------------------------------------
+    @asyncSlot()
+    async def escalate(self) -> None:
+        """Ask the experts: the question starts from what the caller asks; the form goes with it."""
+        seat = self.seat_session
+        if seat is None:
+            return
+        question = self.form.content_edit.toPlainText().strip()
+        escalation_id = await escalate(self, seat, question, seat.calls.current, self.form.to_draft())
+        if escalation_id and shiboken6.isValid(self):
+            self.set_link_message(self.tr("Sent to the experts: their answer will appear in the reply"))
+
+    def _expert_answered(self, item: dict) -> None:
+        """The written answer lands in the form when the agent is still on that caller; otherwise it
+        waits for Ctrl+Shift+A."""
+        if not shiboken6.isValid(self):
+            return
+        self._expert_answer = str(item.get("answer") or "")
+        same_caller = not item.get("caller_phone") or item.get("caller_phone") == self.form.phone_edit.text().strip()
+        if same_caller and self._expert_answer:
+            self.form.set_reply(self._expert_answer)
+            self.set_link_message(self.tr("The expert answered: the answer is in the reply"))
+        else:
+            self.set_link_message(self.tr("The expert answered an earlier question: Ctrl+Shift+A inserts it"))
+
+    def insert_expert_answer(self) -> None:
+        if self._expert_answer:
+            self.form.set_reply(self._expert_answer)
+
+    def _expert_joined(self, item: dict) -> None:
+        if shiboken6.isValid(self):
+            self.set_link_message(self.tr("Expert {name} is joining the call").format(
+                name=item.get("expert_username") or ""))
+
+    @asyncSlot(str)
+    async def call_back(self, phone: str) -> None:
+        """Dial a requester from the callback list through the phone; a phone that cannot dial leaves
+        it to the agent's handset, with the number shown."""
+        seat = self.seat_session
+        if seat is None:
+            return
+        try:
+            await seat.calls.dial(phone)
+        except TelephonyError:
+            if shiboken6.isValid(self):
+                self.set_link_message(self.tr("Dial {number} on the handset: this phone cannot dial from the "
+                                              "workstation").format(number=phone))
+            return
+        if shiboken6.isValid(self):
+            self.set_link_message(self.tr("Calling {number} back…").format(number=mask_phone(phone)))
 
     # --- calls and drafts -----------------------------------------------------------------------
     def _on_ringing(self, call: Call) -> None:
@@ -324,10 +439,14 @@ class MainWindow(QMainWindow):
         self._write(self.seat_session.store.delete_draft, key)
         self.save_draft()
 
-    def _submitted(self, number: str, _op: str) -> None:
+    def _submitted(self, number: str, op: str) -> None:
         if self.seat_session is not None:
             self._write(self.seat_session.store.delete_draft, CURRENT_DRAFT)
         self.set_link_message(self.tr("Work order {number} recorded").format(number=number))
+        if op == "transfer" and self.form.last_transfer is not None:
+            unit, three_way, already = self.form.last_transfer
+            if unit is not None and not already:  # recorded first, so the call moves now
+                asyncio.ensure_future(self.call_bar.transfer_call(unit, three_way))
 
     def _show_progress(self, what: str, done: int, total: int | None) -> None:
         if not shiboken6.isValid(self):
@@ -352,7 +471,7 @@ class MainWindow(QMainWindow):
                 await asyncio.gather(*self._writes, return_exceptions=True)
             seat, self.seat_session = self.seat_session, None
             self.call_bar.set_session(None)
-            for pane in (self.caller_card, self.form, self.knowledge):
+            for pane in self._session_panes():
                 pane.set_session(None)
             await seat.close()
 

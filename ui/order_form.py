@@ -64,11 +64,12 @@ TITLE_MAX, TEXT_MAX, NAME_MAX, NOTE_MAX = 200, 5000, 64, 2000  # the platform's 
 # Units an order is dispatched to, in the order the agent looks for them; emergency lines are
 # transfer targets only.
 DISPATCH_KINDS = (UnitKind.bureau, UnitKind.enterprise, UnitKind.sub_centre, UnitKind.district, UnitKind.street)
-TRANSFER_KINDS = (UnitKind.emergency, UnitKind.sub_centre)
+TRANSFER_KINDS = (UnitKind.emergency, UnitKind.sub_centre, UnitKind.region)
 ERROR_STYLE = "color: #b3261e;"
 DRAFT_KEYS = ("request_type", "urgency", "category_id", "title", "content", "caller_phone", "requester_name",
               "confidential", "address_district", "address_street", "reply", "handling_unit_id",
-              "reject_reason", "transfer_target_id", "transfer_note")
+              "reject_reason", "transfer_target_id", "transfer_note", "transfer_three_way", "transferred_at",
+              "transfer_call_id")
 # The dispatch unit follows the category by itself: choosing a category is what counts as typed.
 _NOT_TYPED = ("handling_unit_id",)
 
@@ -288,8 +289,12 @@ class WorkOrderForm(QWidget):
         self.guidance_box.setMaximumHeight(110)
         self.guidance_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # read aloud, not typed in: Tab skips it
         self.transfer_combo = self._combo("formTransferTarget", self.tr("Choose where to transfer the call"))
-        self.transfer_note = self._line("formTransferNote", self.tr("Note for the receiving line (optional)"),
-                                        NOTE_MAX)
+        self.transfer_note = self._line("formTransferNote", self.tr("Why it goes there, and a note for the "
+                                                                    "receiving line"), NOTE_MAX)
+        self.three_way_box = QCheckBox(self.tr("Three-way (stay on the line)"), objectName="formTransferThreeWay")
+        self.transfer_done = QLabel(objectName="formTransferDone")
+        self._transferred_at, self._transfer_call_id = "", ""  # set when the call itself was transferred
+        self.last_transfer: tuple[HandlingUnit | None, bool, bool] | None = None
         self.status_label = QLabel()
         self.status_label.setObjectName("formStatus")
         self.status_label.setWordWrap(True)
@@ -308,8 +313,9 @@ class WorkOrderForm(QWidget):
         form.addRow(self.tr("Deadline"), self.deadline_label)
         form.addRow(self.tr("Not accepted because"), self._with_error(self.reject_combo))
         form.addRow("", self.guidance_box)
-        form.addRow(self.tr("Transfer to"), self._with_error(self.transfer_combo))
+        form.addRow(self.tr("Transfer to"), self._row(self._with_error(self.transfer_combo), self.three_way_box))
         form.addRow(self.tr("Transfer note"), self.transfer_note)
+        form.addRow("", self.transfer_done)
         body = QWidget()
         column = QVBoxLayout(body)
         column.addLayout(form)
@@ -431,6 +437,7 @@ class WorkOrderForm(QWidget):
                       self.unit_combo, self.reject_combo, self.transfer_combo):
             combo.currentIndexChanged.connect(self._edited)
         self.confidential_box.toggled.connect(self._edited)
+        self.three_way_box.toggled.connect(self._edited)
         self.urgency_combo.currentIndexChanged.connect(self._update_deadline)
         self.district_combo.currentIndexChanged.connect(self._fill_streets)
         self.reject_combo.currentIndexChanged.connect(self._show_guidance)
@@ -628,6 +635,34 @@ class WorkOrderForm(QWidget):
             self.confidential_box.setChecked(confidential)
         self._baseline.update(caller_phone=phone, requester_name=name, confidential=confidential)
 
+    def transfer_targets(self) -> list[HandlingUnit]:
+        return self._catalog.of_kind(*TRANSFER_KINDS)
+
+    def transfer_target(self) -> HandlingUnit | None:
+        return self._catalog.unit(self.transfer_combo.currentData() or "") if self._catalog else None
+
+    def call_transferred(self, unit_id: str, three_way: bool, at: str, call_id: str) -> None:
+        """The call itself went to `unit_id` (one key from the call bar): the form gets ready to
+        record where, when and why, and the agent writes why."""
+        _select(self.transfer_combo, unit_id)
+        self.three_way_box.setChecked(three_way)
+        self._transferred_at, self._transfer_call_id = at, call_id
+        if not self.type_combo.currentData():
+            _select(self.type_combo, str(RequestType.help))
+        self._show_transfer_done()
+        self._edited()
+        self.activateWindow()  # the transfer menu may still hold the activation it took
+        self.transfer_note.setFocus()
+
+    def _show_transfer_done(self) -> None:
+        unit = self.transfer_target()
+        if self._transferred_at and unit is not None:
+            self.transfer_done.setText(self.tr("The call went to {unit} at {time}: write why, then record it "
+                                               "with Ctrl+Shift+T").format(unit=unit.name,
+                                                                           time=self._transferred_at[11:19]))
+        else:
+            self.transfer_done.setText("")
+
     def set_reply(self, text: str) -> None:
         """Insert an approved answer (from the knowledge base) at the end of the reply."""
         current = self.reply_edit.toPlainText()
@@ -654,6 +689,9 @@ class WorkOrderForm(QWidget):
             "reject_reason": self.reject_combo.currentData() or "",
             "transfer_target_id": self.transfer_combo.currentData() or "",
             "transfer_note": self.transfer_note.text(),
+            "transfer_three_way": self.three_way_box.isChecked(),
+            "transferred_at": self._transferred_at,
+            "transfer_call_id": self._transfer_call_id,
         }
 
     def load_draft(self, draft: dict) -> None:
@@ -682,12 +720,16 @@ class WorkOrderForm(QWidget):
         _select(self.reject_combo, d.get("reject_reason"))
         _select(self.transfer_combo, d.get("transfer_target_id"))
         self.transfer_note.setText(d.get("transfer_note", ""))
+        self.three_way_box.setChecked(bool(d.get("transfer_three_way")))
+        self._transferred_at, self._transfer_call_id = d.get("transferred_at") or "", d.get("transfer_call_id") or ""
+        self._show_transfer_done()
         self._show_guidance()
         self._update_deadline()
 
     @staticmethod
     def _empty_draft() -> dict:
-        return {k: "" for k in DRAFT_KEYS} | {"confidential": False, "urgency": str(Urgency.normal)}
+        return {k: "" for k in DRAFT_KEYS} | {"confidential": False, "urgency": str(Urgency.normal),
+                                              "transfer_three_way": False}
 
     def reset(self) -> None:
         """An empty form for the next call (the reference data stays)."""
@@ -806,7 +848,10 @@ class WorkOrderForm(QWidget):
             "reject_at_intake": lambda: {"reason": NotAcceptedReason(self.reject_combo.currentData()).value,
                                          "note": ""},
             "transfer": lambda: {"target_unit_id": self.transfer_combo.currentData(),
-                                 "note": self.transfer_note.text().strip()},
+                                 "note": self.transfer_note.text().strip(),
+                                 "three_way": self.three_way_box.isChecked(),
+                                 **({"transferred_at": self._transferred_at, "call_id": self._transfer_call_id}
+                                    if self._transferred_at else {})},
         }[op]()
         return fields, (op, payload)
 
@@ -823,6 +868,9 @@ class WorkOrderForm(QWidget):
             self.status_label.setStyleSheet(ERROR_STYLE)
             return
         fields, then = self._request(op)
+        # what the window needs to move a live call that was not transferred before the record
+        self.last_transfer = (self.transfer_target(), self.three_way_box.isChecked(), bool(self._transferred_at)) \
+            if op == "transfer" else None
         self._busy = True
         self._set_enabled(False)
         try:

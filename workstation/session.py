@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from offline_cache.store import CacheStore, PendingMutations, cache_path
+from workstation.callbacks import MissedCallService
 from workstation.calls import CallService
 from workstation.orders import OrderService
 from workstation.platform_client import PlatformClient
@@ -31,6 +32,7 @@ class SeatSession:
         self.orders = OrderService(self.sync, self.seat)
         self.telephony = telephony or TelephonySettings()
         self.calls = CallService(client, self.sync, make_source(self.telephony, client, self.sync, telephony_secret))
+        self.callbacks = MissedCallService(client, self.sync)
 
     @classmethod
     async def open(cls, client: PlatformClient, seat: str, data_dir: Path | None = None,
@@ -47,6 +49,7 @@ class SeatSession:
         return session
 
     async def close(self) -> None:
+        self.callbacks.close()
         await self.calls.stop()
         await self.sync.stop()
         self.store.close()
@@ -65,6 +68,7 @@ class SeatSession:
         pending = self.store.outbox_size()
         if wipe and pending and not force:
             raise PendingMutations(pending)
+        self.callbacks.close()
         await self.calls.stop()
         await self.sync.stop()
         await self.client.sign_out()

@@ -36,6 +36,18 @@
         <translation>挂断</translation>
     </message>
     <message>
+        <source>Hold / resume</source>
+        <translation>保持 / 恢复</translation>
+    </message>
+    <message>
+        <source>Transfer the call (110/119/120/122, sub-centres)</source>
+        <translation>转接（110/119/120/122、分中心）</translation>
+    </message>
+    <message>
+        <source>&amp;Three-way: stay on the line</source>
+        <translation>三方通话：坐席不挂机(&amp;T)</translation>
+    </message>
+    <message>
         <source>Agent: {name}</source>
         <translation>座席：{name}</translation>
     </message>
@@ -58,6 +70,26 @@
     <message>
         <source>{count} refused by the platform</source>
         <translation>平台拒收 {count} 条</translation>
+    </message>
+    <message>
+        <source>platform</source>
+        <translation>平台</translation>
+    </message>
+    <message>
+        <source>softphone</source>
+        <translation>软电话</translation>
+    </message>
+    <message>
+        <source>switch</source>
+        <translation>交换机</translation>
+    </message>
+    <message>
+        <source>Phone ({where}): connected</source>
+        <translation>电话（{where}）：已连接</translation>
+    </message>
+    <message>
+        <source>Phone ({where}): NOT connected</source>
+        <translation>电话（{where}）：未连接</translation>
     </message>
     <message>
         <source>{op} {key}: {reason}</source>
@@ -112,12 +144,56 @@
         <translation>未接来电：{number}</translation>
     </message>
     <message>
+        <source>Transferred out: {number}</source>
+        <translation>已转出：{number}</translation>
+    </message>
+    <message>
         <source>Call ended: {number}</source>
         <translation>通话结束：{number}</translation>
     </message>
     <message>
-        <source>The platform did not take the command</source>
-        <translation>平台未接受该操作</translation>
+        <source>On hold: {number}</source>
+        <translation>保持中：{number}</translation>
+    </message>
+    <message>
+        <source>the phone is not connected</source>
+        <translation>电话未连接</translation>
+    </message>
+    <message>
+        <source>the call is gone</source>
+        <translation>通话已结束</translation>
+    </message>
+    <message>
+        <source>this phone cannot do that</source>
+        <translation>当前电话不支持此操作</translation>
+    </message>
+    <message>
+        <source>the phone did not answer</source>
+        <translation>电话无响应</translation>
+    </message>
+    <message>
+        <source>refused ({details})</source>
+        <translation>被拒绝（{details}）</translation>
+    </message>
+    <message>
+        <source>No transfer targets yet: the reference data has not synced</source>
+        <translation>尚无转接目标：基础数据还未同步</translation>
+    </message>
+    <message>
+        <source>Three-way call with {unit}</source>
+        <translation>与{unit}三方通话中</translation>
+    </message>
+    <message>
+        <source>Transferred to {unit}</source>
+        <translation>已转接{unit}</translation>
+    </message>
+    <message>
+        <source>the platform did not take it</source>
+        <translation>平台未接受</translation>
+    </message>
+    <message>
+        <source>The call command failed: {reason}</source>
+        <translation>话务操作失败：{reason}</translation>
     </message>
 </context>
 <context>
@@ -227,6 +303,298 @@
     </message>
 </context>
 <context>
+    <name>EscalateDialog</name>
+    <message>
+        <source>Ask an expert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What do you need the expert to answer? Ctrl+Enter sends, Esc cancels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attach the current call ({number})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>number withheld</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attach the current call (no call now)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send to the experts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send (Ctrl+Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expert group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the question first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The question is too long ({count} of at most {limit} characters).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The escalation could not be recorded: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>EscalationInbox</name>
+    <message>
+        <source>Expert escalations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your answer for the agent. Ctrl+Enter sends</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The agent&apos;s draft</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send the answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claim the escalation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Join the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Propose a knowledge change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Read the list again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The platform refused to list the escalations ({code}): {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The escalation is no longer in the list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The agent cancelled this escalation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{expert} answered this escalation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed out: sign in to see the escalations.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} escalations waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline: showing the list of {time}; what you send goes when the link is back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No escalation selected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From {agent} (seat {seat})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>with a call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>joined</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation type="unfinished">标题</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation type="unfinished">诉求内容</translation>
+    </message>
+    <message>
+        <source>Reply so far</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation type="unfinished">接听</translation>
+    </message>
+    <message>
+        <source>The escalation is closed already.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{expert} has claimed this escalation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the answer first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The answer is too long ({count} of at most {limit} characters).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The answer could not be saved: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answer sent: it goes into the agent&apos;s form.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This escalation came without a call to join.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The change could not be saved: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claimed: the agent sees that you are on it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Joining the call: the agent has been told.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Knowledge change proposed: a team lead reviews it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>EscalationModel</name>
+    <message>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>EscalationTexts</name>
+    <message>
+        <source>General</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Policy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Legal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Technical</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claimed by me</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claimed by {expert}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>just now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another expert has claimed this escalation: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The escalation is closed already: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your role may not do this: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The platform refused the change ({code}): {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>HelpOverlay</name>
     <message>
         <source>Keyboard shortcuts</source>
@@ -249,6 +617,81 @@
     <message>
         <source>Expired</source>
         <translation>已过期</translation>
+    </message>
+</context>
+<context>
+    <name>KbProposalDialog</name>
+    <message>
+        <source>Propose a knowledge change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search the entry to change (pinyin initials work too)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The answer the entry should give</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why it should change. Ctrl+Enter sends, Esc cancels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send the proposal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send (Ctrl+Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Entry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Proposed answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The local knowledge base cannot be read: {error}</source>
+        <translation type="unfinished">无法读取本地知识库：{error}</translation>
+    </message>
+    <message>
+        <source>No entries found for “{query}”.</source>
+        <translation type="unfinished">未找到与“{query}”相关的条目。</translation>
+    </message>
+    <message>
+        <source>Pick the entry to change first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the answer the entry should give.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The proposed answer is too long ({count} of at most {limit} characters).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write why it should change (at most {limit} characters).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The proposal could not be saved: {error}</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -393,12 +836,32 @@
         <translation>知识库</translation>
     </message>
     <message>
+        <source>Desk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>My escalations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Show keyboard shortcuts</source>
         <translation>显示快捷键</translation>
     </message>
     <message>
         <source>Restore the kept draft</source>
         <translation>恢复暂存的草稿</translation>
+    </message>
+    <message>
+        <source>Ask an expert about this call or question</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insert the expert&apos;s last answer into the reply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show page {number}</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Quit</source>
@@ -431,6 +894,30 @@
     <message>
         <source>The platform at {address} cannot be reached: working offline, what you record is uploaded when it is back</source>
         <translation>无法连接平台 {address}：正在离线工作，记录的内容将在恢复连接后上传</translation>
+    </message>
+    <message>
+        <source>Sent to the experts: their answer will appear in the reply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The expert answered: the answer is in the reply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The expert answered an earlier question: Ctrl+Shift+A inserts it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expert {name} is joining the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dial {number} on the handset: this phone cannot dial from the workstation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calling {number} back…</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>The unfinished work order was kept as a draft</source>
@@ -475,6 +962,199 @@
     <message>
         <source>Platform {address} is reachable; not signed in</source>
         <translation>平台 {address} 可访问，未登录</translation>
+    </message>
+</context>
+<context>
+    <name>MissedCallsModel</name>
+    <message>
+        <source>Missed at</source>
+        <translation>未接时间</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>号码</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Queue / line</source>
+        <translation>队列/线路</translation>
+    </message>
+    <message>
+        <source>How it ended</source>
+        <translation>未接原因</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>回访次数</translation>
+    </message>
+    <message>
+        <source>Last outcome</source>
+        <translation>上次回访结果</translation>
+    </message>
+    <message>
+        <source>softphone</source>
+        <translation>软电话</translation>
+    </message>
+    <message>
+        <source>Calling back…</source>
+        <translation>正在回拨…</translation>
+    </message>
+    <message>
+        <source>Hung up while ringing</source>
+        <translation>振铃时挂断</translation>
+    </message>
+    <message>
+        <source>Abandoned in the queue</source>
+        <translation>排队时放弃</translation>
+    </message>
+    <message>
+        <source>Ended unanswered</source>
+        <translation>未接通结束</translation>
+    </message>
+    <message>
+        <source>Reached</source>
+        <translation>已联系上</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>无人接听</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>占线</translation>
+    </message>
+    <message>
+        <source>Invalid number</source>
+        <translation>空号/错号</translation>
+    </message>
+    <message>
+        <source>No longer needed</source>
+        <translation>无需回访</translation>
+    </message>
+    <message>
+        <source>Unreachable (3 attempts)</source>
+        <translation>无法联系（已回访3次）</translation>
+    </message>
+</context>
+<context>
+    <name>MissedCallsPage</name>
+    <message>
+        <source>Missed calls</source>
+        <translation>未接来电</translation>
+    </message>
+    <message>
+        <source>Refresh the missed calls</source>
+        <translation>刷新未接来电</translation>
+    </message>
+    <message>
+        <source>Call back the selected caller</source>
+        <translation>回拨所选来电人</translation>
+    </message>
+    <message>
+        <source>Outcome: {outcome}</source>
+        <translation>回访结果：{outcome}</translation>
+    </message>
+    <message>
+        <source>Record the outcome</source>
+        <translation>记录回访结果</translation>
+    </message>
+    <message>
+        <source>Close the outcome panel</source>
+        <translation>关闭回访结果面板</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Work order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Optional: what was agreed with the caller</source>
+        <translation>选填：与来电人约定的事项</translation>
+    </message>
+    <message>
+        <source>Optional: number of the work order made on the call</source>
+        <translation>选填：回访时新建工单的编号</translation>
+    </message>
+    <message>
+        <source>Signed out: sign in to see the missed calls.</source>
+        <translation>未登录：登录后查看未接来电。</translation>
+    </message>
+    <message>
+        <source>Open callbacks: {count}</source>
+        <translation>待回访：{count}</translation>
+    </message>
+    <message>
+        <source>Missed calls: {count}</source>
+        <translation>未接来电：{count}</translation>
+    </message>
+    <message>
+        <source>Offline: showing the list of {time}</source>
+        <translation>离线：显示的是 {time} 的列表</translation>
+    </message>
+    <message>
+        <source>Offline: the list has not been loaded yet</source>
+        <translation>离线：列表尚未加载</translation>
+    </message>
+    <message>
+        <source>The platform refused the list: {reason}</source>
+        <translation>平台拒绝提供列表：{reason}</translation>
+    </message>
+    <message>
+        <source>Outcome of the callback to {who}: press 1-5</source>
+        <translation>回访 {who} 的结果：按 1-5 选择</translation>
+    </message>
+    <message>
+        <source>Calling back {number}…</source>
+        <translation>正在回拨 {number}…</translation>
+    </message>
+    <message>
+        <source>Choose the outcome first (keys 1-5).</source>
+        <translation>请先选择回访结果（按 1-5）。</translation>
+    </message>
+    <message>
+        <source>The outcome could not be saved: {error}</source>
+        <translation>回访结果无法保存：{error}</translation>
+    </message>
+    <message>
+        <source>Recorded for {number}: {outcome}</source>
+        <translation>已记录 {number} 的回访结果：{outcome}</translation>
+    </message>
+    <message>
+        <source>the callback was already closed (by another agent?)</source>
+        <translation>该回访已办结（可能已由其他坐席处理）</translation>
+    </message>
+    <message>
+        <source>the platform does not know this call</source>
+        <translation>平台上没有这通来电</translation>
+    </message>
+    <message>
+        <source>The platform refused the outcome ({outcome}): {reason}</source>
+        <translation>平台未接受回访结果（{outcome}）：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>MyEscalations</name>
+    <message>
+        <source>Cancel my escalation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>My escalations: {count} waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only a waiting or claimed escalation can be cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Escalation cancelled</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -583,8 +1263,12 @@
         <translation>请选择转办去向</translation>
     </message>
     <message>
-        <source>Note for the receiving line (optional)</source>
-        <translation>转办备注（选填）</translation>
+        <source>Why it goes there, and a note for the receiving line</source>
+        <translation>转接原因及给接收方的说明</translation>
+    </message>
+    <message>
+        <source>Three-way (stay on the line)</source>
+        <translation>三方通话（坐席不挂机）</translation>
     </message>
     <message>
         <source>Caller phone</source>
@@ -693,6 +1377,10 @@
     <message>
         <source>provisional: the holiday schedule of {year} is not published yet</source>
         <translation>暂定：{year}年节假日安排尚未公布</translation>
+    </message>
+    <message>
+        <source>The call went to {unit} at {time}: write why, then record it with Ctrl+Shift+T</source>
+        <translation>来电已于 {time} 转至{unit}：请写明原因，再按 Ctrl+Shift+T 记录到工单</translation>
     </message>
     <message>
         <source>Pick a category from the list (type part of its name)</source>

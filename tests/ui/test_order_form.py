@@ -247,7 +247,8 @@ def test_drafts_round_trip_every_field(qtbot: Any, form: WorkOrderForm, seat: Se
         "confidential": True, "address_district": "城南区", "address_street": "石桥街道",
         "reply": "已记录，转交承办单位。", "handling_unit_id": _unit_id(seat, "市税务局"),
         "reject_reason": "petition", "transfer_target_id": _unit_id(seat, "120 医疗急救"),
-        "transfer_note": "来电人情绪激动",
+        "transfer_note": "来电人情绪激动", "transfer_three_way": True,
+        "transferred_at": "2026-10-02T09:15:00+08:00", "transfer_call_id": "c-42",
     }
     assert set(draft) == set(form.to_draft())
     with qtbot.assertNotEmitted(form.changed):

@@ -71,10 +71,10 @@ def test_a_simulated_call_pops_the_caller_card_with_the_history(qtbot: Any, qloo
     platform_api("lead").post("/api/v1/calls", json={"caller_phone": phone}).raise_for_status()
     card = window.caller_card
     qtbot.waitUntil(lambda: card.phone == phone, timeout=10_000)
-    assert window.findChild(QLabel, "callerNumber").text() == f"{phone[:3]}****{phone[-4:]}"
-    orders = window.findChild(QTableView, "callerOrders").model()
+    assert card.findChild(QLabel, "callerNumber").text() == f"{phone[:3]}****{phone[-4:]}"
+    orders = card.findChild(QTableView, "callerOrders").model()
     assert [orders.index(r, 0).data() for r in range(orders.rowCount())] == [second, first]
-    assert window.findChild(QLabel, "callerRepeat").isVisible()
+    assert card.findChild(QLabel, "callerRepeat").isVisible()
     assert window.form.findChild(QLineEdit, "formPhone").text() == phone
     close_window(qtbot, window)
 
