@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
         self.escalation_inbox = EscalationInbox()
         self.my_escalations = MyEscalations()
         for page in (self.missed_calls, self.escalation_inbox, self.my_escalations):
-            self.pages.addTab(page, page.page_title() if hasattr(page, "page_title") else self.tr("My escalations"))
+            self.pages.addTab(page, page.page_title())
         self.setCentralWidget(self.pages)
         self._show_pages_for("")
         self.missed_calls.call_back.connect(self.call_back)
@@ -317,9 +317,8 @@ class MainWindow(QMainWindow):
         seat.sync.progress.connect(self._show_progress)
         seat.sync.link_changed.connect(self._on_link)
         seat.calls.ringing.connect(self._on_ringing)
-        if hasattr(seat, "escalations"):  # TEMP until the session wiring lands
-            seat.escalations.answered.connect(self._expert_answered)
-            seat.escalations.joined.connect(self._expert_joined)
+        seat.escalations.answered.connect(self._expert_answered)
+        seat.escalations.joined.connect(self._expert_joined)
         draft = seat.store.load_draft(CURRENT_DRAFT)
         if draft:  # typed before a crash or a restart: it comes back
             self.form.load_draft(draft)
@@ -357,7 +356,8 @@ class MainWindow(QMainWindow):
         if not shiboken6.isValid(self):
             return
         self._expert_answer = str(item.get("answer") or "")
-        same_caller = not item.get("caller_phone") or item.get("caller_phone") == self.form.phone_edit.text().strip()
+        asked_for = item.get("caller_phone") or (item.get("draft") or {}).get("caller_phone") or ""
+        same_caller = not asked_for or asked_for == self.form.phone_edit.text().strip()
         if same_caller and self._expert_answer:
             self.form.set_reply(self._expert_answer)
             self.set_link_message(self.tr("The expert answered: the answer is in the reply"))

@@ -10,6 +10,7 @@ from pathlib import Path
 from offline_cache.store import CacheStore, PendingMutations, cache_path
 from workstation.callbacks import MissedCallService
 from workstation.calls import CallService
+from workstation.escalations import EscalationService
 from workstation.orders import OrderService
 from workstation.platform_client import PlatformClient
 from workstation.sync import SyncService
@@ -33,6 +34,7 @@ class SeatSession:
         self.telephony = telephony or TelephonySettings()
         self.calls = CallService(client, self.sync, make_source(self.telephony, client, self.sync, telephony_secret))
         self.callbacks = MissedCallService(client, self.sync)
+        self.escalations = EscalationService(client, self.sync)
 
     @classmethod
     async def open(cls, client: PlatformClient, seat: str, data_dir: Path | None = None,
@@ -50,6 +52,7 @@ class SeatSession:
 
     async def close(self) -> None:
         self.callbacks.close()
+        self.escalations.close()
         await self.calls.stop()
         await self.sync.stop()
         self.store.close()
@@ -69,6 +72,7 @@ class SeatSession:
         if wipe and pending and not force:
             raise PendingMutations(pending)
         self.callbacks.close()
+        self.escalations.close()
         await self.calls.stop()
         await self.sync.stop()
         await self.client.sign_out()

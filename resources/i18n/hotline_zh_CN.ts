@@ -306,292 +306,296 @@
     <name>EscalateDialog</name>
     <message>
         <source>Ask an expert</source>
-        <translation type="unfinished"></translation>
+        <translation>升级求助专家</translation>
     </message>
     <message>
         <source>What do you need the expert to answer? Ctrl+Enter sends, Esc cancels</source>
-        <translation type="unfinished"></translation>
+        <translation>需要专家解答什么？Ctrl+Enter 发送，Esc 取消</translation>
     </message>
     <message>
         <source>Attach the current call ({number})</source>
-        <translation type="unfinished"></translation>
+        <translation>附带当前通话（{number}）</translation>
     </message>
     <message>
         <source>number withheld</source>
-        <translation type="unfinished"></translation>
+        <translation>未显示号码</translation>
     </message>
     <message>
         <source>Attach the current call (no call now)</source>
-        <translation type="unfinished"></translation>
+        <translation>附带当前通话（当前无通话）</translation>
     </message>
     <message>
         <source>Send to the experts</source>
-        <translation type="unfinished"></translation>
+        <translation>发送给专家坐席</translation>
     </message>
     <message>
         <source>Send (Ctrl+Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>发送（Ctrl+Enter）</translation>
     </message>
     <message>
         <source>Cancel (Esc)</source>
-        <translation type="unfinished"></translation>
+        <translation>取消（Esc）</translation>
     </message>
     <message>
         <source>Expert group</source>
-        <translation type="unfinished"></translation>
+        <translation>专家组</translation>
     </message>
     <message>
         <source>Question</source>
-        <translation type="unfinished"></translation>
+        <translation>问题</translation>
     </message>
     <message>
         <source>Write the question first.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先填写问题。</translation>
     </message>
     <message>
         <source>The question is too long ({count} of at most {limit} characters).</source>
-        <translation type="unfinished"></translation>
+        <translation>问题过长（{count} 字，最多 {limit} 字）。</translation>
     </message>
     <message>
         <source>The escalation could not be recorded: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>升级求助未能保存：{error}</translation>
     </message>
 </context>
 <context>
     <name>EscalationInbox</name>
     <message>
         <source>Expert escalations</source>
-        <translation type="unfinished"></translation>
+        <translation>专家求助</translation>
     </message>
     <message>
         <source>Your answer for the agent. Ctrl+Enter sends</source>
-        <translation type="unfinished"></translation>
+        <translation>给话务员的答复。Ctrl+Enter 发送</translation>
     </message>
     <message>
         <source>The agent&apos;s draft</source>
-        <translation type="unfinished"></translation>
+        <translation>话务员的工单草稿</translation>
     </message>
     <message>
         <source>Send the answer</source>
-        <translation type="unfinished"></translation>
+        <translation>发送答复</translation>
     </message>
     <message>
         <source>Claim the escalation</source>
-        <translation type="unfinished"></translation>
+        <translation>认领求助</translation>
     </message>
     <message>
         <source>Join the call</source>
-        <translation type="unfinished"></translation>
+        <translation>加入通话</translation>
     </message>
     <message>
         <source>Propose a knowledge change</source>
-        <translation type="unfinished"></translation>
+        <translation>提出知识库修改建议</translation>
     </message>
     <message>
         <source>Read the list again</source>
-        <translation type="unfinished"></translation>
+        <translation>刷新列表</translation>
     </message>
     <message>
         <source>The platform refused to list the escalations ({code}): {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>平台拒绝列出求助（{code}）：{reason}</translation>
     </message>
     <message>
         <source>The escalation is no longer in the list.</source>
-        <translation type="unfinished"></translation>
+        <translation>该求助已不在列表中。</translation>
     </message>
     <message>
         <source>The agent cancelled this escalation.</source>
-        <translation type="unfinished"></translation>
+        <translation>话务员已撤销该求助。</translation>
     </message>
     <message>
         <source>{expert} answered this escalation.</source>
-        <translation type="unfinished"></translation>
+        <translation>{expert} 已答复该求助。</translation>
     </message>
     <message>
         <source>Signed out: sign in to see the escalations.</source>
-        <translation type="unfinished"></translation>
+        <translation>未登录：登录后查看求助。</translation>
     </message>
     <message>
         <source>{count} escalations waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} 条求助待处理</translation>
     </message>
     <message>
         <source>Offline: showing the list of {time}; what you send goes when the link is back</source>
-        <translation type="unfinished"></translation>
+        <translation>离线：显示 {time} 的列表；发送的内容将在网络恢复后上传</translation>
     </message>
     <message>
         <source>No escalation selected.</source>
-        <translation type="unfinished"></translation>
+        <translation>未选择求助。</translation>
     </message>
     <message>
         <source>From {agent} (seat {seat})</source>
-        <translation type="unfinished"></translation>
+        <translation>来自 {agent}（坐席 {seat}）</translation>
     </message>
     <message>
         <source>with a call</source>
-        <translation type="unfinished"></translation>
+        <translation>附带通话</translation>
     </message>
     <message>
         <source>joined</source>
-        <translation type="unfinished"></translation>
+        <translation>已加入通话</translation>
     </message>
     <message>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>诉求类型</translation>
     </message>
     <message>
         <source>Category</source>
-        <translation type="unfinished"></translation>
+        <translation>分类</translation>
     </message>
     <message>
         <source>Title</source>
-        <translation type="unfinished">标题</translation>
+        <translation>标题</translation>
     </message>
     <message>
         <source>Content</source>
-        <translation type="unfinished">诉求内容</translation>
+        <translation>诉求内容</translation>
     </message>
     <message>
         <source>Reply so far</source>
-        <translation type="unfinished"></translation>
+        <translation>已拟答复</translation>
     </message>
     <message>
-        <source>Answer</source>
-        <translation type="unfinished">接听</translation>
+        <source>Expert&apos;s answer</source>
+        <translation>专家答复</translation>
+    </message>
+    <message>
+        <source>The agent sent no draft.</source>
+        <translation>话务员未附工单草稿。</translation>
     </message>
     <message>
         <source>The escalation is closed already.</source>
-        <translation type="unfinished"></translation>
+        <translation>该求助已结束。</translation>
     </message>
     <message>
         <source>{expert} has claimed this escalation.</source>
-        <translation type="unfinished"></translation>
+        <translation>{expert} 已认领该求助。</translation>
     </message>
     <message>
         <source>Write the answer first.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先填写答复。</translation>
     </message>
     <message>
         <source>The answer is too long ({count} of at most {limit} characters).</source>
-        <translation type="unfinished"></translation>
+        <translation>答复过长（{count} 字，最多 {limit} 字）。</translation>
     </message>
     <message>
         <source>The answer could not be saved: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>答复未能保存：{error}</translation>
     </message>
     <message>
         <source>Answer sent: it goes into the agent&apos;s form.</source>
-        <translation type="unfinished"></translation>
+        <translation>答复已发送，将填入话务员的工单。</translation>
     </message>
     <message>
         <source>This escalation came without a call to join.</source>
-        <translation type="unfinished"></translation>
+        <translation>该求助未附带通话，无法加入。</translation>
     </message>
     <message>
         <source>The change could not be saved: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>操作未能保存：{error}</translation>
     </message>
     <message>
         <source>Claimed: the agent sees that you are on it.</source>
-        <translation type="unfinished"></translation>
+        <translation>已认领：话务员可以看到您正在处理。</translation>
     </message>
     <message>
         <source>Joining the call: the agent has been told.</source>
-        <translation type="unfinished"></translation>
+        <translation>正在加入通话：已通知话务员。</translation>
     </message>
     <message>
         <source>Knowledge change proposed: a team lead reviews it.</source>
-        <translation type="unfinished"></translation>
+        <translation>知识库修改建议已提交，等待班长审核。</translation>
     </message>
 </context>
 <context>
     <name>EscalationModel</name>
     <message>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Group</source>
-        <translation type="unfinished"></translation>
+        <translation>专家组</translation>
     </message>
     <message>
         <source>Agent</source>
-        <translation type="unfinished"></translation>
+        <translation>话务员</translation>
     </message>
     <message>
         <source>Waiting for</source>
-        <translation type="unfinished"></translation>
+        <translation>已等待</translation>
     </message>
     <message>
         <source>Question</source>
-        <translation type="unfinished"></translation>
+        <translation>问题</translation>
     </message>
 </context>
 <context>
     <name>EscalationTexts</name>
     <message>
         <source>General</source>
-        <translation type="unfinished"></translation>
+        <translation>综合</translation>
     </message>
     <message>
         <source>Policy</source>
-        <translation type="unfinished"></translation>
+        <translation>政策</translation>
     </message>
     <message>
         <source>Legal</source>
-        <translation type="unfinished"></translation>
+        <translation>法律</translation>
     </message>
     <message>
         <source>Technical</source>
-        <translation type="unfinished"></translation>
+        <translation>技术</translation>
     </message>
     <message>
         <source>Waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>待认领</translation>
     </message>
     <message>
         <source>Claimed by me</source>
-        <translation type="unfinished"></translation>
+        <translation>我已认领</translation>
     </message>
     <message>
         <source>Claimed by {expert}</source>
-        <translation type="unfinished"></translation>
+        <translation>{expert} 已认领</translation>
     </message>
     <message>
         <source>Answered</source>
-        <translation type="unfinished"></translation>
+        <translation>已答复</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>已撤销</translation>
     </message>
     <message>
         <source>just now</source>
-        <translation type="unfinished"></translation>
+        <translation>刚刚</translation>
     </message>
     <message>
         <source>{minutes} min</source>
-        <translation type="unfinished"></translation>
+        <translation>{minutes} 分钟</translation>
     </message>
     <message>
         <source>{hours} h {minutes} min</source>
-        <translation type="unfinished"></translation>
+        <translation>{hours} 小时 {minutes} 分钟</translation>
     </message>
     <message>
         <source>Another expert has claimed this escalation: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>其他专家已认领该求助：{reason}</translation>
     </message>
     <message>
         <source>The escalation is closed already: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>该求助已结束：{reason}</translation>
     </message>
     <message>
         <source>Your role may not do this: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>您的角色无权进行此操作：{reason}</translation>
     </message>
     <message>
         <source>The platform refused the change ({code}): {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>平台拒绝了该操作（{code}）：{reason}</translation>
     </message>
 </context>
 <context>
@@ -623,75 +627,75 @@
     <name>KbProposalDialog</name>
     <message>
         <source>Propose a knowledge change</source>
-        <translation type="unfinished"></translation>
+        <translation>提出知识库修改建议</translation>
     </message>
     <message>
         <source>Search the entry to change (pinyin initials work too)</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索要修改的知识条目（支持拼音首字母）</translation>
     </message>
     <message>
         <source>The answer the entry should give</source>
-        <translation type="unfinished"></translation>
+        <translation>条目应有的答复口径</translation>
     </message>
     <message>
         <source>Why it should change. Ctrl+Enter sends, Esc cancels</source>
-        <translation type="unfinished"></translation>
+        <translation>修改理由。Ctrl+Enter 发送，Esc 取消</translation>
     </message>
     <message>
         <source>Send the proposal</source>
-        <translation type="unfinished"></translation>
+        <translation>提交修改建议</translation>
     </message>
     <message>
         <source>Send (Ctrl+Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>发送（Ctrl+Enter）</translation>
     </message>
     <message>
         <source>Cancel (Esc)</source>
-        <translation type="unfinished"></translation>
+        <translation>取消（Esc）</translation>
     </message>
     <message>
         <source>Entry</source>
-        <translation type="unfinished"></translation>
+        <translation>知识条目</translation>
     </message>
     <message>
         <source>Current answer</source>
-        <translation type="unfinished"></translation>
+        <translation>现行答复口径</translation>
     </message>
     <message>
         <source>Proposed answer</source>
-        <translation type="unfinished"></translation>
+        <translation>建议答复口径</translation>
     </message>
     <message>
         <source>Comment</source>
-        <translation type="unfinished"></translation>
+        <translation>修改理由</translation>
     </message>
     <message>
         <source>The local knowledge base cannot be read: {error}</source>
-        <translation type="unfinished">无法读取本地知识库：{error}</translation>
+        <translation>无法读取本地知识库：{error}</translation>
     </message>
     <message>
         <source>No entries found for “{query}”.</source>
-        <translation type="unfinished">未找到与“{query}”相关的条目。</translation>
+        <translation>未找到与“{query}”相关的条目。</translation>
     </message>
     <message>
         <source>Pick the entry to change first.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先选择要修改的条目。</translation>
     </message>
     <message>
         <source>Write the answer the entry should give.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写条目应有的答复口径。</translation>
     </message>
     <message>
         <source>The proposed answer is too long ({count} of at most {limit} characters).</source>
-        <translation type="unfinished"></translation>
+        <translation>建议答复过长（{count} 字，最多 {limit} 字）。</translation>
     </message>
     <message>
         <source>Write why it should change (at most {limit} characters).</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写修改理由（最多 {limit} 字）。</translation>
     </message>
     <message>
         <source>The proposal could not be saved: {error}</source>
-        <translation type="unfinished"></translation>
+        <translation>修改建议未能保存：{error}</translation>
     </message>
 </context>
 <context>
@@ -837,11 +841,7 @@
     </message>
     <message>
         <source>Desk</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>My escalations</source>
-        <translation type="unfinished"></translation>
+        <translation>接听台</translation>
     </message>
     <message>
         <source>Show keyboard shortcuts</source>
@@ -853,15 +853,15 @@
     </message>
     <message>
         <source>Ask an expert about this call or question</source>
-        <translation type="unfinished"></translation>
+        <translation>向专家求助（当前来电或问题）</translation>
     </message>
     <message>
         <source>Insert the expert&apos;s last answer into the reply</source>
-        <translation type="unfinished"></translation>
+        <translation>将专家最近的答复填入答复栏</translation>
     </message>
     <message>
         <source>Show page {number}</source>
-        <translation type="unfinished"></translation>
+        <translation>切换到第 {number} 页</translation>
     </message>
     <message>
         <source>Quit</source>
@@ -897,27 +897,27 @@
     </message>
     <message>
         <source>Sent to the experts: their answer will appear in the reply</source>
-        <translation type="unfinished"></translation>
+        <translation>已提交专家坐席：专家答复将填入答复栏</translation>
     </message>
     <message>
         <source>The expert answered: the answer is in the reply</source>
-        <translation type="unfinished"></translation>
+        <translation>专家已答复：答复已填入答复栏</translation>
     </message>
     <message>
         <source>The expert answered an earlier question: Ctrl+Shift+A inserts it</source>
-        <translation type="unfinished"></translation>
+        <translation>专家已答复之前的问题：按 Ctrl+Shift+A 填入</translation>
     </message>
     <message>
         <source>Expert {name} is joining the call</source>
-        <translation type="unfinished"></translation>
+        <translation>专家 {name} 正在加入通话</translation>
     </message>
     <message>
         <source>Dial {number} on the handset: this phone cannot dial from the workstation</source>
-        <translation type="unfinished"></translation>
+        <translation>请在话机上拨打 {number}：当前电话不支持从工作台外呼</translation>
     </message>
     <message>
         <source>Calling {number} back…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在回拨 {number}…</translation>
     </message>
     <message>
         <source>The unfinished work order was kept as a draft</source>
@@ -1142,19 +1142,27 @@
     <name>MyEscalations</name>
     <message>
         <source>Cancel my escalation</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销我的求助</translation>
+    </message>
+    <message>
+        <source>My escalations</source>
+        <translation>我的求助</translation>
     </message>
     <message>
         <source>My escalations: {count} waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>我的求助：{count} 条待答复</translation>
+    </message>
+    <message>
+        <source>(offline: the answers arrive when the link is back)</source>
+        <translation>（离线：网络恢复后接收答复）</translation>
     </message>
     <message>
         <source>Only a waiting or claimed escalation can be cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>只能撤销待认领或已认领的求助。</translation>
     </message>
     <message>
         <source>Escalation cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>求助已撤销</translation>
     </message>
 </context>
 <context>

@@ -68,21 +68,17 @@ def _open_seat(qtbot: Any, client: PlatformClient, username: str, seat_id: str, 
     run_async(qtbot, client.sign_in(username, DEMO_PASSWORD, seat_id))
     session = run_async(qtbot, SeatSession.open(client, seat_id, folder, **options))
     qtbot.waitUntil(lambda: session.store.get_state("cursor") is not None, timeout=20_000)
-    session.escalations = EscalationService(client, session.sync)
     return session
 
 
 def _close_seat(qtbot: Any, session: SeatSession) -> None:
-    session.escalations.close()
     run_async(qtbot, session.close())
     run_async(qtbot, session.client.close())
 
 
 @pytest.fixture
-def agent(seat: SeatSession) -> Iterator[EscalationService]:
-    seat.escalations = EscalationService(seat.client, seat.sync)
-    yield seat.escalations
-    seat.escalations.close()
+def agent(seat: SeatSession) -> EscalationService:
+    return seat.escalations  # the one SeatSession made
 
 
 @pytest.fixture
@@ -233,6 +229,8 @@ def test_round_trip_from_the_agents_form_to_the_expert_and_back(
 def test_the_agent_cancels_from_the_keyboard(qtbot: Any, seat: SeatSession, agent: EscalationService,
                                             platform_api: Callable[[str], httpx.Client]) -> None:
     # Esc closes the dialog and nothing is recorded; an empty question is not sent.
+    qtbot.waitUntil(lambda: agent.refreshed_at != "", timeout=10_000)  # the session's first read
+    earlier = set(agent.mine)  # this agent's escalations from earlier tests
     task = asyncio.ensure_future(escalate(None, seat, "", None, {}))
     qtbot.waitUntil(lambda: _dialog("escalateDialog") is not None, timeout=5_000)
     dialog: EscalateDialog = _dialog("escalateDialog")
@@ -241,7 +239,7 @@ def test_the_agent_cancels_from_the_keyboard(qtbot: Any, seat: SeatSession, agen
     assert dialog.error_label.text() == _tr("EscalateDialog", "Write the question first.")
     qtbot.keyClick(dialog.question_edit, Qt.Key.Key_Escape)
     qtbot.waitUntil(task.done, timeout=5_000)
-    assert task.result() is None and seat.store.outbox_size() == 0 and agent.mine == {}
+    assert task.result() is None and seat.store.outbox_size() == 0 and set(agent.mine) == earlier
 
     mine = _show(qtbot, MyEscalations())
     assert mine.page_title() == _tr("MyEscalations", "My escalations")
