@@ -1,4 +1,5 @@
-"""Screenshots of the main window for the README: idle, during a screen pop, and offline.
+"""Screenshots of the main window for the README: idle, during a screen pop, the missed-call list,
+the expert's escalation inbox, and offline.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [docs]
 
@@ -74,6 +75,41 @@ async def shoot(out: Path) -> None:
         window.knowledge.search_edit.setText("公积金")
         await asyncio.sleep(1.0)  # the platform's refinement and the search debounce
         window.grab().save(str(out / "screenshot-pop.png"))
+
+        # callers who gave up while the agent was busy, and a question for the experts
+        with httpx.Client(base_url=demo.url) as lead:
+            token = lead.post("/api/v1/auth/sign-in", json={"username": "lead", "password": DEMO_PASSWORD}).json()
+            for phone in ("13912345678", "13587654321", "02584561234"):
+                lead.post("/api/v1/calls", json={"caller_phone": phone, "patience_s": 0.3},
+                          headers={"Authorization": f"Bearer {token['access_token']}"}).raise_for_status()
+        seat = window.seat_session
+        await seat.escalations.raise_("租房提取公积金，配偶名下有房还能提取吗？", "policy",
+                                      call_id=seat.calls.current.platform_id,
+                                      caller_phone=seat.calls.current.caller_number, draft=window.form.to_draft())
+        await asyncio.sleep(1.0)
+        await seat.callbacks.refresh()
+        window.show_page(1)
+        await until(lambda: window.missed_calls.model.rowCount() >= 3)
+        await asyncio.sleep(0.3)
+        window.grab().save(str(out / "screenshot-missed.png"))
+        window.show_page(0)
+
+        expert = MainWindow(PlatformClient(demo.url), seat="E-01")
+        expert.resize(SIZE)
+        expert.show()
+        try:
+            await expert.sign_in("expert", DEMO_PASSWORD)
+            await until(lambda: expert.seat_session is not None
+                        and expert.seat_session.store.get_state("cursor") is not None, 120)
+            await expert.seat_session.escalations.refresh()
+            expert.show_page(2)
+            await until(lambda: expert.escalation_inbox.model.rowCount() >= 1)
+            expert.escalation_inbox.view.selectRow(0)
+            await asyncio.sleep(1.0)
+            expert.grab().save(str(out / "screenshot-escalation.png"))
+        finally:
+            await expert.shutdown()
+            expert.close()
 
         demo.stop()
         await until(lambda: window.seat_session.sync.link == LinkState.offline, 60)

@@ -310,10 +310,11 @@ class MainWindow(QMainWindow):
         self.seat_session = seat
         name = self._client.session.display_name if self._client.session else ""
         self.call_bar.set_session(seat, name)
-        for pane in self._session_panes():
-            pane.set_session(seat)
         user = self._client.session.user if self._client.session else {}
         self._show_pages_for(str(user.get("role", "")))
+        for pane in self._session_panes():  # a page this role does not see does not fetch either
+            visible = self.pages.indexOf(pane) < 0 or self.pages.isTabVisible(self.pages.indexOf(pane))
+            pane.set_session(seat if visible else None)
         seat.sync.progress.connect(self._show_progress)
         seat.sync.link_changed.connect(self._on_link)
         seat.calls.ringing.connect(self._on_ringing)
