@@ -63,7 +63,8 @@ WORKING_DAYS = 15  # the default handling time (办理时限) of a dispatched or
 TITLE_MAX, TEXT_MAX, NAME_MAX, NOTE_MAX = 200, 5000, 64, 2000  # the platform's limits
 # Units an order is dispatched to, in the order the agent looks for them; emergency lines are
 # transfer targets only.
-DISPATCH_KINDS = (UnitKind.bureau, UnitKind.enterprise, UnitKind.sub_centre, UnitKind.district, UnitKind.street)
+DISPATCH_KINDS = (UnitKind.bureau, UnitKind.enterprise, UnitKind.sub_centre, UnitKind.district, UnitKind.street,
+                  UnitKind.region)
 TRANSFER_KINDS = (UnitKind.emergency, UnitKind.sub_centre, UnitKind.region)
 ERROR_STYLE = "color: #b3261e;"
 DRAFT_KEYS = ("request_type", "urgency", "category_id", "title", "content", "caller_phone", "requester_name",
