@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ from domain.phone import InvalidPhoneNumber, PhoneInfo, locate, mask_phone, norm
 from domain.workorder import TERMINAL_STATUSES, WorkOrderStatus
 from offline_cache import workorders
 from offline_cache.workorders import CallerHistory
+from ui.rows_model import RowsModel
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
 from workstation.session import SeatSession
 
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 ORDER_LIMIT = 20
 OVERDUE = QColor("#b3261e")
 _TERMINAL = frozenset(str(s) for s in TERMINAL_STATUSES)
-_Index = QModelIndex | QPersistentModelIndex
 
 
 # --- platform reads (candidates for PlatformClient.caller / .work_orders_by_phone) ---------------
@@ -84,43 +84,24 @@ def _is_overdue(row: dict, now: datetime) -> bool:
         return False
 
 
-class CallerOrdersModel(QAbstractTableModel):
+class CallerOrdersModel(RowsModel):
     """The caller's newest work orders, newest first (read-only)."""
 
     NUMBER, CREATED, STATUS, TITLE, DEADLINE = range(5)
 
+    key = "number"
+
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__([self.tr("Number"), self.tr("Created"), self.tr("Status"), self.tr("Title"),
+                          self.tr("Deadline")], parent)
         self.setObjectName("callerOrdersModel")
-        self._rows: list[dict] = []
         self._now = clock.now()
-        self._headers = [self.tr("Number"), self.tr("Created"), self.tr("Status"), self.tr("Title"),
-                         self.tr("Deadline")]
 
     def set_rows(self, rows: list[dict], now: datetime) -> None:
-        self.beginResetModel()
-        self._rows, self._now = list(rows), now
-        self.endResetModel()
+        self._now = now
+        self._reset(rows)
 
-    def row_at(self, row: int) -> dict:
-        return self._rows[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
+    def cell(self, row: dict, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.DEADLINE and _is_overdue(row, self._now):
@@ -417,7 +398,7 @@ class CallerCard(QWidget):
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.order_activated.emit(self.orders_model.row_at(index.row())["number"])
+            self.order_activated.emit(self.orders_model.item(index.row())["number"])
 
 
 def _report_bug(task: asyncio.Task) -> None:

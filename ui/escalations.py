@@ -19,11 +19,9 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
@@ -58,6 +56,7 @@ from domain.workorder import RequestType
 from offline_cache import kb_index
 from offline_cache.store import Rejection
 from ui.caller_card import CallerCard
+from ui.rows_model import RowsModel
 from workstation.calls import Call
 from workstation.escalations import (
     ACTIVE,
@@ -83,7 +82,6 @@ ERROR_STYLE = "color: #b3261e;"
 MUTED_STYLE = "color: palette(mid);"
 CLOSED_COLOUR = QColor("#6b6b6b")
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-_Index = QModelIndex | QPersistentModelIndex
 
 
 class EscalationTexts(QObject):
@@ -358,26 +356,23 @@ class MyEscalations(QWidget):
 
 # --- the expert's side ------------------------------------------------------------------------------
 
-class EscalationModel(QAbstractTableModel):
+class EscalationModel(RowsModel):
     """The inbox's rows: state, group, agent, age, question."""
 
     STATE, GROUP, AGENT, AGE, QUESTION = range(5)
     IdRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__([self.tr("State"), self.tr("Group"), self.tr("Agent"), self.tr("Waiting for"),
+                          self.tr("Question")], parent)
         self.setObjectName("escalationModel")
-        self._rows: list[dict] = []
         self._me = ""
         self._now = clock.now()
         self._texts = EscalationTexts(self)
-        self._headers = [self.tr("State"), self.tr("Group"), self.tr("Agent"), self.tr("Waiting for"),
-                         self.tr("Question")]
 
     def set_items(self, items: list[dict], me: str) -> None:
-        self.beginResetModel()
-        self._rows, self._me, self._now = list(items), me, clock.now()
-        self.endResetModel()
+        self._me, self._now = me, clock.now()
+        self._reset(items)
 
     def tick(self) -> None:
         """Ages move on."""
@@ -385,28 +380,7 @@ class EscalationModel(QAbstractTableModel):
         if self._rows:
             self.dataChanged.emit(self.index(0, self.AGE), self.index(len(self._rows) - 1, self.AGE))
 
-    def item(self, row: int) -> dict | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, esc_id: str | None) -> int:
-        return next((n for n, i in enumerate(self._rows) if i["id"] == esc_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        item, column = self._rows[index.row()], index.column()
+    def cell(self, item: dict, column: int, role: int) -> Any:
         if role == self.IdRole:
             return item["id"]
         if role == Qt.ItemDataRole.DisplayRole:

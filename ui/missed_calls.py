@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +38,7 @@ from qasync import asyncSlot
 
 from domain import clock
 from domain.phone import mask_phone
+from ui.rows_model import RowsModel
 from workstation.callbacks import NOTE_MAX, ORDER_NUMBER_MAX, OUTCOMES, MissedCallService
 from workstation.session import SeatSession
 
@@ -48,7 +49,6 @@ MUTED = "#6b6b6b"
 CALLING = QColor("#fff3b0")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the platform refuses these in text
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def _moment(stamp: str | None, today: datetime) -> str:
@@ -73,49 +73,26 @@ class _Message(QLabel):
         self.setText("")
 
 
-class MissedCallsModel(QAbstractTableModel):
+class MissedCallsModel(RowsModel):
     """The callback list as the service holds it (read-only; the platform's order: oldest first)."""
 
     TIME, NUMBER, NAME, QUEUE, ENDED, ATTEMPTS, OUTCOME = range(7)
     CallIdRole = Qt.ItemDataRole.UserRole + 1
     PhoneRole = Qt.ItemDataRole.UserRole + 2
+    key = "call_id"
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__([self.tr("Missed at"), self.tr("Number"), self.tr("Name"), self.tr("Queue / line"),
+                          self.tr("How it ended"), self.tr("Attempts"), self.tr("Last outcome")], parent)
         self.setObjectName("missedCallsModel")
-        self._items: list[dict] = []
         self._calling: str | None = None
         self._today = clock.now()
-        self._headers = [self.tr("Missed at"), self.tr("Number"), self.tr("Name"), self.tr("Queue / line"),
-                         self.tr("How it ended"), self.tr("Attempts"), self.tr("Last outcome")]
 
     def set_items(self, items: list[dict], calling: str | None) -> None:
-        self.beginResetModel()
-        self._items, self._calling, self._today = list(items), calling, clock.now()
-        self.endResetModel()
+        self._calling, self._today = calling, clock.now()
+        self._reset(items)
 
-    def item(self, row: int) -> dict | None:
-        return self._items[row] if 0 <= row < len(self._items) else None
-
-    def row_of(self, call_id: str | None) -> int:
-        return next((i for i, item in enumerate(self._items) if item["call_id"] == call_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        item, column = self._items[index.row()], index.column()
+    def cell(self, item: dict, column: int, role: int) -> Any:
         calling = item["call_id"] == self._calling
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, column, calling)

@@ -1,0 +1,49 @@
+"""A read-only table of dict rows under fixed headers: the plumbing every list in the window shares.
+Subclasses say what a cell shows for a role (`cell`) and which field identifies a row (`key`)."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RowsModel(QAbstractTableModel):
+    key = "id"
+
+    def __init__(self, headers: list[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._headers = headers
+        self._rows: list[dict] = []
+
+    def _reset(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def item(self, row: int) -> dict | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, key: object) -> int:
+        """The row whose `key` field is `key`, or -1."""
+        return next((n for n, row in enumerate(self._rows) if row.get(self.key) == key), -1)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self._headers):
+            return self._headers[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.item(index.row()) if index.isValid() else None
+        return None if row is None else self.cell(row, index.column(), role)
+
+    def cell(self, row: dict, column: int, role: int) -> Any:
+        raise NotImplementedError
