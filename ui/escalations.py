@@ -19,6 +19,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import (
+    QCoreApplication,
     QEvent,
     QModelIndex,
     QObject,
@@ -160,6 +161,26 @@ async def _finished(dialog: QDialog) -> int:
     return await done
 
 
+def _send_and_cancel(dialog: QDialog, action_text: str, name: str) -> tuple[QAction, QHBoxLayout]:
+    """A dialog's send action (Ctrl+Enter, and `dialog.send`) with its Send and Cancel (Esc) buttons."""
+    action = QAction(action_text, dialog)
+    action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(dialog.send)
+    dialog.addAction(action)
+    send = QPushButton(QCoreApplication.translate("DialogButtons", "Send (Ctrl+Enter)"), objectName=f"{name}Send")
+    cancel = QPushButton(QCoreApplication.translate("DialogButtons", "Cancel (Esc)"), objectName=f"{name}Cancel")
+    for button in (send, cancel):
+        button.setAutoDefault(False)  # Enter belongs to the text, not to a button
+    send.clicked.connect(action.trigger)
+    cancel.clicked.connect(dialog.reject)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(send)
+    row.addWidget(cancel)
+    return action, row
+
+
 # --- the agent's side -------------------------------------------------------------------------------
 
 class EscalateDialog(QDialog):
@@ -193,25 +214,11 @@ class EscalateDialog(QDialog):
         self.error_label = QLabel(objectName="escalationError")
         self.error_label.setStyleSheet(ERROR_STYLE)
         self.error_label.setWordWrap(True)
-        self.send_action = QAction(self.tr("Send to the experts"), self)
-        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.send_action.triggered.connect(self.send)
-        self.addAction(self.send_action)
-        send = QPushButton(self.tr("Send (Ctrl+Enter)"), objectName="escalationSend")
-        cancel = QPushButton(self.tr("Cancel (Esc)"), objectName="escalationCancel")
-        for button in (send, cancel):
-            button.setAutoDefault(False)  # Enter belongs to the text, not to a button
-        send.clicked.connect(self.send_action.trigger)
-        cancel.clicked.connect(self.reject)
+        self.send_action, buttons = _send_and_cancel(self, self.tr("Send to the experts"), "escalation")
         form = QFormLayout()
         form.addRow(self.tr("Expert group"), self.group_combo)
         form.addRow(self.tr("Question"), self.question_edit)
         form.addRow("", self.attach_box)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(send)
-        buttons.addWidget(cancel)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
@@ -857,27 +864,13 @@ class KbProposalDialog(QDialog):
         self.error_label = QLabel(objectName="kbProposalError")
         self.error_label.setStyleSheet(ERROR_STYLE)
         self.error_label.setWordWrap(True)
-        self.send_action = QAction(self.tr("Send the proposal"), self)
-        self.send_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.send_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.send_action.triggered.connect(self.send)
-        self.addAction(self.send_action)
-        send = QPushButton(self.tr("Send (Ctrl+Enter)"), objectName="kbProposalSend")
-        cancel = QPushButton(self.tr("Cancel (Esc)"), objectName="kbProposalCancel")
-        for button in (send, cancel):
-            button.setAutoDefault(False)
-        send.clicked.connect(self.send_action.trigger)
-        cancel.clicked.connect(self.reject)
+        self.send_action, buttons = _send_and_cancel(self, self.tr("Send the proposal"), "kbProposal")
         form = QFormLayout()
         form.addRow(self.tr("Entry"), self.search_edit)
         form.addRow("", self.results)
         form.addRow(self.tr("Current answer"), self.current_view)
         form.addRow(self.tr("Proposed answer"), self.answer_edit)
         form.addRow(self.tr("Comment"), self.comment_edit)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(send)
-        buttons.addWidget(cancel)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)

@@ -303,6 +303,17 @@
     </message>
 </context>
 <context>
+    <name>DialogButtons</name>
+    <message>
+        <source>Send (Ctrl+Enter)</source>
+        <translation>发送（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>取消（Esc）</translation>
+    </message>
+</context>
+<context>
     <name>EscalateDialog</name>
     <message>
         <source>Ask an expert</source>
@@ -327,14 +338,6 @@
     <message>
         <source>Send to the experts</source>
         <translation>发送给专家坐席</translation>
-    </message>
-    <message>
-        <source>Send (Ctrl+Enter)</source>
-        <translation>发送（Ctrl+Enter）</translation>
-    </message>
-    <message>
-        <source>Cancel (Esc)</source>
-        <translation>取消（Esc）</translation>
     </message>
     <message>
         <source>Expert group</source>
@@ -644,14 +647,6 @@
     <message>
         <source>Send the proposal</source>
         <translation>提交修改建议</translation>
-    </message>
-    <message>
-        <source>Send (Ctrl+Enter)</source>
-        <translation>发送（Ctrl+Enter）</translation>
-    </message>
-    <message>
-        <source>Cancel (Esc)</source>
-        <translation>取消（Esc）</translation>
     </message>
     <message>
         <source>Entry</source>
