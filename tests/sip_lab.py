@@ -31,6 +31,20 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return s.getsockname()[1]
 
 
+class PortTaken(Exception):
+    pass
+
+
+def _free(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
 def free_ports(count: int) -> list[int]:
     """Ports free for both UDP and TCP, distinct from each other."""
     ports: list[int] = []
@@ -78,8 +92,20 @@ class Softphone:
     extension: str = "1001"
     process: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 10.0) -> Softphone:
-        self.sip_port, self.ctrl_port, rtp = free_ports(3)
+    def start(self, timeout_s: float = 10.0, attempts: int = 3) -> Softphone:
+        """Start baresip; a port taken between our check and its bind (exit 98) gets new ports."""
+        for attempt in range(attempts):
+            try:
+                return self._start(timeout_s)
+            except PortTaken:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout_s: float) -> Softphone:
+        # baresip listens on the SIP port (UDP and TCP) and on the next one (TLS): both must be free
+        self.sip_port = next(p for p in iter(lambda: free_ports(1)[0], None) if _free(p + 1))
+        self.ctrl_port, rtp = free_ports(2)
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "config").write_text(_CONFIG.format(
             sip_port=self.sip_port, ctrl_port=self.ctrl_port, rtp_port=rtp, rtp_port_end=rtp + 1,
@@ -93,6 +119,9 @@ class Softphone:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:  # ready once ctrl_tcp accepts (it is loaded last)
             if self.process.poll() is not None:
+                self.log.close()
+                if self.process.returncode == 98:  # EADDRINUSE
+                    raise PortTaken()
                 raise RuntimeError(f"baresip exited with {self.process.returncode}; see {self.folder / 'baresip.log'}")
             try:
                 socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=0.2).close()

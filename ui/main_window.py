@@ -31,7 +31,7 @@ from ui.kb_pane import KnowledgePane
 from ui.missed_calls import MissedCallsPage
 from ui.order_form import WorkOrderForm
 from ui.overlay import Overlay
-from ui.settings import EVENT_SOCKET_USER, event_socket_key, load_telephony
+from ui.settings import EVENT_SOCKET_USER, TelephonyDialog, event_socket_key, load_telephony
 from ui.sign_in import SignInOverlay
 from workstation.calls import Call
 from workstation.credentials import Credentials
@@ -191,6 +191,9 @@ class MainWindow(QMainWindow):
         self.insert_answer_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.insert_answer_action.triggered.connect(self.insert_expert_answer)
         self._expert_answer = ""
+        self.phone_settings_action = QAction(self.tr("Phone settings…"), self)
+        self.phone_settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.phone_settings_action.triggered.connect(self.phone_settings)
         self.page_actions = []
         for index in range(4):
             action = QAction(self.tr("Show page {number}").format(number=index + 1), self)
@@ -201,7 +204,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         for action in (self.help_action, self.restore_draft_action, self.escalate_action,
-                       self.insert_answer_action, *self.page_actions, self.quit_action):
+                       self.insert_answer_action, *self.page_actions, self.phone_settings_action, self.quit_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -373,6 +376,28 @@ class MainWindow(QMainWindow):
         if shiboken6.isValid(self):
             self.set_link_message(self.tr("Expert {name} is joining the call").format(
                 name=item.get("expert_username") or ""))
+
+    @asyncSlot()
+    async def phone_settings(self) -> None:
+        """Change where calls come from; a signed-in seat switches at once (not during a call)."""
+        dialog = TelephonyDialog(load_telephony(), self)
+        done = asyncio.get_running_loop().create_future()
+        dialog.finished.connect(lambda result: done.done() or done.set_result(result))
+        dialog.open()  # window-modal without a nested event loop
+        await done
+        chosen = dialog.chosen
+        dialog.deleteLater()
+        if chosen is None or self.seat_session is None or not shiboken6.isValid(self):
+            return
+        key = event_socket_key(chosen)
+        try:
+            await self.seat_session.use_telephony(chosen, self.credentials.load(key, EVENT_SOCKET_USER) or ""
+                                                  if key else "")
+        except TelephonyError:
+            self.set_link_message(self.tr("Saved: the phone changes after the current call (sign in again)"))
+            return
+        self.call_bar.show_phone_link()
+        self.set_link_message(self.tr("Phone settings applied"))
 
     @asyncSlot(str)
     async def call_back(self, phone: str) -> None:

@@ -17,7 +17,7 @@ from domain.phone import InvalidPhoneNumber, normalize_phone
 from workstation.observable import Signal
 from workstation.platform_client import PlatformClient
 from workstation.sync import SyncService
-from workstation.telephony.base import CallEvent, CallSource
+from workstation.telephony.base import CallEvent, CallSource, TelephonyError
 from workstation.telephony.platform_source import PlatformCallSource
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,31 @@ class CallService:
         self.ringing = Signal("ringing")      # (Call)
         self.answered = Signal("answered")    # (Call)
         self.ended = Signal("ended")          # (Call)
-        self.link = self.source.link          # (bool): the telephony link is up
+        self.link = Signal("telephony link")  # (bool): the telephony link is up, whichever the source
         self._reports: set[asyncio.Task] = set()
-        self.source.events.connect(self.apply)
+        self._attach(self.source)
+
+    def _attach(self, source: CallSource) -> None:
+        source.events.connect(self.apply)
+        source.link.connect(self.link.emit)
+
+    def _detach(self, source: CallSource) -> None:
+        source.events.disconnect(self.apply)
+        source.link.disconnect(self.link.emit)
 
     async def start(self) -> None:
         await self.source.start()
+
+    async def use_source(self, source: CallSource) -> None:
+        """Switch to another call source (the telephony settings changed). Refused during a call."""
+        if self.current is not None:
+            raise TelephonyError("finish the current call before changing the phone", "refused")
+        old, self.source = self.source, source
+        self._detach(old)
+        await old.stop()
+        self._attach(source)
+        await source.start()
+        self.link.emit(source.up)
 
     async def stop(self) -> None:
         await self.source.stop()

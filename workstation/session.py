@@ -50,6 +50,11 @@ class SeatSession:
         log.info("seat session open (cache %s)", path.name)
         return session
 
+    async def use_telephony(self, settings: TelephonySettings, secret: str = "") -> None:
+        """Take calls from another source from now on (raises TelephonyError during a call)."""
+        await self.calls.use_source(make_source(settings, self.client, self.sync, secret))
+        self.telephony = settings
+
     async def close(self) -> None:
         self.callbacks.close()
         self.escalations.close()

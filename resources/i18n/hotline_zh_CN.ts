@@ -855,6 +855,10 @@
         <translation>将专家最近的答复填入答复栏</translation>
     </message>
     <message>
+        <source>Phone settings…</source>
+        <translation>电话设置…</translation>
+    </message>
+    <message>
         <source>Show page {number}</source>
         <translation>切换到第 {number} 页</translation>
     </message>
@@ -905,6 +909,14 @@
     <message>
         <source>Expert {name} is joining the call</source>
         <translation>专家 {name} 正在加入通话</translation>
+    </message>
+    <message>
+        <source>Saved: the phone changes after the current call (sign in again)</source>
+        <translation>已保存：当前通话结束后生效（请重新登录）</translation>
+    </message>
+    <message>
+        <source>Phone settings applied</source>
+        <translation>电话设置已生效</translation>
     </message>
     <message>
         <source>Dial {number} on the handset: this phone cannot dial from the workstation</source>
@@ -1205,6 +1217,54 @@
     <message>
         <source>Please fill in: {fields}</source>
         <translation>请填写：{fields}</translation>
+    </message>
+</context>
+<context>
+    <name>TelephonyDialog</name>
+    <message>
+        <source>Phone settings</source>
+        <extracomment>the keyring entry of a FreeSWITCH event socket&apos;s password: user EVENT_SOCKET_USER at &quot;freeswitch:&lt;address&gt;&quot;</extracomment>
+        <translation>电话设置</translation>
+    </message>
+    <message>
+        <source>Calls routed by the platform</source>
+        <translation>平台分配来电</translation>
+    </message>
+    <message>
+        <source>Softphone on this computer (baresip)</source>
+        <translation>本机软电话（baresip）</translation>
+    </message>
+    <message>
+        <source>FreeSWITCH switch (event socket)</source>
+        <translation>FreeSWITCH 交换机（事件接口）</translation>
+    </message>
+    <message>
+        <source>host:port, e.g. 127.0.0.1:4444</source>
+        <translation>主机:端口，如 127.0.0.1:4444</translation>
+    </message>
+    <message>
+        <source>e.g. 1001@default (FreeSWITCH queues)</source>
+        <translation>如 1001@default（FreeSWITCH 队列）</translation>
+    </message>
+    <message>
+        <source>Calls come from</source>
+        <translation>来电来源</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Extension</source>
+        <translation>分机号</translation>
+    </message>
+    <message>
+        <source>Queue agent name</source>
+        <translation>队列坐席名</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>未保存：{reason}</translation>
     </message>
 </context>
 <context>

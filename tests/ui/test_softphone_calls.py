@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTableView
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QTableView
 
 from tests.ui.test_workstation_flows import close_window, create, open_window
-from ui.settings import save_telephony
+from ui.settings import load_telephony, save_telephony
 from workstation.calls import CallState
 from workstation.demo import DemoPlatform
 
@@ -93,4 +93,32 @@ def test_the_call_bar_says_when_the_softphone_is_not_connected(
     softphone.stop()
     qtbot.waitUntil(lambda: not source.up, timeout=10_000)
     assert phone_text(window) == "电话（软电话）：未连接"
+    close_window(qtbot, window)
+
+
+def test_the_phone_settings_switch_a_signed_in_seat_to_the_softphone(
+        qtbot: Any, qloop: Any, demo_platform: DemoPlatform, softphone, sip_calls, tmp_path: Path,
+        settings_path: Path) -> None:
+    window = open_window(qtbot, demo_platform.url, "agent", "S-01")
+    calls = window.seat_session.calls
+    assert calls.source.name == "platform"
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.findChild(QDialog, "telephonyDialog") is not None
+                    and window.findChild(QDialog, "telephonyDialog").isVisible(), timeout=5_000)
+    dialog = window.findChild(QDialog, "telephonyDialog")
+    adapter = dialog.findChild(QComboBox, "telephonyAdapter")
+    adapter.setCurrentIndex(adapter.findData("baresip"))
+    address = dialog.findChild(QLineEdit, "telephonyAddress")
+    address.setText("no-port")
+    dialog.save()
+    assert dialog.isVisible() and "host:port" in dialog.findChild(QLabel, "telephonyError").text()
+    address.setText(softphone.control_address)
+    dialog.save()
+    qtbot.waitUntil(lambda: calls.source.name == "sip" and calls.source.up, timeout=10_000)
+    qtbot.waitUntil(lambda: phone_text(window) == "电话（软电话）：已连接", timeout=5_000)
+    assert load_telephony().address == softphone.control_address  # kept for the next run
+
+    sipp = sip_calls(softphone, "caller_gives_up.xml", tmp_path / "sipp", [CALLER], ring_ms=300)
+    qtbot.waitUntil(lambda: window.caller_card.phone == CALLER[1], timeout=10_000)
+    qtbot.waitUntil(lambda: sipp.poll() is not None, timeout=10_000)
     close_window(qtbot, window)
