@@ -55,6 +55,8 @@ class WorkOrderStatus(StrEnum):
     callback = "callback"
     reopened = "reopened"
     closed = "closed"
+    merged = "merged"
+    repeat_review = "repeat_review"
 
     @property
     def label_zh(self) -> str:
@@ -79,6 +81,8 @@ _STATUS_LABELS = {
     WorkOrderStatus.callback: "回访中",
     WorkOrderStatus.reopened: "重新办理",
     WorkOrderStatus.closed: "已办结",
+    WorkOrderStatus.merged: "已并单",
+    WorkOrderStatus.repeat_review: "重复诉求审核",
 }
 
 _S = WorkOrderStatus
@@ -92,11 +96,16 @@ _S = WorkOrderStatus
 #   the deadline, not the state.
 # - A reopened order (unsatisfied callback) is handled again by the same unit
 #   (in_progress) or answered again directly (replied).
-# - No state moves to itself, and the four terminal states have no way out.
+# - A repeat request (重复诉求) is merged (并单) into the caller's open order, which ends it, or
+#   goes through an approval as an unreasonable repeat (无理重复诉求): confirmed, it closes;
+#   refused, it is handled like any other order.
+# - The callback state lasts one operation: a reached callback moves on at once to closed or
+#   reopened (both steps are on the timeline).
+# - No state moves to itself, and the five terminal states have no way out.
 TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
     _S.draft: frozenset({_S.accepted}),
     _S.accepted: frozenset(
-        {_S.closed_at_intake, _S.rejected_at_intake, _S.transferred, _S.dispatched}
+        {_S.closed_at_intake, _S.rejected_at_intake, _S.transferred, _S.dispatched, _S.merged, _S.repeat_review}
     ),
     _S.dispatched: frozenset({_S.in_progress, _S.return_review}),
     _S.in_progress: frozenset({_S.replied, _S.extension_review, _S.return_review}),
@@ -105,10 +114,12 @@ TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
     _S.replied: frozenset({_S.callback}),
     _S.callback: frozenset({_S.closed, _S.reopened}),
     _S.reopened: frozenset({_S.in_progress, _S.replied}),
+    _S.repeat_review: frozenset({_S.closed, _S.accepted}),
     _S.closed_at_intake: frozenset(),
     _S.rejected_at_intake: frozenset(),
     _S.transferred: frozenset(),
     _S.closed: frozenset(),
+    _S.merged: frozenset(),
 }
 
 TERMINAL_STATUSES: frozenset[WorkOrderStatus] = frozenset(
@@ -123,6 +134,115 @@ INTAKE_OPERATIONS: dict[str, WorkOrderStatus] = {
     "dispatch": _S.dispatched,
     "transfer": _S.transferred,
 }
+
+
+# Operations after intake and the status they lead the order to (for the lead unit; an assisting
+# unit's sign, reply and applications change only its own state). None: it depends on the payload
+# (see REVIEW_DECISIONS and callback_outcome) or the status does not change.
+LIFECYCLE_OPERATIONS: dict[str, WorkOrderStatus | None] = {
+    "sign": _S.in_progress,
+    "reply": _S.replied,
+    "apply_return": _S.return_review,
+    "apply_extension": _S.extension_review,
+    "review_return": None,
+    "review_extension": _S.in_progress,
+    "callback": None,
+    "supervise": None,
+    "merge": _S.merged,
+    "apply_unreasonable": _S.repeat_review,
+    "review_unreasonable": None,
+    "flag": None,
+}
+
+# op -> decision -> the order's next status
+REVIEW_DECISIONS: dict[str, dict[str, WorkOrderStatus]] = {
+    "review_return": {"approve": _S.accepted, "refuse": _S.in_progress},
+    "review_extension": {"approve": _S.in_progress, "refuse": _S.in_progress},
+    "review_unreasonable": {"approve": _S.closed, "refuse": _S.accepted},
+}
+
+# Statuses in which handling units hold the order (dispatched to them and not yet answered).
+HANDLING_STATUSES: frozenset[WorkOrderStatus] = frozenset(
+    {_S.dispatched, _S.in_progress, _S.return_review, _S.extension_review, _S.reopened}
+)
+
+
+class UnitState(StrEnum):
+    """One handling unit's part of an order (主办 or 协办)."""
+
+    dispatched = "dispatched"
+    in_progress = "in_progress"
+    replied = "replied"
+    return_review = "return_review"
+    extension_review = "extension_review"
+    returned = "returned"
+
+
+class UnitRole(StrEnum):
+    lead = "lead"
+    assisting = "assisting"
+
+    @property
+    def label_zh(self) -> str:
+        return "主办" if self is UnitRole.lead else "协办"
+
+
+# A unit still working on the order: the supervision sweep watches these deadlines.
+ACTIVE_UNIT_STATES: frozenset[UnitState] = frozenset(
+    {UnitState.dispatched, UnitState.in_progress, UnitState.return_review, UnitState.extension_review}
+)
+
+
+class Satisfaction(StrEnum):
+    very_satisfied = "very_satisfied"
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    dissatisfied = "dissatisfied"
+    very_dissatisfied = "very_dissatisfied"
+
+    @property
+    def label_zh(self) -> str:
+        return _SATISFACTION_LABELS[self]
+
+    @property
+    def is_satisfied(self) -> bool:
+        """非常满意, 满意 and 基本满意 count as satisfied."""
+        return self in _SATISFIED
+
+
+_SATISFACTION_LABELS = {
+    Satisfaction.very_satisfied: "非常满意",
+    Satisfaction.satisfied: "满意",
+    Satisfaction.basically_satisfied: "基本满意",
+    Satisfaction.dissatisfied: "不满意",
+    Satisfaction.very_dissatisfied: "非常不满意",
+}
+_SATISFIED = frozenset({Satisfaction.very_satisfied, Satisfaction.satisfied, Satisfaction.basically_satisfied})
+
+
+def callback_outcome(satisfaction: Satisfaction | str, resolved: bool) -> WorkOrderStatus:
+    """Where a reached callback leads: closed when the requester is satisfied and the matter is
+    resolved, else reopened for the unit to handle again."""
+    if Satisfaction(satisfaction).is_satisfied and resolved:
+        return _S.closed
+    return _S.reopened
+
+
+class CaseKind(StrEnum):
+    """Law-enforcement and mediation orders have their satisfaction reported apart (R15)."""
+
+    normal = "normal"
+    law_enforcement = "law_enforcement"
+    mediation = "mediation"
+
+    @property
+    def label_zh(self) -> str:
+        return {"normal": "一般", "law_enforcement": "执法类", "mediation": "调解类"}[self.value]
+
+
+# A second request from the same caller on the same category within this many days is a repeat
+# request (重复诉求): the agent merges it into the open order instead of dispatching it again.
+REPEAT_WINDOW_DAYS = 30
 
 
 class IllegalTransition(ValueError):

@@ -5,15 +5,24 @@ from datetime import datetime
 import pytest
 
 from domain.workorder import (
+    ACTIVE_UNIT_STATES,
+    HANDLING_STATUSES,
     INTAKE_OPERATIONS,
+    LIFECYCLE_OPERATIONS,
+    REVIEW_DECISIONS,
     TERMINAL_STATUSES,
     TRANSITIONS,
+    CaseKind,
     IllegalTransition,
     Requester,
     RequestType,
+    Satisfaction,
+    UnitRole,
+    UnitState,
     Urgency,
     WorkOrder,
     WorkOrderStatus,
+    callback_outcome,
     check_transition,
 )
 
@@ -38,6 +47,10 @@ LEGAL = [
     (S.callback, S.reopened),
     (S.reopened, S.in_progress),
     (S.reopened, S.replied),
+    (S.accepted, S.merged),
+    (S.accepted, S.repeat_review),
+    (S.repeat_review, S.closed),
+    (S.repeat_review, S.accepted),
 ]
 
 
@@ -67,6 +80,9 @@ def test_legal_transitions(source: WorkOrderStatus, target: WorkOrderStatus) -> 
         (S.rejected_at_intake, S.accepted),
         (S.closed_at_intake, S.reopened),
         (S.in_progress, S.in_progress),
+        (S.merged, S.accepted),
+        (S.repeat_review, S.dispatched),
+        (S.dispatched, S.merged),
     ],
 )
 def test_illegal_transitions_name_both_states(
@@ -100,7 +116,7 @@ def test_unknown_status_is_a_value_error() -> None:
 
 
 def test_terminal_states() -> None:
-    assert TERMINAL_STATUSES == {S.closed_at_intake, S.rejected_at_intake, S.transferred, S.closed}
+    assert TERMINAL_STATUSES == {S.closed_at_intake, S.rejected_at_intake, S.transferred, S.closed, S.merged}
     assert all(s.is_terminal for s in TERMINAL_STATUSES)
     assert not S.callback.is_terminal
 
@@ -130,7 +146,8 @@ def test_intake_operations() -> None:
 def test_labels() -> None:
     assert [t.label_zh for t in RequestType] == ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
     assert [s.label_zh for s in WorkOrderStatus] == (
-        "草稿 已受理 直接办结 不予受理 即时转办 已派单 办理中 退单审核 延期审核 已答复 回访中 重新办理 已办结"
+        "草稿 已受理 直接办结 不予受理 即时转办 已派单 办理中 退单审核 延期审核 已答复 回访中 重新办理 已办结 "
+        "已并单 重复诉求审核"
     ).split()
     assert Urgency.urgent.label_zh == "紧急"
 
@@ -172,3 +189,41 @@ def test_work_order_transition() -> None:
     with pytest.raises(IllegalTransition, match="dispatched -> closed"):
         order.transition(S.closed)
     assert order.status is S.dispatched
+
+
+def test_lifecycle_operations_lead_along_the_table() -> None:
+    for op, target in LIFECYCLE_OPERATIONS.items():
+        if target is not None:
+            assert any(target in TRANSITIONS[s] for s in WorkOrderStatus), op
+    for op, decisions in REVIEW_DECISIONS.items():
+        assert set(decisions) == {"approve", "refuse"}
+        review_state = {"review_return": S.return_review, "review_extension": S.extension_review,
+                        "review_unreasonable": S.repeat_review}[op]
+        for target in decisions.values():
+            check_transition(review_state, target)
+
+
+@pytest.mark.parametrize(("satisfaction", "resolved", "status"), [
+    ("very_satisfied", True, S.closed),
+    ("satisfied", True, S.closed),
+    ("basically_satisfied", True, S.closed),
+    ("satisfied", False, S.reopened),
+    ("dissatisfied", True, S.reopened),
+    ("very_dissatisfied", False, S.reopened),
+])
+def test_a_callback_closes_only_when_satisfied_and_resolved(satisfaction, resolved, status) -> None:
+    assert callback_outcome(satisfaction, resolved) is status
+    check_transition(S.callback, status)
+
+
+def test_satisfaction_and_case_kind_labels() -> None:
+    assert [s.label_zh for s in Satisfaction] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    assert [s.is_satisfied for s in Satisfaction] == [True, True, True, False, False]
+    assert [k.label_zh for k in CaseKind] == ["一般", "执法类", "调解类"]
+    assert UnitRole.assisting.label_zh == "协办"
+
+
+def test_handling_statuses_are_between_dispatch_and_reply() -> None:
+    assert HANDLING_STATUSES == {S.dispatched, S.in_progress, S.return_review, S.extension_review, S.reopened}
+    assert not HANDLING_STATUSES & TERMINAL_STATUSES
+    assert UnitState.returned not in ACTIVE_UNIT_STATES and UnitState.replied not in ACTIVE_UNIT_STATES
