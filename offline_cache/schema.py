@@ -36,8 +36,17 @@ def _v1(conn: sqlite3.Connection) -> None:
     workorders.create_schema(conn)
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    workorders.add_lifecycle_columns(conn)
+    # Orders cached before this step lack the new fields: forget the cursor (and any resync under
+    # way), so the next sync rebuilds the cache from snapshots. Drafts, the outbox and the orders
+    # made here and not yet confirmed stay, as in every resync.
+    conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'resync')")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "initial schema", _v1),
+    (2, "work-order lifecycle fields: reply, callback, flags, units, creator", _v2),
 ]
 
 

@@ -6,6 +6,7 @@ replaces it; the provisional number stays as an alias, so both find the order.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -18,7 +19,15 @@ from offline_cache import textsearch
 
 SUMMARY = ("number", "client_ref", "caller_phone", "created_at", "request_type", "category_id", "status",
            "title", "handling_unit_id", "deadline", "deadline_provisional", "version")
-TERMINAL = tuple(str(s) for s in TERMINAL_STATUSES)
+# The lifecycle fields the agent's pages need (schema 2): reply, callback result, flags, units.
+LIFECYCLE = ("reply", "replied_at", "satisfaction", "resolved", "callback_attempts", "case_kind", "supervised",
+             "units", "merged_into", "created_by")
+COLUMNS = SUMMARY + LIFECYCLE
+_BOOLEAN = ("deadline_provisional", "resolved", "supervised", "local")
+# "merged" (并单) is terminal whether or not this build's domain knows the status yet.
+TERMINAL = tuple(sorted({*(str(s) for s in TERMINAL_STATUSES), "merged"}))
+CLOSED_STATUSES = TERMINAL
+GROUPS = ("open", "closed", "all")
 REPEAT_WINDOW = timedelta(days=30)
 # literal in the SQL, so that the partial index's condition matches the query's
 _TERMINAL_SQL = ", ".join(f"'{s}'" for s in sorted(TERMINAL))
@@ -48,6 +57,22 @@ def create_schema(conn: sqlite3.Connection) -> None:
         DELETE FROM wo_fts WHERE rowid = old.rowid; END""")
 
 
+def add_lifecycle_columns(conn: sqlite3.Connection) -> None:
+    """Schema 2: the lifecycle fields, the indexes of "my orders" and of the callback queue, and the
+    open-orders index again with the terminal statuses of now (merged joined them)."""
+    for column, kind in (("reply", "TEXT"), ("replied_at", "TEXT"), ("satisfaction", "TEXT"), ("resolved", "INTEGER"),
+                         ("callback_attempts", "INTEGER DEFAULT 0"), ("case_kind", "TEXT DEFAULT 'normal'"),
+                         ("supervised", "INTEGER DEFAULT 0"), ("units", "TEXT"), ("merged_into", "TEXT"),
+                         ("created_by", "INTEGER")):
+        conn.execute(f"ALTER TABLE work_orders ADD COLUMN {column} {kind}")
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_wo_mine ON work_orders(created_by, created_at DESC)")
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_wo_awaiting_callback ON work_orders(replied_at) "
+                 "WHERE status = 'replied'")
+    conn.execute("DROP INDEX IF EXISTS ix_wo_open")
+    conn.execute(f"CREATE INDEX ix_wo_open ON work_orders(caller_phone, created_at DESC) "
+                 f"WHERE status NOT IN ({_TERMINAL_SQL})")
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
     """The tokenizer the full-text triggers call; every connection that writes needs it."""
     conn.create_function("hotline_order_tokens", 2, _order_tokens, deterministic=True)
@@ -68,9 +93,10 @@ def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-_UPSERT = (f"INSERT INTO work_orders({', '.join(SUMMARY)}, local) VALUES ({', '.join('?' for _ in SUMMARY)}, 0) "
-           f"ON CONFLICT(number) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in SUMMARY[1:])}, "
+_UPSERT = (f"INSERT INTO work_orders({', '.join(COLUMNS)}, local) VALUES ({', '.join('?' for _ in COLUMNS)}, 0) "
+           f"ON CONFLICT(number) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}, "
            "local = 0, rejected_code = NULL WHERE excluded.version >= work_orders.version")
+_DEFAULTS = {"reply": "", "callback_attempts": 0, "case_kind": "normal", "supervised": False}
 
 
 def apply(conn: sqlite3.Connection, number: str, op: str, data: dict | None) -> None:
@@ -82,11 +108,15 @@ def apply(conn: sqlite3.Connection, number: str, op: str, data: dict | None) -> 
     if ref and ref != number:
         conn.execute("DELETE FROM work_orders WHERE number = ?", (ref,))
         conn.execute("INSERT OR REPLACE INTO order_aliases(alias, number) VALUES (?, ?)", (ref, number))
-    conn.execute(_UPSERT, [_value(data.get(c)) for c in SUMMARY])
+    conn.execute(_UPSERT, [_value(data.get(c, _DEFAULTS.get(c))) for c in COLUMNS])
 
 
 def _value(v: object) -> object:
-    return int(v) if isinstance(v, bool) else v
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, list | dict):
+        return json.dumps(v, ensure_ascii=False)
+    return v
 
 
 def clear_synced(conn: sqlite3.Connection) -> None:
@@ -106,9 +136,9 @@ def next_provisional_number(conn: sqlite3.Connection, seat: str) -> str:
 
 
 def insert_local(conn: sqlite3.Connection, row: dict) -> None:
-    values = {**{c: None for c in SUMMARY}, "deadline_provisional": 0, "version": 0, **row}
-    conn.execute(f"INSERT INTO work_orders({', '.join(SUMMARY)}, local) "  # noqa: S608 - fixed names
-                 f"VALUES ({', '.join('?' for _ in SUMMARY)}, 1)", [_value(values[c]) for c in SUMMARY])
+    values = {**{c: None for c in COLUMNS}, **_DEFAULTS, "deadline_provisional": 0, "version": 0, **row}
+    conn.execute(f"INSERT INTO work_orders({', '.join(COLUMNS)}, local) "  # noqa: S608 - fixed names
+                 f"VALUES ({', '.join('?' for _ in COLUMNS)}, 1)", [_value(values[c]) for c in COLUMNS])
 
 
 def update_local(conn: sqlite3.Connection, key: str, **changes: object) -> None:
@@ -132,6 +162,73 @@ def resolve(conn: sqlite3.Connection, key: str) -> str:
 def find(conn: sqlite3.Connection, key: str) -> dict | None:
     row = conn.execute("SELECT * FROM work_orders WHERE number = ?", (resolve(conn, key),)).fetchone()
     return dict(row) if row else None
+
+
+def decode(row: sqlite3.Row | dict) -> dict:
+    """A cached row as the platform shapes it: flags as booleans (resolved may be unknown: None),
+    units as a list."""
+    out = dict(row)
+    for column in _BOOLEAN:
+        if column in out and out[column] is not None:
+            out[column] = bool(out[column])
+    if "units" in out:
+        try:
+            out["units"] = json.loads(out["units"]) if out["units"] else []
+        except ValueError:
+            out["units"] = []
+    if "callback_attempts" in out:
+        out["callback_attempts"] = int(out["callback_attempts"] or 0)
+    if "case_kind" in out:
+        out["case_kind"] = out["case_kind"] or "normal"
+    return out
+
+
+# The lead unit's name comes along, for lists that show it (the cache keeps the units' names).
+_WITH_UNIT = "SELECT w.*, u.name AS handling_unit_name FROM work_orders w " \
+             "LEFT JOIN handling_units u ON u.id = w.handling_unit_id"
+
+
+def _group_sql(group: str) -> str:
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}; expected one of {', '.join(GROUPS)}")
+    return {"open": f" AND w.status NOT IN ({_TERMINAL_SQL})", "closed": f" AND w.status IN ({_TERMINAL_SQL})",
+            "all": ""}[group]
+
+
+def my_orders(conn: sqlite3.Connection, user_id: int | None, group: str = "open", query: str = "",
+              limit: int = 200) -> list[dict]:
+    """Orders this user created, newest first: those the platform says they made, and those made on
+    this seat that it has not confirmed yet (no creator known; the file is this user's alone).
+    `query` narrows them to those whose number or title holds every word of it."""
+    mine = "(w.created_by = ? OR (w.created_by IS NULL AND w.number = w.client_ref))" + _group_sql(group)
+    if not query.strip():
+        sql = f"{_WITH_UNIT} WHERE {mine} ORDER BY w.created_at DESC, w.number DESC LIMIT ?"
+        return [decode(r) for r in conn.execute(sql, (user_id, limit))]
+    words = textsearch.query_words(query)
+    if not words:
+        return []
+    match = " AND ".join(textsearch.text_phrase(w) for w in words)
+    sql = (f"{_WITH_UNIT} JOIN wo_fts ON wo_fts.rowid = w.rowid WHERE wo_fts MATCH ? AND {mine} "
+           "ORDER BY w.created_at DESC, w.number DESC LIMIT ?")
+    return [decode(r) for r in conn.execute(sql, (match, user_id, limit))]
+
+
+def awaiting_callback(conn: sqlite3.Connection, limit: int = 200) -> list[dict]:
+    """Orders the units have replied to and no callback has closed or reopened: oldest reply first."""
+    sql = f"{_WITH_UNIT} WHERE w.status = 'replied' ORDER BY w.replied_at, w.number LIMIT ?"
+    return [decode(r) for r in conn.execute(sql, (limit,))]
+
+
+def by_number(conn: sqlite3.Connection, key: str) -> dict | None:
+    """One order (by its number or provisional number) with its lead unit's name."""
+    row = conn.execute(f"{_WITH_UNIT} WHERE w.number = ?", (resolve(conn, key),)).fetchone()
+    return decode(row) if row else None
+
+
+def by_phone(conn: sqlite3.Connection, phone: str, limit: int = 20) -> list[dict]:
+    """A caller's orders with their lead units' names, newest first."""
+    sql = f"{_WITH_UNIT} WHERE w.caller_phone = ? ORDER BY w.created_at DESC, w.number DESC LIMIT ?"
+    return [decode(r) for r in conn.execute(sql, (phone, limit))]
 
 
 @dataclass(frozen=True)
