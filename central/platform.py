@@ -1,4 +1,9 @@
-"""The platform's services, made once per server and shared by the routes."""
+"""The platform's services, made once per server and shared by the routes.
+
+Time comes from one scheduler (real on the asyncio loop, or virtual in a simulation): the router's
+timers, the call arrivals and the supervision sweep all run on it. Background writes are spawned
+and kept; `drain()` waits for them, so that a simulation keeps the order of its events.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -8,24 +13,38 @@ from sqlalchemy import select
 
 from central import catalog, db, feed
 from central.events import EventBroker
-from central.routing import CallRouter
+from central.routing import CallRouter, Handle, LoopScheduler, Scheduler
 from central.store import Database
+from central.wallboard import Wallboard
+from domain import clock
 from domain.calendar import WorkCalendar
 
+try:
+    from central import supervision
+except ImportError:  # TODO(issue 6): remove this guard once central/supervision.py has landed
+    supervision = None
+
 log = logging.getLogger(__name__)
+
+SWEEP_EVERY_S = 60.0
 
 
 class Platform:
     def __init__(self, db_url: str, *, access_ttl_s: int = 900, refresh_ttl_s: int = 30 * 86400,
-                 ring_timeout_s: float = 20.0, calls_per_hour: float = 0.0, seed: int | None = None) -> None:
+                 ring_timeout_s: float = 20.0, calls_per_hour: float = 0.0, seed: int | None = None,
+                 scheduler: Scheduler | None = None, sweep_every_s: float | None = SWEEP_EVERY_S) -> None:
         self.db = Database(db_url)
         self.access_ttl_s = access_ttl_s
         self.refresh_ttl_s = refresh_ttl_s
+        self.scheduler: Scheduler = scheduler or LoopScheduler()
         self.broker = EventBroker()
-        self.router = CallRouter(self, ring_timeout_s=ring_timeout_s)
+        self.router = CallRouter(self, ring_timeout_s=ring_timeout_s, scheduler=self.scheduler)
+        self.wallboard = Wallboard(self)
         self.calendar: WorkCalendar | None = None
         self.secret = b""
         self._calls_per_hour, self._seed = calls_per_hour, seed
+        self._sweep_every_s = sweep_every_s
+        self._sweep: Handle | None = None
         self._announce: asyncio.Handle | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -50,17 +69,41 @@ class Platform:
             if (await conn.execute(select(db.users.c.id).limit(1))).first() is None:
                 log.warning("the database has no users: run `hotline-central seed` (or `seed --demo`) "
                             "or `hotline-central user add` with the same --db")
-        self.router.start_arrivals(self._calls_per_hour, self._seed)
+        await self.router.start_arrivals(self._calls_per_hour, self._seed)
+        await self.wallboard.start()
+        if self._sweep_every_s:
+            self._sweep = self.scheduler.call_later(self._sweep_every_s, self._sweep_tick)
 
     async def stop(self) -> None:
         self.broker.close()
+        if self._sweep is not None:
+            self._sweep.cancel()
+        await self.wallboard.stop()
         await self.router.stop()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.drain()
         await self.db.close()
+
+    async def drain(self) -> None:
+        """Wait until every background write (and any it started) has finished."""
+        while True:
+            await asyncio.sleep(0)  # let a pending change announcement spawn its task
+            if not self._tasks and self._announce is None:
+                return
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _sweep_tick(self) -> None:
+        """The supervision sweep, every minute of the scheduler's time."""
+        self._sweep = self.scheduler.call_later(self._sweep_every_s, self._sweep_tick)
+        if supervision is not None:
+            self.spawn(self._run_sweep(), "supervision sweep")
+
+    async def _run_sweep(self) -> None:
+        await supervision.sweep(self, clock.now())
+        self.changed()
 
     def changed(self) -> None:
         """Tell every stream that the feed has moved on; coalesced to one event per loop turn."""
+        self.wallboard.orders_changed()
         if self._announce is None:
             self._announce = asyncio.get_running_loop().call_soon(self._announce_head)
 

@@ -9,6 +9,10 @@ offered a call hears about it.
 Seats with their own softphone report their calls (see callbacks.py); the router counts those too
 and offers nothing to a seat while its reported call rings or is answered. A call that ends never
 answered, reported or routed here, leaves a callback to make (a missed call).
+
+Time comes from a scheduler (now() and call_later()): the asyncio loop in a server, a virtual
+clock in a simulation, which then runs a day of the centre in minutes. The router also keeps the
+live half of the team lead's wallboard: every seat's activity and time in it, and today's calls.
 """
 from __future__ import annotations
 
@@ -17,9 +21,11 @@ import logging
 import random
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import partial
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -30,6 +36,76 @@ from domain import clock
 log = logging.getLogger(__name__)
 
 AGENT_STATES = ("ready", "not_ready", "break", "after_call_work")
+ACTIVITIES = (*AGENT_STATES, "ringing", "talking", "offline")  # what the wallboard shows per agent
+SERVICE_LEVEL_S = 15.0
+
+
+class Handle(Protocol):
+    def cancel(self) -> None: ...
+    def cancelled(self) -> bool: ...
+
+
+class Scheduler(Protocol):
+    """The router's sense of time: seconds on a monotonic clock, and timers on it. Real time on the
+    asyncio loop by default; a simulation gives a virtual one (central/simclock.py)."""
+
+    def now(self) -> float: ...
+    def call_later(self, delay: float, fn: Callable[..., object], *args: object) -> Handle: ...
+
+
+class LoopScheduler:
+    """Real time: the running asyncio loop's clock and timers."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def call_later(self, delay: float, fn: Callable[..., object], *args: object) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(delay, fn, *args)
+
+
+class DayTally:
+    """Today's calls by hour of arrival (China time): arrived, answered, abandoned (ended never
+    answered), and answered within the service-level time. A call is counted on the day and in
+    the hour it arrived; the tally starts afresh when the day changes."""
+
+    def __init__(self, day: date) -> None:
+        self._start(day)
+
+    def _start(self, day: date) -> None:
+        self.day = day
+        self.arrived = [0] * 24
+        self.answered = [0] * 24
+        self.abandoned = [0] * 24
+        self.answered_in_time = 0
+
+    def _counts(self, arrived_at: datetime) -> bool:
+        today = clock.now().date()
+        if today != self.day:
+            self._start(today)
+        return arrived_at.astimezone(clock.CENTRE_TZ).date() == self.day
+
+    def arrive(self, arrived_at: datetime) -> None:
+        if self._counts(arrived_at):
+            self.arrived[arrived_at.astimezone(clock.CENTRE_TZ).hour] += 1
+
+    def answer(self, arrived_at: datetime, answered_at: datetime) -> None:
+        if self._counts(arrived_at):
+            self.answered[arrived_at.astimezone(clock.CENTRE_TZ).hour] += 1
+            self.answered_in_time += (answered_at - arrived_at).total_seconds() <= SERVICE_LEVEL_S
+
+    def abandon(self, arrived_at: datetime) -> None:
+        if self._counts(arrived_at):
+            self.abandoned[arrived_at.astimezone(clock.CENTRE_TZ).hour] += 1
+
+    def figures(self) -> dict:
+        self._counts(clock.now())  # roll over at midnight even when no call came
+        offered, answered = sum(self.arrived), sum(self.answered)
+        return {
+            "service_level_15s": round(self.answered_in_time / offered, 4) if offered else None,
+            "offered_today": offered, "answered_today": answered, "abandoned_today": sum(self.abandoned),
+            "by_hour": [{"hour": h, "arrived": self.arrived[h], "answered": self.answered[h],
+                         "abandoned": self.abandoned[h]} for h in range(24)],
+        }
 
 
 @dataclass(eq=False)
@@ -40,6 +116,7 @@ class Seat:
     state: str = "not_ready"
     reason: str = ""
     since: float = 0.0
+    presence_since: float = 0.0  # when the seat's event stream last connected or went away
     call_id: str | None = None  # the call routed here that rings or is answered at this seat
     external: set[str] = field(default_factory=set)  # ids of the seat's reported calls in progress
 
@@ -50,13 +127,15 @@ class Call:
     caller_phone: str
     caller_name: str
     queue: str
-    arrived: float
+    arrived: float  # on the scheduler's clock
+    arrived_at: datetime = field(default_factory=clock.now)
     state: str = "waiting"  # waiting | ringing | answered | ended
+    since: float = 0.0  # when it last changed state, on the scheduler's clock
     agent_id: int | None = None
     external: bool = False  # reported by the seat's softphone, not routed here
     three_way_with: str = ""  # the number brought into the call by a three-way transfer
     tried: set[int] = field(default_factory=set)
-    timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    timers: list[Handle] = field(default_factory=list)
 
     def cancel_timers(self) -> None:
         for t in self.timers:
@@ -69,26 +148,30 @@ class RoutingError(Exception):
 
 
 class CallRouter:
-    def __init__(self, platform, ring_timeout_s: float = 20.0) -> None:  # noqa: ANN001
+    def __init__(self, platform, ring_timeout_s: float = 20.0,  # noqa: ANN001
+                 scheduler: Scheduler | None = None) -> None:
         self.platform = platform
+        self.scheduler: Scheduler = scheduler or LoopScheduler()
         self.ring_timeout_s = ring_timeout_s
         self.seats: dict[int, Seat] = {}
         self.waiting: deque[Call] = deque()
         self.calls: dict[str, Call] = {}
         # abandoned: gave up in the queue or while ringing; missed: reported calls that ended unanswered
         self.totals = {"offered": 0, "answered": 0, "abandoned": 0, "missed": 0}
-        self._arrivals: asyncio.Task | None = None
+        self.today = DayTally(clock.now().date())
+        self.on_change: list[Callable[[], None]] = []  # the wallboard listens here
+        self._arrivals: Handle | None = None
+        self._arrivals_on = False
         self._writes = asyncio.Lock()  # call records are written in the order their changes happened
         platform.broker.on_presence.append(self._presence)
 
     # -- clock and persistence ---------------------------------------------------------------
 
-    @staticmethod
-    def _now() -> float:
-        return asyncio.get_running_loop().time()
+    def _now(self) -> float:
+        return self.scheduler.now()
 
-    def _later(self, delay: float, fn, *args) -> asyncio.TimerHandle:  # noqa: ANN001
-        return asyncio.get_running_loop().call_later(delay, fn, *args)
+    def _later(self, delay: float, fn, *args) -> Handle:  # noqa: ANN001
+        return self.scheduler.call_later(delay, fn, *args)
 
     def _persist(self, call: Call, after: Callable[[], None] | None = None, **values: object) -> None:
         """Write behind, in order; `after` runs once the write is committed."""
@@ -97,7 +180,7 @@ class CallRouter:
                 if values.get("insert"):
                     await conn.execute(db.calls.insert().values(
                         id=call.id, caller_phone=call.caller_phone, caller_name=call.caller_name, queue=call.queue,
-                        state=call.state, source="platform", arrived_at=clock.stamp()))
+                        state=call.state, source="platform", arrived_at=clock.stamp(call.arrived_at)))
                 else:
                     await conn.execute(db.calls.update().where(db.calls.c.id == call.id).values(**values))
             if after is not None:
@@ -125,6 +208,8 @@ class CallRouter:
         return seat
 
     def _presence(self, user_id: int, connected: bool) -> None:
+        if seat := self.seats.get(user_id):
+            seat.presence_since = self._now()
         if connected:
             self._dispatch()
         self._stats_changed()
@@ -134,8 +219,10 @@ class CallRouter:
     def inject(self, caller_phone: str, caller_name: str = "", queue: str = "12345",
                patience_s: float | None = None) -> Call:
         call = Call(str(uuid.uuid4()), caller_phone, caller_name, queue, self._now())
+        call.since = call.arrived
         self.calls[call.id] = call
         self.waiting.append(call)
+        self.today.arrive(call.arrived_at)
         if patience_s is not None:
             call.timers.append(self._later(patience_s, self._abandon, call))
         self._persist(call, insert=True)
@@ -146,9 +233,11 @@ class CallRouter:
     def answer(self, who: Claims, call_id: str) -> Call:
         call = self._own_call(who, call_id, "ringing")
         call.cancel_timers()
-        call.state = "answered"
+        call.state, call.since = "answered", self._now()
         self.totals["answered"] += 1
-        self._persist(call, state="answered", answered_at=clock.stamp())
+        answered_at = clock.now()
+        self.today.answer(call.arrived_at, answered_at)
+        self._persist(call, state="answered", answered_at=clock.stamp(answered_at))
         self._tell(call, "answered")
         self._stats_changed()
         return call
@@ -211,6 +300,7 @@ class CallRouter:
     def _abandon(self, call: Call) -> None:
         if call.state in ("waiting", "ringing"):
             self.totals["abandoned"] += 1
+            self.today.abandon(call.arrived_at)
             # in the queue, or while it rang at an agent: the callback list tells them apart
             self._end(call, "abandoned_ringing" if call.state == "ringing" else "abandoned", missed=True)
             self._dispatch()
@@ -223,7 +313,7 @@ class CallRouter:
         self._tell(call, "ended", "ring_timeout")
         seat.call_id = None
         seat.state, seat.reason, seat.since = "not_ready", "no_answer", self._now()
-        call.state, call.agent_id = "waiting", None
+        call.state, call.agent_id, call.since = "waiting", None, self._now()
         call.timers = [t for t in call.timers if not t.cancelled()]
         self.waiting.appendleft(call)
         self._dispatch()
@@ -242,7 +332,7 @@ class CallRouter:
                 return
             seat = free[0]
             self.waiting.remove(call)
-            call.state, call.agent_id = "ringing", seat.user_id
+            call.state, call.agent_id, call.since = "ringing", seat.user_id, self._now()
             call.tried.add(seat.user_id)
             seat.call_id = call.id
             self.totals["offered"] += 1
@@ -265,23 +355,27 @@ class CallRouter:
         if state == before:
             return
         seat = self.seat_of(who)
+        arrived_at = clock.parse(row["arrived_at"])
         if before is None:
             self.totals["offered"] += 1
+            self.today.arrive(arrived_at)
         if state != "ringing" and before in (None, "ringing") and row["answered_at"] is not None:
             self.totals["answered"] += 1
+            self.today.answer(arrived_at, clock.parse(row["answered_at"]))
         if state == "ended":
             self.calls.pop(call_id, None)
             seat.external.discard(call_id)
             if row["answered_at"] is None:
                 self.totals["missed"] += 1
+                self.today.abandon(arrived_at)
                 callbacks.announce(self.platform.broker, call_id, "open")
             self._dispatch()
         else:
             call = self.calls.get(call_id)
             if call is None:
                 call = self.calls[call_id] = Call(call_id, row["caller_phone"], row["caller_name"], row["queue"],
-                                                  self._now(), external=True)
-            call.state, call.agent_id = state, who.user_id
+                                                  self._now(), arrived_at, external=True)
+            call.state, call.agent_id, call.since = state, who.user_id, self._now()
             seat.external.add(call_id)
         self._stats_changed()
 
@@ -300,35 +394,76 @@ class CallRouter:
                 **self.totals}
 
     def _activity(self, seat: Seat) -> str:
+        return self._activity_since(seat)[0]
+
+    def _activity_since(self, seat: Seat) -> tuple[str, float]:
         calls = [self.calls[i] for i in (seat.call_id, *seat.external) if i in self.calls]
-        if not calls:
-            return seat.state
-        return "talking" if any(c.state == "answered" for c in calls) else "ringing"
+        talking = [c for c in calls if c.state == "answered"]
+        if talking:
+            return "talking", min(c.since for c in talking)
+        if calls:
+            return "ringing", min(c.since for c in calls)
+        return seat.state, seat.since
+
+    def board(self, display_names: Mapping[int, str]) -> dict:
+        """The router's part of the wallboard: the queue, every seat seen since start with what it
+        is doing and for how long, and today's calls."""
+        now = self._now()
+        broker = self.platform.broker
+        agents = []
+        by_state = dict.fromkeys(ACTIVITIES, 0)
+        for seat in sorted(self.seats.values(), key=lambda s: s.username):
+            if broker.is_connected(seat.user_id):
+                state, since = self._activity_since(seat)
+                reason = seat.reason if state == seat.state else ""
+            else:
+                state, since, reason = "offline", seat.presence_since, ""
+            by_state[state] += 1
+            agents.append({"user_id": seat.user_id, "username": seat.username,
+                           "display_name": display_names.get(seat.user_id) or seat.username, "state": state, "reason": reason,
+                           "since_s": round(max(0.0, now - since), 1)})
+        longest = max((now - c.arrived for c in self.waiting), default=0.0)
+        return {"waiting": len(self.waiting), "longest_wait_s": round(longest, 1), "agents": agents,
+                "agents_by_state": by_state, **self.today.figures()}
 
     def _stats_changed(self) -> None:
         self.platform.broker.broadcast("queue", self.stats())
+        for hook in self.on_change:
+            hook()
 
     # -- simulated arrivals --------------------------------------------------------------------
 
-    def start_arrivals(self, calls_per_hour: float, seed: int | None = None, patience_mean_s: float = 90.0) -> None:
-        if calls_per_hour > 0:
-            self._arrivals = asyncio.get_running_loop().create_task(
-                self._arrive(calls_per_hour, random.Random(seed), patience_mean_s))
-
-    async def _arrive(self, calls_per_hour: float, rng: random.Random, patience_mean_s: float) -> None:
+    async def start_arrivals(self, calls_per_hour: float, seed: int | None = None,
+                             patience_mean_s: float = 90.0) -> None:
+        """Poisson arrivals on the scheduler's clock; 70 % of callers are known ones, so that their
+        history pops up."""
+        if calls_per_hour <= 0:
+            return
         async with self.platform.db.read() as conn:
             known = (await conn.execute(select(db.callers.c.phone, db.callers.c.name)
                                         .order_by(db.callers.c.phone).limit(5000))).all()
-        while True:
-            await asyncio.sleep(rng.expovariate(calls_per_hour / 3600.0))
+        rng = random.Random(seed)
+        rate = calls_per_hour / 3600.0
+
+        def arrive() -> None:
+            if not self._arrivals_on:
+                return
             if known and rng.random() < 0.7:
                 phone, name = known[rng.randrange(len(known))]
             else:
                 phone, name = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}", ""
             self.inject(phone, name, patience_s=rng.expovariate(1.0 / patience_mean_s))
+            self._arrivals = self._later(rng.expovariate(rate), arrive)
 
-    async def stop(self) -> None:
+        self._arrivals_on = True
+        self._arrivals = self._later(rng.expovariate(rate), arrive)
+
+    def stop_arrivals(self) -> None:
+        self._arrivals_on = False
         if self._arrivals:
             self._arrivals.cancel()
+
+    async def stop(self) -> None:
+        self.stop_arrivals()
         for call in list(self.calls.values()):
             call.cancel_timers()

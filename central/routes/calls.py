@@ -1,5 +1,5 @@
-"""Agent state, calls offered to the seat, the simulator's controls, and the missed calls to call
-back (their outcomes come through the mutations endpoint)."""
+"""Agent state, calls offered to the seat, the simulator's controls, the team lead's wallboard, and
+the missed calls to call back (their outcomes come through the mutations endpoint)."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -90,6 +90,14 @@ async def inject_call(body: NewCall, platform: PlatformDep, _: who("calls.inject
 @router.get("/queue")
 async def queue(platform: PlatformDep, _: who("queue.watch")) -> dict:
     return platform.router.stats()
+
+
+@router.get("/wallboard")
+async def wallboard(platform: PlatformDep, _: who("queue.watch")) -> dict:
+    """Calls waiting, agents by state with their time in it, today's calls by hour and the service
+    level (15 s), orders near and over their deadline. The same object comes as the event
+    "wallboard" on the stream of a user who may watch the queue, within 500 ms of a change."""
+    return await platform.wallboard.snapshot()
 
 
 @router.get("/missed-calls")

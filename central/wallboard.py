@@ -1,0 +1,152 @@
+"""The team lead's wallboard: one object with the queue, the agents and what each is doing, today's
+calls, and the work orders near or over their deadline.
+
+The live half comes from the router (central/routing.py); the orders come from the database,
+queried again when an order changed or when half a minute has passed (a deadline passes without any
+change). The object is served by GET /api/v1/wallboard and pushed as the SSE event "wallboard" to the
+connected users whose role may watch the queue: at most every 500 ms while things change, and once a
+second otherwise (the time in state keeps moving).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from central import db
+from central.permissions import allowed
+from central.routing import DayTally
+from domain import clock
+from domain.calendar import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL_S = 0.5
+MAX_INTERVAL_S = 1.0
+ORDERS_MAX_AGE_S = 30.0
+URGENT_NEAR = timedelta(hours=2)
+# the statuses in which a handling unit holds the order and its deadline runs
+RUNNING = ("dispatched", "in_progress", "return_review", "extension_review", "reopened")
+
+
+def near_threshold(calendar: WorkCalendar | None, now: datetime) -> datetime:
+    """An order is near its deadline within one working day of it (the end of the next working day)."""
+    if calendar is None:
+        return now + timedelta(days=1)
+    return calendar.add_working_days(now, 1).due
+
+
+async def deadline_counts(conn: AsyncConnection, now: datetime, calendar: WorkCalendar | None) -> tuple[int, int]:
+    """(near, overdue): running orders due within one working day (two hours when urgent), and past due.
+    Stamps share one offset, so they compare as text."""
+    t = db.work_orders
+    running = and_(t.c.status.in_(RUNNING), t.c.deadline.is_not(None))
+    at = clock.stamp(now)
+    overdue = (await conn.execute(select(func.count()).select_from(t).where(running, t.c.deadline < at))).scalar_one()
+    near_normal = and_(t.c.urgency != "urgent", t.c.deadline <= clock.stamp(near_threshold(calendar, now)))
+    near_urgent = and_(t.c.urgency == "urgent", t.c.deadline <= clock.stamp(now + URGENT_NEAR))
+    near = (await conn.execute(select(func.count()).select_from(t).where(
+        running, t.c.deadline >= at, or_(near_normal, near_urgent)))).scalar_one()
+    return near, overdue
+
+
+async def day_tally(conn: AsyncConnection, day: date) -> DayTally:
+    """Today's calls as the database has them, for a platform that starts in the middle of a day."""
+    tally = DayTally(day)
+    start = datetime.combine(day, time(), tzinfo=clock.CENTRE_TZ)
+    c = db.calls
+    rows = await conn.execute(select(c.c.arrived_at, c.c.answered_at, c.c.state).where(
+        c.c.arrived_at >= clock.stamp(start), c.c.arrived_at < clock.stamp(start + timedelta(days=1))))
+    for arrived_at, answered_at, state in rows:
+        arrived = clock.parse(arrived_at)
+        tally.arrive(arrived)
+        if answered_at is not None:
+            tally.answer(arrived, clock.parse(answered_at))
+        elif state == "ended":
+            tally.abandon(arrived)
+    return tally
+
+
+class Wallboard:
+    def __init__(self, platform) -> None:  # noqa: ANN001
+        self.platform = platform
+        self._users: dict[int, tuple[str, str]] = {}  # user id -> (display name, role)
+        self._connected: set[int] = set()
+        self._orders = (0, 0)
+        self._orders_at: float | None = None  # loop time of the last query; None: query again
+        self._dirty: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+        platform.broker.on_presence.append(self._presence)
+        platform.router.on_change.append(self.changed)
+
+    async def start(self) -> None:
+        async with self.platform.db.read() as conn:
+            self.platform.router.today = await day_tally(conn, clock.now().date())
+        self._dirty = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._push_loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def changed(self) -> None:
+        if self._dirty is not None:
+            self._dirty.set()
+
+    def orders_changed(self) -> None:
+        self._orders_at = None
+        self.changed()
+
+    def _presence(self, user_id: int, connected: bool) -> None:
+        if connected:
+            self._connected.add(user_id)
+        else:
+            self._connected.discard(user_id)
+        self.changed()
+
+    async def _learn_users(self, ids: set[int]) -> None:
+        missing = ids - self._users.keys()
+        if not missing:
+            return
+        u = db.users
+        async with self.platform.db.read() as conn:
+            rows = await conn.execute(select(u.c.id, u.c.display_name, u.c.role).where(u.c.id.in_(missing)))
+            self._users.update({r.id: (r.display_name, r.role) for r in rows})
+
+    async def snapshot(self) -> dict:
+        router = self.platform.router
+        loop_now = asyncio.get_running_loop().time()
+        if self._orders_at is None or loop_now - self._orders_at > ORDERS_MAX_AGE_S:
+            self._orders_at = loop_now  # before the query: a change during it asks for another
+            async with self.platform.db.read() as conn:
+                self._orders = await deadline_counts(conn, clock.now(), self.platform.calendar)
+        for _ in range(2):  # a seat may sign in while the names are read
+            await self._learn_users(set(router.seats))
+        board = router.board({u: name for u, (name, _) in self._users.items()})
+        near, overdue = self._orders
+        return {"at": clock.stamp(), **board, "orders_near_deadline": near, "orders_overdue": overdue}
+
+    async def _watchers(self) -> list[int]:
+        await self._learn_users(set(self._connected))
+        return [u for u in self._connected if u in self._users and allowed(self._users[u][1], "queue.watch")]
+
+    async def _push_loop(self) -> None:
+        assert self._dirty is not None
+        while True:
+            try:
+                await asyncio.wait_for(self._dirty.wait(), MAX_INTERVAL_S - MIN_INTERVAL_S)
+            except TimeoutError:
+                pass
+            self._dirty.clear()
+            try:
+                if watchers := await self._watchers():
+                    board = await self.snapshot()
+                    for user_id in watchers:
+                        self.platform.broker.publish(user_id, "wallboard", board)
+            except Exception:  # a failed query must not end the pushes for good
+                log.exception("wallboard push failed")
+            await asyncio.sleep(MIN_INTERVAL_S)

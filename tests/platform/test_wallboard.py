@@ -1,0 +1,204 @@
+"""The team lead's wallboard: served by GET /api/v1/wallboard and pushed on the lead's event stream
+within a second of a change (at most every 500 ms, at least once a second); agents never get it."""
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from central import db
+from central.platform import Platform
+from central.routing import DayTally
+from central.server import ThreadedPlatform
+from central.store import Database
+from domain import clock
+from tests.conftest import Api
+from tests.platform.test_events import events
+from tests.platform.test_work_orders import mutation, new_order
+
+
+def board_within(stream, seconds: float, predicate) -> dict:  # noqa: ANN001
+    """The first wallboard that satisfies predicate; fails when it has not come within `seconds`
+    (a wallboard comes every second, so the stream never stays silent for long)."""
+    give_up = time.monotonic() + seconds
+    while True:
+        event, data = stream.next()
+        if event == "wallboard" and predicate(data):
+            return data
+        assert time.monotonic() < give_up, f"no such wallboard within {seconds} s; the last: {data}"
+
+
+def agent_row(board: dict, username: str) -> dict:
+    return next(a for a in board["agents"] if a["username"] == username)
+
+
+def test_the_leads_stream_shows_each_change_within_a_second(platform, sign_in):
+    agent, lead = sign_in("agent", "A-01"), sign_in("lead", "L-01")
+    with events(lead) as board_stream, events(agent) as agent_stream:
+        assert agent.post("/api/v1/agent/state", json={"state": "ready"}).status_code == 200
+        board = board_within(board_stream, 1.0, lambda d: any(
+            a["username"] == "agent" and a["state"] == "ready" for a in d["agents"]))
+        row = agent_row(board, "agent")
+        assert row["display_name"] == "话务员 王晓梅" and row["user_id"] == agent.session["user"]["id"]
+        assert board["agents_by_state"]["ready"] == 1 and board["waiting"] == 0
+
+        hour = clock.now().hour
+        call = lead.post("/api/v1/calls", json={"caller_phone": "13800138000"}).json()["call_id"]
+        board = board_within(board_stream, 1.0, lambda d: d["offered_today"] == 1)
+        assert agent_row(board, "agent")["state"] == "ringing"
+        assert [h["hour"] for h in board["by_hour"] if h["arrived"]] in ([hour], [clock.now().hour])
+
+        agent_stream.until(lambda e, d: e == "call" and d["type"] == "ringing")
+        assert agent.post(f"/api/v1/calls/{call}/answer").status_code == 200
+        board = board_within(board_stream, 1.0, lambda d: d["answered_today"] == 1)
+        assert agent_row(board, "agent")["state"] == "talking"
+        assert board["service_level_15s"] == 1.0 and board["agents_by_state"]["talking"] == 1
+
+        # the only agent is busy: the next caller waits, then gives up
+        started = time.monotonic()
+        lead.post("/api/v1/calls", json={"caller_phone": "13900139000", "patience_s": 1.5})
+        board = board_within(board_stream, 1.0, lambda d: d["waiting"] == 1)
+        assert board["abandoned_today"] == 0
+        board = board_within(board_stream, 1.5 + 1.0 - (time.monotonic() - started),
+                             lambda d: d["abandoned_today"] == 1)
+        assert (board["offered_today"], board["answered_today"], board["waiting"]) == (2, 1, 0)
+        assert board["service_level_15s"] == 0.5
+        assert sum(h["abandoned"] for h in board["by_hour"]) == 1
+
+
+def test_pushes_are_throttled_to_500_ms_and_come_every_second_when_idle(platform, sign_in):
+    agent, lead = sign_in("agent"), sign_in("lead")
+    with events(lead) as stream, events(agent):
+        board_within(stream, 1.0, lambda d: True)
+        # changes in a burst: the pushes stay at least 500 ms apart
+        arrivals = []
+        for i in range(12):
+            agent.post("/api/v1/agent/state", json={"state": "break" if i % 2 else "not_ready", "reason": str(i)})
+        while len(arrivals) < 3:
+            event, _ = stream.next()
+            if event == "wallboard":
+                arrivals.append(time.monotonic())
+        gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+        assert min(gaps) > 0.4, gaps
+        # then nothing changes: one push a second still, with the time in state moving on
+        idle = []
+        while len(idle) < 3:
+            event, data = stream.next()
+            if event == "wallboard":
+                idle.append((time.monotonic(), agent_row(data, "agent")["since_s"]))
+        gaps = [b[0] - a[0] for a, b in zip(idle, idle[1:], strict=False)]
+        assert max(gaps) < 1.3 and min(gaps) > 0.7, gaps
+        assert idle[-1][1] > idle[0][1]
+
+
+def test_agents_do_not_get_the_wallboard(platform, sign_in):
+    agent, lead = sign_in("agent"), sign_in("lead")
+    with events(lead) as lead_stream, events(agent) as agent_stream:
+        board_within(lead_stream, 1.0, lambda d: True)
+        # a change everyone hears about, after the lead's wallboard was published
+        agent.post("/api/v1/mutations", json=mutation("create", new_order()))
+        seen = agent_stream.until(lambda e, d: e == "changes")
+        assert "wallboard" not in {e for e, _ in seen}
+    assert agent.get("/api/v1/wallboard").status_code == 403
+    assert lead.get("/api/v1/wallboard").status_code == 200
+
+
+def _order(number: str, status: str, deadline: datetime | None, urgency: str = "normal") -> dict:
+    now = clock.stamp()
+    return {"number": number, "client_ref": None, "status": status, "request_type": "complaint",
+            "urgency": urgency, "category_id": "010103", "title": "t", "content": "c", "caller_phone": "13800138000",
+            "requester_name": "", "confidential": False, "address_district": "", "address_street": "",
+            "handling_unit_id": "B01", "assisting_unit_ids": [], "answer": "", "reject_reason": None,
+            "transfer_target": None, "deadline": clock.stamp(deadline) if deadline else None,
+            "deadline_provisional": False, "created_at": now, "updated_at": now, "created_by": None, "version": 1}
+
+
+async def _insert(url: str, table, rows: list[dict]) -> None:  # noqa: ANN001
+    database = Database(url)
+    try:
+        async with database.write() as conn:
+            await conn.execute(table.insert(), rows)
+    finally:
+        await database.close()
+
+
+def test_orders_near_and_over_their_deadline(platform, sign_in, db_url):
+    now = clock.now()
+    asyncio.run(_insert(db_url, db.work_orders, [
+        _order("20990101000001", "in_progress", now - timedelta(hours=1)),          # overdue
+        _order("20990101000002", "dispatched", now - timedelta(days=3)),            # overdue
+        _order("20990101000003", "dispatched", now + timedelta(hours=3)),           # near
+        _order("20990101000004", "in_progress", now + timedelta(days=40)),          # far
+        _order("20990101000005", "extension_review", now + timedelta(hours=1), "urgent"),  # near (urgent: 2 h)
+        _order("20990101000006", "in_progress", now + timedelta(hours=5), "urgent"),       # far for an urgent one
+        _order("20990101000007", "replied", now - timedelta(days=1)),               # replied: not the unit's any more
+        _order("20990101000008", "closed", now - timedelta(days=1)),
+        _order("20990101000009", "accepted", None),
+    ]))
+    lead, agent = sign_in("lead"), sign_in("agent")
+    # an order changing on the platform makes the wallboard count them again at once
+    assert agent.post("/api/v1/mutations", json=mutation("create", new_order())).status_code == 200
+    board = lead.get("/api/v1/wallboard").json()
+    assert (board["orders_near_deadline"], board["orders_overdue"]) == (1 + 1, 2)
+    assert set(board) >= {"at", "waiting", "longest_wait_s", "agents", "agents_by_state", "service_level_15s",
+                          "answered_today", "abandoned_today", "offered_today", "orders_near_deadline",
+                          "orders_overdue", "by_hour"}
+    assert board["service_level_15s"] is None and len(board["by_hour"]) == 24
+
+
+def test_a_platform_started_mid_day_counts_the_days_calls_from_the_database(db_url):
+    today = clock.now().replace(hour=9, minute=0, second=0, microsecond=0)
+    base = {"queue": "12345", "caller_phone": "13800138000", "source": "platform"}
+
+    def call(i: int, arrived: datetime, answered_after: float | None, state: str = "ended") -> dict:
+        answered = clock.stamp(arrived + timedelta(seconds=answered_after)) if answered_after is not None else None
+        return {**base, "id": f"c{i}", "state": state, "arrived_at": clock.stamp(arrived), "answered_at": answered}
+
+    asyncio.run(_insert(db_url, db.calls, [
+        call(1, today, 5), call(2, today + timedelta(minutes=5), 40), call(3, today + timedelta(hours=1), None),
+        call(4, today + timedelta(hours=1), None, "ringing"),  # still ringing: arrived, not abandoned
+        call(5, today - timedelta(days=1), 3),  # yesterday: not today's
+    ]))
+    server = ThreadedPlatform(Platform(db_url)).start()
+    try:
+        lead = Api(server.url, "lead", "L-01")
+        board = lead.get("/api/v1/wallboard").json()
+        lead.client.close()
+    finally:
+        server.stop()
+    assert (board["offered_today"], board["answered_today"], board["abandoned_today"]) == (4, 2, 1)
+    assert board["service_level_15s"] == 0.25
+    assert board["by_hour"][9] == {"hour": 9, "arrived": 2, "answered": 2, "abandoned": 0}
+    assert board["by_hour"][10] == {"hour": 10, "arrived": 2, "answered": 0, "abandoned": 1}
+
+
+def test_the_day_tally_starts_afresh_at_midnight():
+    evening = datetime(2026, 3, 2, 23, 59, 50, tzinfo=clock.CENTRE_TZ)
+    moment = [evening]
+    with clock.use(lambda: moment[0]):
+        tally = DayTally(date(2026, 3, 2))
+        tally.arrive(evening)
+        assert tally.figures()["offered_today"] == 1
+        moment[0] = evening + timedelta(seconds=20)
+        tally.answer(evening, moment[0])  # yesterday's call answered after midnight: not today's
+        figures = tally.figures()
+        assert (figures["offered_today"], figures["answered_today"], figures["service_level_15s"]) == (0, 0, None)
+        tally.arrive(moment[0])
+        assert tally.figures()["by_hour"][0]["arrived"] == 1
+
+
+@pytest.mark.parametrize("platform_options", [{"ring_timeout_s": 0.3}])
+def test_an_agent_who_let_a_call_ring_out_shows_not_ready_with_the_reason(platform, sign_in):
+    agent, lead = sign_in("agent"), sign_in("lead")
+    with events(lead) as stream:
+        with events(agent):
+            agent.post("/api/v1/agent/state", json={"state": "ready"})
+            lead.post("/api/v1/calls", json={"caller_phone": "13800138000"})
+            board = board_within(stream, 2.0, lambda d: bool(d["agents"])
+                                 and agent_row(d, "agent")["state"] == "not_ready")
+            assert agent_row(board, "agent")["reason"] == "no_answer" and board["waiting"] == 1
+        # the agent's stream is gone: the seat shows offline
+        board = board_within(stream, 1.5, lambda d: agent_row(d, "agent")["state"] == "offline")
+        assert board["agents_by_state"]["offline"] == 1 and board["agents_by_state"]["not_ready"] == 0
