@@ -6,13 +6,21 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import uuid
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
+import pytest_asyncio
 
+from central.seed import DEMO_PASSWORD
 from domain.clock import CENTRE_TZ, stamp
 from offline_cache import schema, workorders
 from offline_cache.store import CacheStore
+from tests.workstation.faults import FaultyTransport
+from workstation.platform_client import PlatformClient
+from workstation.sync import Backoff, SyncService
+from workstation.worklists import CallbackQueue, MyOrders, ProgressService, apply_callback, callback_payload
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=CENTRE_TZ)
 ME, OTHER = 7, 8
@@ -174,3 +182,154 @@ def test_a_copy_of_a_migrated_file_opens_without_migrating_again(tmp_path, store
     conn = sqlite3.connect(copy)
     assert schema.migrate(conn) == []
     conn.close()
+
+
+# -- the services over the real platform -----------------------------------------------------------------
+
+UNIT = "B04"
+
+
+@pytest.fixture
+def db_url(request, tmp_path) -> str:
+    """The client's services run over SQLite only; the platform's own tests cover PostgreSQL."""
+    target = tmp_path / "central.db"
+    shutil.copy(request.getfixturevalue("sqlite_template"), target)
+    return f"sqlite:///{target}"
+
+
+def _mutation(api, op: str, payload: dict, number: str | None = None) -> dict:
+    body = {"id": str(uuid.uuid4()), "entity": "work_order", "op": op, "payload": payload}
+    if number:
+        body["entity_id"] = number
+    r = api.post("/api/v1/mutations", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+def _replied(sign_in, title: str = "楼道堆物影响通行", phone: str = "13800138000") -> str:
+    agent, unit = sign_in("agent"), sign_in("unit_b04")
+    number = _mutation(agent, "create", {"request_type": "complaint", "category_id": "010101", "title": title,
+                                         "content": "来电人反映问题。", "caller_phone": phone})["number"]
+    _mutation(agent, "dispatch", {"handling_unit_id": UNIT}, number)
+    _mutation(unit, "sign", {"unit_id": UNIT}, number)
+    _mutation(unit, "reply", {"unit_id": UNIT, "reply": "已处理。"}, number)
+    return number
+
+
+@pytest_asyncio.fixture
+async def seat(platform, tmp_path):
+    faults = FaultyTransport(httpx.AsyncHTTPTransport())
+    client = PlatformClient(platform.url, transport=faults, timeout=5.0)
+    await client.sign_in("agent", DEMO_PASSWORD, "A-01")
+    store = CacheStore(tmp_path / "seat.db")
+    sync = SyncService(store, client, backoff=Backoff(base_s=0.01, cap_s=0.2))  # run by the test
+    yield sync, faults
+    await sync.stop()
+    store.close()
+    await client.close()
+
+
+def test_callback_payloads_and_their_effect():
+    assert callback_payload(None, None, " 关机 ", reached=False) == {"reached": False, "note": "关机"}
+    assert callback_payload("satisfied", True) == {"satisfaction": "satisfied", "resolved": True, "note": "",
+                                                   "reached": True}
+    for bad in (("pleased", True), ("satisfied", None)):
+        with pytest.raises(ValueError):
+            callback_payload(*bad)
+    with pytest.raises(ValueError):
+        callback_payload(None, None, "x" * 2001, reached=False)
+    order = {"number": "1", "status": "replied", "callback_attempts": 1}
+    assert apply_callback(order, {"reached": False}) == {**order, "callback_attempts": 2}
+    assert apply_callback(order, callback_payload("basically_satisfied", True))["status"] == "closed"
+    assert apply_callback(order, callback_payload("very_satisfied", False))["status"] == "reopened"
+    assert apply_callback(order, callback_payload("dissatisfied", True))["status"] == "reopened"
+
+
+@pytest.mark.asyncio
+async def test_a_callback_recorded_offline_is_right_at_once_and_reaches_the_platform_once(seat, sign_in):
+    sync, faults = seat
+    number = _replied(sign_in)
+    await sync.download_all()
+    queue = CallbackQueue(sync.client, sync)
+    try:
+        await queue.refresh(fetch=True)
+        assert queue.item(number)["handling_unit_name"] == "市住房和城乡建设局" and not queue.offline
+        faults.down = True
+        await queue.record(number, None, None, "关机", reached=False)
+        assert queue.item(number)["callback_attempts"] == 1  # at once, in the cache too
+        assert workorders.find(sync.store.conn, number)["callback_attempts"] == 1
+        await queue.record(number, "very_dissatisfied", False, "仍未清理")
+        assert queue.item(number) is None and workorders.find(sync.store.conn, number)["status"] == "reopened"
+        await queue.refresh(fetch=True)
+        assert queue.offline and queue.item(number) is None
+        assert sync.store.outbox_size() == 2
+
+        faults.down = False  # back, the results not uploaded yet: the platform's queue still has the order
+        await queue.refresh(fetch=True)
+        assert not queue.offline and queue.item(number) is None
+        await sync.upload_all()
+        order = sign_in("agent").get(f"/api/v1/work-orders/{number}").json()
+        assert (order["status"], order["callback_attempts"], order["satisfaction"]) == \
+            ("reopened", 2, "very_dissatisfied")
+        assert sync.store.rejections() == []
+        await sync.download_all()
+        assert workorders.find(sync.store.conn, number)["callback_attempts"] == 2  # counted once
+    finally:
+        queue.close()
+
+
+@pytest.mark.asyncio
+async def test_an_order_only_the_platform_knows_is_merged_into_the_queue(seat, sign_in):
+    sync, _ = seat
+    cached = _replied(sign_in, "路灯不亮")
+    await sync.download_all()
+    remote = _replied(sign_in, "井盖缺失")  # after this seat's last sync
+    queue = CallbackQueue(sync.client, sync)
+    try:
+        assert [i["number"] for i in await queue.refresh()] == [cached]
+        assert [i["number"] for i in await queue.refresh(fetch=True)] == [cached, remote]  # oldest reply first
+        # an outbox callback applies to what the cache does not hold yet
+        await sync.record("work_order", "callback", callback_payload("satisfied", True), entity_id=remote)
+        assert [i["number"] for i in await queue.refresh()] == [cached]
+    finally:
+        queue.close()
+
+
+@pytest.mark.asyncio
+async def test_my_orders_and_their_timeline_online_and_offline(seat, sign_in):
+    sync, faults = seat
+    number = _replied(sign_in, "小区噪音扰民")
+    _mutation(sign_in("agent2"), "create", {"request_type": "complaint", "category_id": "010101",
+                                            "title": "小区噪音扰民", "content": "x", "caller_phone": "13800138000"})
+    await sync.download_all()
+    mine = MyOrders(sync.client, sync)
+    try:
+        assert [r["number"] for r in await mine.refresh("all", "噪音")] == [number]
+        assert await mine.refresh("closed", "") == []
+        detail = await mine.detail(number)
+        assert not detail.offline and [t["action"] for t in detail.timeline][:2] == ["create", "dispatch"]
+        faults.down = True
+        detail = await mine.detail(number)
+        assert detail.offline and detail.timeline == [] and detail.order["reply"] == "已处理。"
+    finally:
+        mine.close()
+
+
+@pytest.mark.asyncio
+async def test_progress_from_the_platform_and_from_the_cache(seat, sign_in):
+    sync, faults = seat
+    number = _replied(sign_in, phone="13900139000")
+    await sync.download_all()
+    progress = ProgressService(sync.client, sync)
+    online = await progress.lookup(number)
+    assert not online.offline and [i["number"] for i in online.items] == [number]
+    [item] = online.items
+    assert (item["status_zh"], item["unit_name"], item["reply"]) == ("已答复", "市住房和城乡建设局", "已处理。")
+    assert [s["step"] for s in item["steps"]][:3] == ["create", "dispatch", "sign"]
+    assert (await progress.lookup("20200101999999")).items == []
+    with pytest.raises(ValueError):
+        await progress.lookup("路灯")
+    faults.down = True
+    offline = await progress.lookup("139 0013 9000")
+    assert offline.offline and offline.kind == "phone" and [i["number"] for i in offline.items] == [number]
+    assert (offline.items[0]["status_zh"], offline.items[0]["unit_name"]) == ("已答复", "市住房和城乡建设局")

@@ -1,0 +1,463 @@
+"""My work orders: the orders this agent recorded, newest first, from the seat's cache.
+
+Alt+1 / Alt+2 / Alt+3 show the open, the closed or all of them; typing searches them by number or
+title (the cache's full-text index); Up/Down pick one, Enter shows its timeline (from the platform
+when it answers, the cached summary offline), Esc closes it. Ctrl+F goes back to the search box.
+
+Also the shared bits of the agent's list pages (`Message`, `page_action`, `moment`)."""
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from domain import clock
+from offline_cache import workorders
+from ui.rows_model import RowsModel
+from workstation.worklists import GROUPS, MyOrders, OrderDetail, status_zh
+
+log = logging.getLogger(__name__)
+
+ERROR = "#b3261e"
+MUTED = "#6b6b6b"
+OVERDUE = QColor(ERROR)
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+SEARCH_DELAY_MS = 150
+_TERMINAL = frozenset(workorders.TERMINAL)
+
+
+class Message(QLabel):
+    """A one-line message that takes no room while it has nothing to say."""
+
+    def __init__(self, name: str, color: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName=name)
+        self.setWordWrap(True)
+        if color:
+            self.setStyleSheet(f"color: {color};")
+        self.hide()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setVisible(bool(text))
+
+    def clear(self) -> None:
+        self.setText("")
+
+
+def page_action(owner: QWidget, text: str, keys: list[str], slot: Callable, widget: QWidget | None) -> QAction:
+    """An action of a page: its keys work while the focus is inside `widget` (None: the keys only
+    label it, the page's event filter takes them)."""
+    action = QAction(text, owner)
+    action.setShortcuts([QKeySequence(k) for k in keys])
+    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    shown = " / ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+    action.setToolTip(f"{text} ({shown})")
+    action.triggered.connect(slot)
+    if widget is not None:
+        widget.addAction(action)
+    return action
+
+
+def moment(stamp: str | None, today: datetime | None = None) -> str:
+    """HH:MM today, YYYY-MM-DD HH:MM before (the centre's time)."""
+    if not stamp:
+        return ""
+    try:
+        at = clock.parse(stamp).astimezone(clock.CENTRE_TZ)
+    except ValueError:
+        return stamp
+    today = today or clock.now()
+    return at.strftime("%H:%M" if at.date() == today.astimezone(clock.CENTRE_TZ).date() else "%Y-%m-%d %H:%M")
+
+
+def is_overdue(row: dict, now: datetime) -> bool:
+    deadline = row.get("deadline")
+    if not deadline or row.get("status") in _TERMINAL or row.get("status") == "replied":
+        return False
+    try:
+        return clock.parse(deadline) < now
+    except ValueError:
+        return False
+
+
+def table(name: str, model: RowsModel) -> QTableView:
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return view
+
+
+class MyOrdersModel(RowsModel):
+    """The agent's orders as the service holds them (read-only, newest first)."""
+
+    NUMBER, CREATED, STATUS, TITLE, DEADLINE, UNIT = range(6)
+    key = "number"
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__([self.tr("Number"), self.tr("Created"), self.tr("Status"), self.tr("Title"),
+                          self.tr("Deadline"), self.tr("Lead unit")], parent)
+        self.setObjectName("myOrdersModel")
+        self._now = clock.now()
+
+    def set_items(self, items: list[dict]) -> None:
+        self._now = clock.now()
+        self._reset(items)
+
+    def cell(self, row: dict, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.DEADLINE and is_overdue(row, self._now):
+            return OVERDUE
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.TITLE:
+                return row.get("title") or None
+            if column == self.NUMBER and row.get("local"):
+                return self.tr("Recorded on this seat; not yet confirmed by the platform")
+            if column == self.DEADLINE and is_overdue(row, self._now):
+                return self.tr("Overdue")
+        return None
+
+    def _text(self, row: dict, column: int) -> str:
+        if column == self.NUMBER:
+            return str(row.get("number") or "")
+        if column == self.CREATED:
+            return moment(row.get("created_at"), self._now)
+        if column == self.STATUS:
+            return status_zh(row.get("status"))
+        if column == self.TITLE:
+            return str(row.get("title") or "")
+        if column == self.DEADLINE:
+            return str(row.get("deadline") or "")[:10]
+        if column == self.UNIT:
+            return str(row.get("handling_unit_name") or row.get("handling_unit_id") or "")
+        return ""
+
+
+class MyOrdersPage(QWidget):
+    """`set_session(seat)` binds the page to a signed-in seat (None: signed out); the page keeps its
+    own `MyOrders` service over the seat's cache. Signal `timeline_shown(number)` once an order's
+    timeline is on screen."""
+
+    timeline_shown = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("myOrdersPage")
+        self._seat: Any = None
+        self.service: MyOrders | None = None
+        self._shown: str | None = None  # the order whose timeline is open
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._search_now)
+        self._build()
+        self._build_actions()
+        self.set_session(None)
+
+    def page_title(self) -> str:
+        return self.tr("My work orders")
+
+    # --- layout ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.count_label = QLabel(objectName="myOrdersCount")
+        self.count_label.setStyleSheet("font-weight: 600;")
+        self.offline_label = Message("myOrdersOffline", ERROR)
+        self.group_buttons: dict[str, QToolButton] = {}
+        self.group_box = QButtonGroup(self)
+        top = QHBoxLayout()
+        top.addWidget(self.count_label)
+        top.addWidget(self.offline_label, 1)
+        for group in GROUPS:
+            button = QToolButton(objectName=f"myOrders_{group}")
+            button.setCheckable(True)
+            self.group_box.addButton(button)
+            self.group_buttons[group] = button
+            top.addWidget(button)
+        self.search_edit = QLineEdit(objectName="myOrdersSearch")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search_edit.installEventFilter(self)
+        self.model = MyOrdersModel(self)
+        self.table = table("myOrdersTable", self.model)
+        self.table.installEventFilter(self)
+        self.table.doubleClicked.connect(lambda _index: self.timeline_action.trigger())
+        self.setFocusProxy(self.search_edit)  # the agent types to search
+
+        self.panel = QFrame(objectName="myOrdersTimeline")
+        self.panel.setFrameShape(QFrame.Shape.StyledPanel)
+        self.panel_title = QLabel(objectName="myOrdersTimelineTitle")
+        self.panel_title.setStyleSheet("font-weight: 600;")
+        self.panel_note = Message("myOrdersTimelineNote", ERROR)
+        self.timeline_text = QTextBrowser(objectName="myOrdersTimelineText")
+        self.timeline_text.installEventFilter(self)
+        self.close_button = QToolButton(objectName="myOrdersTimelineClose")
+        head = QHBoxLayout()
+        head.addWidget(self.panel_title, 1)
+        head.addWidget(self.close_button)
+        box = QVBoxLayout(self.panel)
+        box.setContentsMargins(6, 6, 6, 6)
+        box.addLayout(head)
+        box.addWidget(self.panel_note)
+        box.addWidget(self.timeline_text, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.search_edit)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.panel, 1)
+        self.panel.hide()
+
+    def _build_actions(self) -> None:
+        names = {"open": self.tr("Open orders"), "closed": self.tr("Closed orders"), "all": self.tr("All my orders")}
+        self.group_actions: dict[str, QAction] = {}
+        for digit, group in enumerate(GROUPS, start=1):
+            action = page_action(self, self.tr("Show: {which}").format(which=names[group]), [f"Alt+{digit}"],
+                                 lambda _=False, g=group: self.set_group(g), self)
+            self.group_actions[group] = action
+            button = self.group_buttons[group]
+            button.setText(f"{digit} {names[group]}")
+            button.setToolTip(action.toolTip())
+            button.clicked.connect(action.trigger)
+        self.search_action = page_action(self, self.tr("Search my orders"), ["Ctrl+F"], self.focus_search, self)
+        # Enter comes as a key press through the event filter, in the search box and the list
+        self.timeline_action = page_action(self, self.tr("Show the timeline of the selected order"), ["Return"],
+                                           self.show_timeline, None)
+        self.close_action = page_action(self, self.tr("Close the timeline"), ["Esc"], self.hide_timeline, self.panel)
+        self.close_button.setText(self.close_action.text())
+        self.close_button.setToolTip(self.close_action.toolTip())
+        self.close_button.clicked.connect(self.close_action.trigger)
+        self.search_edit.setPlaceholderText(self.tr("Search by number or title (Ctrl+F); Enter shows the timeline"))
+        self.actions_for_help = [*self.group_actions.values(), self.search_action, self.timeline_action,
+                                 self.close_action]
+
+    # --- session --------------------------------------------------------------------------------
+    def set_session(self, seat: Any) -> None:
+        if self.service is not None:
+            self.service.changed.disconnect(self._on_changed)
+            self.service.close()
+        self._seat = seat
+        self.service = MyOrders(seat.client, seat.sync) if seat is not None else None
+        self.hide_timeline()
+        self.search_edit.clear()
+        enabled = self.service is not None
+        for action in (*self.group_actions.values(), self.search_action, self.timeline_action):
+            action.setEnabled(enabled)
+        self.search_edit.setEnabled(enabled)
+        self.group_buttons["open"].setChecked(True)
+        if self.service is None:
+            self.model.set_items([])
+            self.count_label.setText(self.tr("Signed out: sign in to see your work orders."))
+            self.offline_label.clear()
+            return
+        self.service.changed.connect(self._on_changed)
+        self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.refresh()
+
+    @asyncSlot()
+    async def refresh(self) -> None:
+        if self.service is not None:
+            await self.service.refresh()
+
+    def set_group(self, group: str) -> None:
+        if self.service is None:
+            return
+        self.group_buttons[group].setChecked(True)
+        self._refresh_with(group, self.search_edit.text())
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def _search_now(self) -> None:
+        self._search_timer.stop()
+        if self.service is not None:
+            self._refresh_with(self.service.group, self.search_edit.text())
+
+    @asyncSlot(str, str)
+    async def _refresh_with(self, group: str, query: str) -> None:
+        if self.service is not None:
+            await self.service.refresh(group, query)
+
+    # --- the list -------------------------------------------------------------------------------
+    def _on_changed(self, items: list[dict]) -> None:
+        if not shiboken6.isValid(self) or self.service is None:
+            return
+        current = self.current_item()
+        self.model.set_items(items)
+        row = self.model.row_of(current["number"] if current else None)
+        if row < 0 and items:
+            row = 0
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, 0))
+        texts = {"open": self.tr("My open orders: {count}"), "closed": self.tr("My closed orders: {count}"),
+                 "all": self.tr("My orders: {count}")}
+        self.count_label.setText(texts[self.service.group].format(count=len(items)))
+        if self.service.offline:
+            at = self.service.data_at()
+            self.offline_label.setText(
+                self.tr("Offline: the orders as of {time}").format(time=moment(clock.stamp(at))) if at
+                else self.tr("Offline: the orders this seat has cached"))
+        else:
+            self.offline_label.clear()
+
+    def current_item(self) -> dict | None:
+        index = self.table.currentIndex()
+        return self.model.item(index.row()) if index.isValid() else None
+
+    def _move(self, step: int) -> None:
+        count = self.model.rowCount()
+        if count:
+            current = self.table.currentIndex().row()
+            row = max(0, min(count - 1, (current if current >= 0 else -1) + step))
+            self.table.setCurrentIndex(self.model.index(row, 0))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if watched is self.search_edit and self._search_key(event):
+                return True
+            if watched is self.table and self._table_key(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _search_key(self, event: QKeyEvent) -> bool:
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        steps = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+        if event.key() in steps:
+            self._move(steps[event.key()])
+            return True
+        if event.key() == Qt.Key.Key_Escape and self.panel.isVisible():
+            self.hide_timeline()
+            return True
+        if event.key() in ENTER_KEYS:
+            if self._search_timer.isActive():
+                self._search_then_show()  # Enter right after typing opens a result of the text typed
+            else:
+                self.timeline_action.trigger()
+            return True
+        return False
+
+    @asyncSlot()
+    async def _search_then_show(self) -> None:
+        self._search_timer.stop()
+        service = self.service
+        if service is None:
+            return
+        await service.refresh(service.group, self.search_edit.text())
+        if shiboken6.isValid(self) and self.service is service:
+            self.timeline_action.trigger()
+
+    def _table_key(self, event: QKeyEvent) -> bool:
+        if event.modifiers() & ~(Qt.KeyboardModifier.KeypadModifier | Qt.KeyboardModifier.ShiftModifier):
+            return False
+        if event.key() in ENTER_KEYS:
+            self.timeline_action.trigger()
+            return True
+        text = event.text()
+        if text and text.isprintable() and not text.isspace():
+            self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)  # typing in the list searches
+            self.search_edit.insert(text)
+            self._search_timer.start()
+            return True
+        return False
+
+    # --- the timeline ---------------------------------------------------------------------------
+    def show_timeline(self) -> None:
+        item = self.current_item()
+        if self.service is None or item is None:
+            return
+        self._shown = item["number"]
+        self.panel_title.setText(self.tr("Order {number}: {title}").format(number=item["number"],
+                                                                            title=item.get("title") or ""))
+        self.panel_note.setText(self.tr("Loading the timeline…"))
+        self.timeline_text.setHtml(self._summary_html(item))
+        self.panel.show()
+        self._load_timeline(self.service, item["number"])
+
+    @asyncSlot(object, str)
+    async def _load_timeline(self, service: MyOrders, number: str) -> None:
+        detail = await service.detail(number)
+        if not shiboken6.isValid(self) or self.service is not service or self._shown != number:
+            return
+        self._show_detail(detail)
+        self.timeline_shown.emit(number)
+
+    def _show_detail(self, detail: OrderDetail) -> None:
+        if detail.error:
+            self.panel_note.setText(self.tr("The platform refused the timeline: {reason}").format(reason=detail.error))
+        elif detail.offline:
+            at = detail.data_at
+            self.panel_note.setText(
+                self.tr("Offline: the cached summary as of {time}; the timeline needs the platform").format(
+                    time=moment(clock.stamp(at))) if at
+                else self.tr("Offline: the cached summary; the timeline needs the platform"))
+        else:
+            self.panel_note.clear()
+        rows = "".join(self._timeline_row(step) for step in detail.timeline)
+        table_html = f"<table cellspacing='4'>{rows}</table>" if rows else ""
+        self.timeline_text.setHtml(self._summary_html(detail.order) + table_html)
+
+    def _summary_html(self, order: dict) -> str:
+        facts = [(self.tr("Status"), status_zh(order.get("status"))),
+                 (self.tr("Created"), moment(order.get("created_at"))),
+                 (self.tr("Lead unit"), order.get("handling_unit_name") or order.get("handling_unit_id") or ""),
+                 (self.tr("Deadline"), str(order.get("deadline") or "")[:16].replace("T", " ")),
+                 (self.tr("Reply"), order.get("reply") or ""),
+                 (self.tr("Merged into"), order.get("merged_into") or "")]
+        lines = "".join(f"<div><b>{html.escape(k)}:</b> {html.escape(str(v))}</div>" for k, v in facts if v)
+        return lines + "<hr/>"
+
+    def _timeline_row(self, step: dict) -> str:
+        cells = (moment(step.get("at")), self.action_name(str(step.get("action") or "")), str(step.get("actor") or ""))
+        return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+
+    def action_name(self, action: str) -> str:
+        """The timeline's steps in the words of the centre."""
+        names = {
+            "create": self.tr("Recorded"), "accept": self.tr("Accepted"), "dispatch": self.tr("Dispatched"),
+            "close_at_intake": self.tr("Closed at intake"), "reject_at_intake": self.tr("Rejected at intake"),
+            "transfer": self.tr("Transferred"), "sign": self.tr("Signed for by the unit"),
+            "reply": self.tr("Replied by the unit"), "apply_return": self.tr("Return asked for"),
+            "review_return": self.tr("Return reviewed"), "apply_extension": self.tr("Extension asked for"),
+            "review_extension": self.tr("Extension reviewed"), "callback": self.tr("Called back"),
+            "callback_attempt": self.tr("Callback attempt: not reached"),
+            "close": self.tr("Closed"), "reopen": self.tr("Reopened"), "supervise": self.tr("Supervised"),
+            "merge": self.tr("Merged into another order"), "repeat_merged": self.tr("A repeat request merged in"),
+            "apply_unreasonable": self.tr("Unreasonable repeat asked for"),
+            "review_unreasonable": self.tr("Unreasonable repeat reviewed"), "flag": self.tr("Case kind set"),
+        }
+        return names.get(action, action)
+
+    def hide_timeline(self) -> None:
+        had_focus = self.panel.isAncestorOf(QApplication.focusWidget())
+        self.panel.hide()
+        self._shown = None
+        if had_focus:
+            self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
