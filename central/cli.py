@@ -4,9 +4,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import platformdirs
@@ -58,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     ua.add_argument("username")
     ua.add_argument("--role", required=True, choices=[r.value for r in Role])
     ua.add_argument("--display-name", default=None)
+
+    m = sub.add_parser("metrics", parents=[common], help="the centre's figures over a period of China dates")
+    m.add_argument("--from", dest="start", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
+    m.add_argument("--to", dest="end", default=None, type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="the last day, included (default: the first)")
+    m.add_argument("--json", action="store_true", help="one JSON object on one line")
 
     f = sub.add_parser("feed", help="change feed maintenance")
     fsub = f.add_subparsers(dest="feed_command", required=True)
@@ -157,6 +165,37 @@ async def _compact(database: Database, keep_after: int) -> int:
     return 0
 
 
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f} %"
+
+
+async def _metrics(database: Database, args: argparse.Namespace) -> int:
+    from central import metrics
+
+    end = args.end or args.start
+    if end < args.start:
+        print("--to is before --from", file=sys.stderr)
+        return 2
+    async with database.read() as conn:
+        figures = await metrics.compute(conn, args.start, end)
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, separators=(",", ":")))
+        return 0
+    print(f"{figures['from']} .. {figures['to']}")
+    print(f"calls {figures['calls_arrived']}: answered {_percent(figures['answer_rate'])}, within 15 s "
+          f"{_percent(figures['answered_15s_rate'])}, abandoned {_percent(figures['abandon_rate'])}, "
+          f"average handling {figures['avg_handle_s'] if figures['avg_handle_s'] is not None else '-'} s")
+    print(f"orders {figures['orders_total']} created, {figures['orders_closed']} closed; on time "
+          f"{_percent(figures['on_time_close_rate'])}; resolved {_percent(figures['resolution_rate'])}; satisfied "
+          f"{_percent(figures['satisfaction_rate'])} (law enforcement "
+          f"{_percent(figures['satisfaction_rate_law_enforcement'])}, mediation "
+          f"{_percent(figures['satisfaction_rate_mediation'])})")
+    for unit_id, unit in figures["by_unit"].items():
+        print(f"  {unit_id} {unit['name']}: {unit['orders_closed']} closed, on time "
+              f"{_percent(unit['on_time_close_rate'])}, satisfied {_percent(unit['satisfaction_rate'])}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -172,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_with_db(url, work))
     if args.command == "user":
         return asyncio.run(_with_db(url, lambda d: _user_add(d, args)))
+    if args.command == "metrics":
+        return asyncio.run(_with_db(url, lambda d: _metrics(d, args)))
     if args.command == "feed":
         return asyncio.run(_with_db(url, lambda d: _compact(d, args.keep_after)))
     return 2
