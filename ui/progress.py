@@ -269,8 +269,9 @@ class ProgressLookup(QWidget):
         if item is None:
             self.steps_text.clear()
             return
+        status_label, reply_label = self.tr("Status"), self.tr("Reply")  # outside the f-strings, for lupdate
         head = (f"<div><b>{html.escape(str(item.get('number') or ''))}</b> {html.escape(str(item.get('title') or ''))}"
-                f"</div><div><b>{html.escape(self.tr('Status'))}:</b> {html.escape(str(item.get('status_zh') or ''))}"
+                f"</div><div><b>{html.escape(status_label)}:</b> {html.escape(str(item.get('status_zh') or ''))}"
                 f" · {html.escape(self.model.next_step(item))}</div>")
         rows = []
         for step in item.get("steps") or []:
@@ -278,7 +279,7 @@ class ProgressLookup(QWidget):
             cells = (moment(step.get("at")), name, str(step.get("unit") or ""))
             rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
         reply = str(item.get("reply") or "")
-        reply_html = (f"<div><b>{html.escape(self.tr('Reply'))}:</b> {html.escape(reply)}</div>" if reply else "")
+        reply_html = f"<div><b>{html.escape(reply_label)}:</b> {html.escape(reply)}</div>" if reply else ""
         self.steps_text.setHtml(head + "<table cellspacing='4'>" + "".join(rows) + "</table>" + reply_html)
 
 
