@@ -170,6 +170,7 @@ class DeskPage(QWidget):
         self._seat: SeatSession | None = None
         self._service: FetchedListService | None = None
         self._own_service = False
+        self._list_error = False  # the error line shows the platform's refusal of the list
         self.texts = DeskTexts(self)
 
     def _build_common(self, prefix: str) -> None:
@@ -191,6 +192,7 @@ class DeskPage(QWidget):
         self._seat = seat
         show_message(self.error_label, "")
         show_message(self.notice, "")
+        self._list_error = False
         if seat is None:
             self._show()
             return
@@ -234,6 +236,7 @@ class DeskPage(QWidget):
     def _on_rejected(self, rejection: Rejection) -> None:
         if shiboken6.isValid(self):
             show_message(self.error_label, self.texts.refusal(rejection), ERROR_STYLE)
+            self._list_error = False
 
     def _show(self) -> None:
         """The list changed (or the seat): show it."""
@@ -262,6 +265,10 @@ class DeskPage(QWidget):
             show_message(self.offline_label, "")
         if service.error:
             show_message(self.error_label, self.texts.list_refused(service.error), ERROR_STYLE)
+            self._list_error = True
+        elif self._list_error:
+            show_message(self.error_label, "")
+            self._list_error = False
 
 
 def _disconnect(signal: Any, slot: Any) -> None:
@@ -459,6 +466,8 @@ class ReviewsPage(DeskPage):
         if isinstance(item.get("order"), dict):
             facts.update({k: v for k, v in item["order"].items() if v is not None})
         facts.update({k: item[k] for k in ORDER_FIELDS if item.get(k) is not None})
+        if item.get("order_status"):  # the review has a state of its own: the order's comes under this name
+            facts["status"] = item["order_status"]
         unit = item.get("unit_id") or facts.get("handling_unit_id")
         return {**item, "_facts": facts, "_unit": self._service.unit_name(unit)}
 

@@ -261,7 +261,10 @@ class WallboardPage(DeskPage):
         by_state = data.get("agents_by_state") or {}
         for state, label in self.state_counts.items():
             label.setText(f"{self.agents.state_name(state)} {int(by_state.get(state) or 0)}")
+        current = self.agents.item(self.agents_view.currentIndex().row())
         self.agents.set_agents([a for a in data.get("agents") or [] if isinstance(a, dict)], self._elapsed())
+        if current is not None and (row := self.agents.row_of(current.get("user_id"))) >= 0:
+            self.agents_view.setCurrentIndex(self.agents.index(row, 0))  # the lead's pick survives updates
         self._show_chart(data.get("by_hour") or [])
         if not self._timer.isActive():
             self._timer.start()
@@ -312,7 +315,8 @@ class WallboardPage(DeskPage):
                 if bar_set.at(hour) != value:
                     bar_set.replace(hour, value)
         top = max((max(v) for v in values.values()), default=0.0)
-        self.count_axis.setRange(0, max(1.0, top * 1.1))
+        self.count_axis.setRange(0, max(1.0, top))
+        self.count_axis.applyNiceNumbers()
 
     def tick(self) -> None:
         """Once a second: the times run on between two updates of the platform."""

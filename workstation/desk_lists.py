@@ -102,6 +102,9 @@ class FetchedListService:
         except sqlite3.Error as exc:
             log.warning("%s: the kept list could not be read (%s)", self.name, type(exc).__name__)
             return
+        except RuntimeError:  # the seat closed meanwhile (its writer is shut down)
+            log.debug("%s: the seat closed before the kept list was read", self.name)
+            return
         if kept is not None and not self.fetched_at:  # a read that came first is fresher
             self._cached(kept.data)
             self.fetched_at = kept.fetched_at
@@ -153,6 +156,8 @@ class FetchedListService:
             await self.sync.write(lists.save, self.sync.store, self.name, data, at)
         except sqlite3.Error as exc:  # a full disk: the page works on, the next start fetches again
             log.warning("%s not kept in the cache (%s)", self.name, type(exc).__name__)
+        except RuntimeError:  # the seat closed meanwhile (its writer is shut down): nothing to keep it in
+            log.debug("%s: the seat closed before the list was kept", self.name)
 
     def refresh_soon(self, delay_s: float | None = None) -> None:
         """Read again after a short delay; everything asking meanwhile is served by that one read."""

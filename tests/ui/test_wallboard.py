@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel
 from domain import clock
 from offline_cache import lists
 from tests.ui.conftest import DEMO_PASSWORD, run_async
+from tests.ui.test_reviews import seat_service
 from tests.workstation.faults import FaultyTransport
 from ui.wallboard import AgentsModel, WallboardPage, duration
 from workstation.demo import DemoPlatform
@@ -136,6 +137,7 @@ def test_the_wallboard_follows_the_platform_within_a_second(qtbot: Any, lead_sea
     assert api.post("/api/v1/agent/state", json={"state": "not_ready", "reason": "培训"}).status_code == 200
     qtbot.waitUntil(lambda: _agent_state(page, "agent2") == "not_ready", timeout=LIVE_MS)
     assert page.agents.index(_agent_row(page, "agent2"), AgentsModel.REASON).data() == "培训"
+    page.agents_view.setCurrentIndex(page.agents.index(_agent_row(page, "agent2"), 0))  # the lead watches agent2
     before = _board(lead)
     not_ready = before["agents_by_state"]["not_ready"]
     qtbot.waitUntil(lambda: page.state_counts["not_ready"].text().endswith(f" {not_ready}"), timeout=LIVE_MS)
@@ -171,6 +173,7 @@ def test_the_wallboard_follows_the_platform_within_a_second(qtbot: Any, lead_sea
     assert _hour_bars(page, "arrived") == _hour(before, "arrived") + 2
     assert _hour_bars(page, "answered") == _hour(before, "answered") + 1
     assert page.offline_label.text() == "" and page.error_label.text() == ""
+    assert page.agents_view.currentIndex().row() == _agent_row(page, "agent2")  # through every update
 
 
 def test_time_in_state_runs_on_between_updates(qtbot: Any, lead_seat: SeatSession, agent2: OnlineAgent,
@@ -212,21 +215,16 @@ def test_offline_keeps_the_last_figures_with_their_time(qtbot: Any, lead_seat: S
         assert service.elapsed() == service.offline_since - service.received  # offline, the times stop
 
         # a new start offline shows what the cache kept, with its time
-        cold = WallboardService(lead_seat.client, lead_seat.sync)
-        second = WallboardPage()
-        qtbot.addWidget(second)
-        lead_seat.wallboard = cold  # the page takes the seat's service when it has one
-        try:
+        with seat_service(lead_seat, "wallboard", WallboardService(lead_seat.client, lead_seat.sync)) as cold:
+            second = WallboardPage()  # the page takes the seat's service when it has one
+            qtbot.addWidget(second)
             second.set_session(lead_seat)
             qtbot.waitUntil(lambda: cold.data is not None and cold.offline, timeout=5_000)
             kept = clock.parse(cold.data["at"]).astimezone(clock.CENTRE_TZ).strftime("%H:%M:%S")
             assert second.offline_label.text() == second.texts.offline(kept)
             assert _tile(second, "wallboardAnswered") == str(cold.data["answered_today"])
             assert cold.elapsed() == 0.0  # figures from the cache do not run on
-        finally:
             second.set_session(None)
-            cold.close()
-            del lead_seat.wallboard
 
         transport.down = False
         with qtbot.waitSignal(service.changed, timeout=5_000):
