@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    false,
     text,
 )
 from sqlalchemy.engine import make_url
@@ -49,6 +50,8 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String(40), nullable=False),
+    # migration 5: the handling unit a `unit` user works for
+    Column("unit_id", String(32), nullable=True),
 )
 
 refresh_tokens = Table(
@@ -131,7 +134,25 @@ work_orders = Table(
     Column("updated_at", String(40), nullable=False),
     Column("created_by", Seq, nullable=True),
     Column("version", Integer, nullable=False, default=1),
+    # migration 5: handling after intake, callback, repeat requests, supervision
+    Column("reply", Text, nullable=False, server_default=""),
+    Column("replied_at", String(40), nullable=True),
+    Column("callback_at", String(40), nullable=True),
+    Column("closed_at", String(40), nullable=True),
+    Column("satisfaction", String(24), nullable=True),
+    Column("resolved", Boolean, nullable=True),
+    Column("callback_attempts", Integer, nullable=False, server_default=text("0")),
+    Column("case_kind", String(16), nullable=False, server_default="normal"),
+    Column("merged_into", String(32), nullable=True),
+    Column("repeat_count", Integer, nullable=False, server_default=text("0")),
+    Column("unreasonable_repeat", Boolean, nullable=False, server_default=false()),
+    Column("supervised", Boolean, nullable=False, server_default=false()),
+    Column("reopen_count", Integer, nullable=False, server_default=text("0")),
+    # [{unit_id, role, state, deadline}] of the latest dispatch, kept in step with order_units
+    Column("units", JSON, nullable=False, server_default="[]"),
     Index("ix_work_orders_caller_created", "caller_phone", "created_at"),
+    Index("ix_work_orders_status_created", "status", "created_at"),
+    Index("ix_work_orders_status_replied", "status", "replied_at"),
 )
 
 order_timeline = Table(
@@ -263,6 +284,61 @@ escalations = Table(
     Column("answered_at", String(40), nullable=True),
     Index("ix_escalations_state_created", "state", "created_at"),
     Index("ix_escalations_agent_created", "agent_id", "created_at"),
+)
+
+
+# migration 5 ---------------------------------------------------------------------------------
+
+order_units = Table(
+    "order_units", metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=False),
+    Column("dispatch_round", Integer, nullable=False),  # 1 for the first dispatch, +1 for each after a return
+    Column("unit_id", String(32), nullable=False),
+    Column("role", String(16), nullable=False),  # lead | assisting
+    Column("state", String(24), nullable=False),  # domain.workorder.UnitState
+    Column("deadline", String(40), nullable=False),
+    Column("deadline_provisional", Boolean, nullable=False, default=False),
+    Column("dispatched_at", String(40), nullable=False),
+    Column("signed_at", String(40), nullable=True),
+    Column("replied_at", String(40), nullable=True),
+    Column("reply", Text, nullable=False, default=""),
+    Column("extension_days_asked", Integer, nullable=True),
+    Column("extension_hours_asked", Integer, nullable=True),
+    Index("ix_order_units_number", "number", "dispatch_round"),
+    Index("ix_order_units_unit_state", "unit_id", "state"),
+    Index("ix_order_units_state_deadline", "state", "deadline"),
+)
+
+reviews = Table(
+    "reviews", metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),  # return | extension | unreasonable_repeat
+    Column("unit_id", String(32), nullable=True),
+    Column("applicant", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("days_asked", Integer, nullable=True),
+    Column("hours_asked", Integer, nullable=True),
+    Column("state", String(16), nullable=False),  # pending | approved | refused
+    Column("reviewer", String(64), nullable=True),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", String(40), nullable=False),
+    Column("decided_at", String(40), nullable=True),
+    Index("ix_reviews_state_created", "state", "created_at"),
+)
+
+supervisions = Table(
+    "supervisions", metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # supervise | remind
+    Column("reason", String(16), nullable=False),  # overdue | near_deadline | flagged
+    Column("note", Text, nullable=False, default=""),
+    Column("created_by", String(64), nullable=False),  # "system" for the sweep
+    Column("created_at", String(40), nullable=False),
+    Column("closed_at", String(40), nullable=True),
+    Index("ix_supervisions_closed_created", "closed_at", "created_at"),
 )
 
 

@@ -29,10 +29,11 @@ class Migration:
 V2_TABLES = {"synonyms"}
 V3_TABLES = {"kb_corrections"}
 V4_TABLES = {"escalations"}
+V5_TABLES = {"order_units", "reviews", "supervisions"}
 
 
 def _v1_initial(conn: Connection) -> None:
-    later = V2_TABLES | V3_TABLES | V4_TABLES
+    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES
     tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | later]
     db.metadata.create_all(conn, tables=tables)
 
@@ -71,11 +72,26 @@ def _v4_telephony(conn: Connection) -> None:
     db.escalations.create(conn)
 
 
+V5_ORDER_COLUMNS = ("reply", "replied_at", "callback_at", "closed_at", "satisfaction", "resolved",
+                    "callback_attempts", "case_kind", "merged_into", "repeat_count", "unreasonable_repeat",
+                    "supervised", "reopen_count", "units")
+
+
+def _v5_lifecycle(conn: Connection) -> None:
+    _add_columns(conn, db.users, ("unit_id",))
+    _add_columns(conn, db.work_orders, V5_ORDER_COLUMNS)
+    for index in db.work_orders.indexes:
+        index.create(conn, checkfirst=True)
+    for table in (db.order_units, db.reviews, db.supervisions):
+        table.create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
     Migration(3, "correction reports on knowledge entries", _v3_corrections),
     Migration(4, "telephony: reported calls, callbacks, escalations", _v4_telephony),
+    Migration(5, "work orders after intake: units, reviews, callbacks, repeats, supervision", _v5_lifecycle),
 ]
 
 

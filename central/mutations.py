@@ -1,5 +1,5 @@
-"""The one endpoint through which clients change things (work orders, correction reports, reported
-calls, callbacks, escalations): each mutation is applied at most once, keyed by the client's UUID,
+"""The one endpoint through which clients change things (work orders from intake to closure, correction
+reports, reported calls, callbacks, escalations): each mutation is applied at most once, keyed by the client's UUID,
 and a retry gets the first answer again (applied or rejected).
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _permission(entity: str, op: str) -> str:
         return "callbacks.work"
     if entity == "escalation":
         return escalations.permission(op)
-    return "orders.dispatch" if op == "dispatch" else "orders.intake"
+    return orders.permission(op)
 
 
 def _parse(m: MutationIn) -> tuple[str | None, object]:
@@ -105,6 +105,8 @@ async def apply(platform, who: Claims, m: MutationIn) -> tuple[int, dict]:  # no
     except ApiError as exc:
         if exc.status in (401, 403):
             raise
+        if isinstance(exc.extra.get("current"), dict):  # the order as this user may see it
+            exc.extra["current"] = orders.view(who, exc.extra["current"])
         code, body = exc.status, {"mutation_id": m.id, "status": "rejected", **exc.body()}
         async with platform.db.write() as conn:
             if (seen := await _stored(conn, m.id, who)) is not None:
@@ -151,4 +153,4 @@ async def _run(conn, platform, who: Claims, m: MutationIn, key: str | None, data
         if not m.entity_id:
             raise invalid("entity_id", f"required for {m.op}")
         row = await orders.transition(conn, who, m.entity_id, m.op, data, platform.calendar)
-    return {"mutation_id": m.id, "status": "applied", "entity": "work_order", "data": row}
+    return {"mutation_id": m.id, "status": "applied", "entity": "work_order", "data": orders.view(who, row)}

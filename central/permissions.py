@@ -11,6 +11,7 @@ class Role(StrEnum):
     team_lead = "team_lead"
     dispatcher = "dispatcher"
     admin = "admin"
+    unit = "unit"  # a handling unit's staff (users.unit_id says which unit)
 
 
 _SEATS = {Role.agent, Role.expert, Role.team_lead}
@@ -24,9 +25,16 @@ PERMISSIONS: dict[str, set[Role]] = {
     "kb.report": _DESK,
     "feed.read": ALL,
     "events.subscribe": ALL,
-    "orders.read": _DESK,
+    "orders.read": _DESK | {Role.unit},  # a unit reads only the orders it handles
     "orders.intake": _SEATS,
     "orders.dispatch": _DESK,
+    # dispatcher and admin may act for any unit: the department simulator signs in as one
+    "orders.handle": {Role.unit, Role.dispatcher, Role.admin},
+    "orders.review": {Role.dispatcher, Role.team_lead, Role.admin},
+    "orders.callback": {Role.agent, Role.expert, Role.team_lead},
+    "orders.supervise": {Role.team_lead, Role.dispatcher, Role.admin},
+    "orders.progress": _SEATS,
+    "metrics.read": {Role.team_lead, Role.admin, Role.dispatcher},
     "callers.read": _DESK,
     "agent.state": {Role.agent, Role.expert},
     "calls.handle": {Role.agent, Role.expert},

@@ -42,6 +42,7 @@ class Claims:
     role: str
     seat: str
     expires: int
+    unit_id: str | None = None  # the handling unit of a `unit` user
 
 
 def _b64(data: bytes) -> str:
@@ -54,7 +55,7 @@ def _unb64(text: str) -> bytes:
 
 def issue_access_token(secret: bytes, claims: Claims) -> str:
     body = json.dumps({"sub": claims.user_id, "name": claims.username, "role": claims.role,
-                       "seat": claims.seat, "exp": claims.expires}, separators=(",", ":")).encode()
+                       "seat": claims.seat, "exp": claims.expires, "unit": claims.unit_id}, separators=(",", ":")).encode()
     payload = _b64(body)
     sig = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
     return f"v1.{payload}.{sig}"
@@ -70,7 +71,9 @@ def read_access_token(secret: bytes, token: str, now: float | None = None) -> Cl
         raise InvalidToken("bad token signature")
     try:
         data = json.loads(_unb64(payload))
-        claims = Claims(int(data["sub"]), str(data["name"]), str(data["role"]), str(data["seat"]), int(data["exp"]))
+        unit = data.get("unit")
+        claims = Claims(int(data["sub"]), str(data["name"]), str(data["role"]), str(data["seat"]), int(data["exp"]),
+                        None if unit is None else str(unit))
     except (ValueError, KeyError, TypeError):
         raise InvalidToken("malformed token") from None
     if claims.expires <= (now if now is not None else time.time()):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import catalog, db, kb
+from central.orders import LIFECYCLE_DEFAULTS
 from central.permissions import Role
 from central.routes.auth import create_user
 from domain import clock
@@ -31,6 +32,17 @@ DEMO_USERS = [
     ("lead", "班长 刘芳", Role.team_lead),
     ("dispatcher", "派单员 赵磊", Role.dispatcher),
     ("admin", "系统管理员", Role.admin),
+    # the department and callback simulators act through this account (dispatchers may act for any unit)
+    ("simulator", "部门模拟器", Role.dispatcher),
+]
+# Handling-unit staff: (username, display name, unit id)
+DEMO_UNIT_USERS = [
+    ("unit_d01", "城东区 承办员", "D01"),
+    ("unit_d01s01", "东门街道 承办员", "D01S01"),
+    ("unit_b02", "市医疗保障局 承办员", "B02"),
+    ("unit_b04", "市住房和城乡建设局 承办员", "B04"),
+    ("unit_b09", "市城管执法局 承办员", "B09"),
+    ("unit_b10", "市生态环境局 承办员", "B10"),
 ]
 
 
@@ -79,6 +91,8 @@ async def seed_reference(conn: AsyncConnection, password: str = DEMO_PASSWORD) -
     await catalog.insert_units(conn, demo_units())
     for username, display, role in DEMO_USERS:
         await create_user(conn, username, display, role, password)
+    for username, display, unit_id in DEMO_UNIT_USERS:
+        await create_user(conn, username, display, Role.unit, password, unit_id)
 
 
 def demo_kb_lines() -> list[str]:
@@ -134,7 +148,9 @@ async def seed_history(conn: AsyncConnection, callers: int = 1000, orders: int =
     moments = sorted(today - timedelta(seconds=rng.randrange(2 * 365 * 86400)) for _ in range(orders))
     serials: dict[str, int] = {}
     rows = []
+    parts = []
     types, weights = zip(*_TYPE_WEIGHTS, strict=True)
+    after = random.Random(seed + 1)  # its own stream: the orders stay what they were before handling was seeded
     for moment in moments:
         who = people_list[min(int(rng.paretovariate(1.2)) - 1, len(people_list) - 1)] if rng.random() < 0.3 \
             else rng.choice(people_list)
@@ -144,9 +160,14 @@ async def seed_history(conn: AsyncConnection, callers: int = 1000, orders: int =
         serials[day] = serials.get(day, 0) + 1
         row = _history_order(rng, moment, format_order_number(moment.date(), serials[day]), who, rtype, leaf,
                              names[leaf.id], units, districts, calendar, today)
+        part = _history_handling(after, row, today)
         rows.append(row)
+        if part is not None:
+            parts.append(part)
     await conn.execute(db.callers.insert(), [{**p, "version": 1, "updated_at": stamp} for p in people_list])
     await conn.execute(db.work_orders.insert(), rows)
+    if parts:
+        await conn.execute(db.order_units.insert(), parts)
     await conn.execute(db.daily_serials.insert(), [{"day": d, "last": n} for d, n in serials.items()])
     await conn.execute(db.changes.insert(), [
         {"entity": "caller", "entity_id": p["phone"], "op": "upsert", "data": {**p, "version": 1, "updated_at": stamp},
@@ -180,7 +201,41 @@ def _history_order(rng: random.Random, moment: datetime, number: str, who: dict,
         "assisting_unit_ids": [], "answer": answer, "reject_reason": reason, "transfer_target": None,
         "deadline": clock.stamp(deadline) if deadline else None, "deadline_provisional": False,
         "created_at": s, "updated_at": s, "created_by": None, "version": 1,
+        **LIFECYCLE_DEFAULTS, "units": [],
     }
+
+
+_UNIT_STATE = {"dispatched": "dispatched", "in_progress": "in_progress", "replied": "replied", "closed": "replied"}
+_SATISFACTION_WEIGHTS = [("very_satisfied", 35), ("satisfied", 40), ("basically_satisfied", 17), ("dissatisfied", 6),
+                         ("very_dissatisfied", 2)]
+
+
+def _history_handling(rng: random.Random, row: dict, today: datetime) -> dict | None:
+    """Fill in how a historical order was handled (its reply, callback, closure) and return its lead
+    unit's part, for orders that were dispatched."""
+    created = clock.parse(row["created_at"])
+    if row["status"] == "closed_at_intake":
+        row["closed_at"] = row["created_at"]
+    if row["handling_unit_id"] is None:
+        return None
+    state = _UNIT_STATE[row["status"]]
+    replied = None
+    if state == "replied":  # most answered within the deadline, some late
+        replied = min(created + timedelta(days=rng.uniform(1, 24), hours=rng.uniform(0, 8)), today)
+        row.update(reply="经核实，已按相关规定处理并告知来电人。", replied_at=clock.stamp(replied))
+    if row["status"] == "closed":
+        called = min(replied + timedelta(hours=rng.uniform(2, 48)), today)
+        choices, weights = zip(*_SATISFACTION_WEIGHTS, strict=True)
+        satisfaction = rng.choices(choices, weights)[0]
+        row.update(callback_at=clock.stamp(called), closed_at=clock.stamp(called), satisfaction=satisfaction,
+                   resolved=satisfaction not in ("dissatisfied", "very_dissatisfied") or rng.random() < 0.3,
+                   callback_attempts=1)
+    row["units"] = [{"unit_id": row["handling_unit_id"], "role": "lead", "state": state, "deadline": row["deadline"]}]
+    signed = None if state == "dispatched" else clock.stamp(created + timedelta(hours=rng.uniform(0.5, 20)))
+    return {"number": row["number"], "dispatch_round": 1, "unit_id": row["handling_unit_id"], "role": "lead",
+            "state": state, "deadline": row["deadline"], "deadline_provisional": False,
+            "dispatched_at": row["created_at"], "signed_at": signed, "replied_at": row["replied_at"],
+            "reply": row["reply"], "extension_days_asked": None, "extension_hours_asked": None}
 
 
 def demo_synonyms() -> dict[str, list[str]]:

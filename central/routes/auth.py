@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from central import db
 from central.deps import PlatformDep, who
-from central.errors import ApiError
+from central.errors import ApiError, invalid
 from central.permissions import Role
 from central.platform import Platform
 from central.security import (
@@ -49,14 +49,17 @@ class NewUser(BaseModel):
     display_name: Name
     role: Role
     password: text(8, 256, strip=False)
+    unit_id: text(1, 32) | None = None  # required for role unit, refused for the others
 
 
 def _user_public(row) -> dict:  # noqa: ANN001
-    return {"id": row["id"], "username": row["username"], "display_name": row["display_name"], "role": row["role"]}
+    return {"id": row["id"], "username": row["username"], "display_name": row["display_name"], "role": row["role"],
+            "unit_id": row["unit_id"]}
 
 
 async def _issue(platform: Platform, conn, user, seat: str) -> dict:  # noqa: ANN001
-    claims = Claims(user["id"], user["username"], user["role"], seat, int(time.time()) + platform.access_ttl_s)
+    claims = Claims(user["id"], user["username"], user["role"], seat, int(time.time()) + platform.access_ttl_s,
+                    user["unit_id"])
     refresh = new_refresh_token()
     await conn.execute(db.refresh_tokens.insert().values(
         token_hash=refresh_token_hash(refresh), user_id=user["id"], seat=seat, revoked=False,
@@ -101,23 +104,32 @@ async def sign_out(body: Refresh, platform: PlatformDep) -> dict:
 
 @router.get("/me")
 async def me(claims: who("events.subscribe")) -> dict:
-    return {"id": claims.user_id, "username": claims.username, "role": claims.role, "seat": claims.seat}
+    return {"id": claims.user_id, "username": claims.username, "role": claims.role, "seat": claims.seat,
+            "unit_id": claims.unit_id}
 
 
-async def create_user(conn, username: str, display_name: str, role: Role, password: str) -> dict:  # noqa: ANN001
+async def create_user(conn, username: str, display_name: str, role: Role, password: str,  # noqa: ANN001
+                      unit_id: str | None = None) -> dict:
+    if (role == Role.unit) != (unit_id is not None):
+        raise invalid("unit_id", "required for a unit user" if unit_id is None else "only a unit user has a unit")
+    if unit_id is not None:
+        found = (await conn.execute(select(db.handling_units.c.id).where(db.handling_units.c.id == unit_id))).first()
+        if found is None:
+            raise invalid("unit_id", f"no handling unit {unit_id!r}")
     try:
         result = await conn.execute(db.users.insert().values(
             username=username, display_name=display_name, role=str(role), password_hash=hash_password(password),
-            active=True, created_at=clock.stamp()).returning(db.users.c.id))
+            active=True, created_at=clock.stamp(), unit_id=unit_id).returning(db.users.c.id))
     except IntegrityError:
         raise ApiError(409, "conflict", f"user {username!r} already exists", field="username") from None
-    return {"id": result.scalar_one(), "username": username, "display_name": display_name, "role": str(role)}
+    return {"id": result.scalar_one(), "username": username, "display_name": display_name, "role": str(role),
+            "unit_id": unit_id}
 
 
 @router.post("/users", status_code=201)
 async def add_user(body: NewUser, platform: PlatformDep, _: who("users.manage")) -> dict:
     async with platform.db.write() as conn:
-        return await create_user(conn, body.username, body.display_name, body.role, body.password)
+        return await create_user(conn, body.username, body.display_name, body.role, body.password, body.unit_id)
 
 
 @router.get("/users")

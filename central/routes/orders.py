@@ -1,19 +1,22 @@
-"""Work orders and callers: reads (each one audited) and the mutations endpoint."""
+"""Work orders and callers: reads (each one audited) and the mutations endpoint; the lists the
+lifecycle is worked from (reviews, supervisions, the callback queue) and the progress lookup."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator
 from sqlalchemy import select
 
-from central import audit, db, orders
+from central import audit, db, orders, supervision
 from central.deps import PlatformDep, who
-from central.errors import invalid, not_found
+from central.errors import ApiError, invalid, not_found
 from central.mutations import MutationIn, apply
+from central.permissions import Role
 from central.validation import clean
 from domain.phone import InvalidPhoneNumber, locate, normalize_phone
+from domain.workorder import WorkOrderStatus
 
 router = APIRouter(prefix="/api/v1", tags=["work orders"])
 Key = Annotated[str, Path(max_length=64), AfterValidator(clean)]
@@ -40,21 +43,91 @@ async def get_work_order(key: Key, platform: PlatformDep, claims: who("orders.re
         row = await orders.find(conn, key)
         if row is None:
             raise not_found("work order", key)
+        if claims.role == Role.unit and not await orders.handled_by(conn, row["number"], claims.unit_id or ""):
+            raise ApiError(403, "forbidden", "a handling unit reads only the orders dispatched to it")
         await audit.record_reads(conn, claims, "read", "work_order", [row["number"]])
-        return {**row, "timeline": await orders.timeline(conn, row["number"])}
+        return {**orders.view(claims, row), "timeline": await orders.timeline(conn, row["number"])}
 
 
 @router.get("/work-orders")
 async def list_work_orders(platform: PlatformDep, claims: who("orders.read"),
-                           phone: Annotated[str, Query(min_length=1, max_length=80)],
+                           phone: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+                           status: Annotated[list[WorkOrderStatus] | None, Query(max_length=20)] = None,
+                           unit_id: Annotated[str | None, Query(min_length=1, max_length=32),
+                                              AfterValidator(clean)] = None,
+                           created_by: Annotated[Literal["me"] | None, Query()] = None,
                            limit: Annotated[int, Query(ge=1, le=200)] = 20,
                            offset: Annotated[int, Query(ge=0)] = 0) -> dict:
-    """A caller's work orders, newest first."""
-    number = _phone(phone)
+    """Work orders newest first: a caller's (phone), in some statuses, of a handling unit (a unit
+    user sees only its own), or made by the signed-in user (created_by=me)."""
+    number = _phone(phone) if phone is not None else None
+    if claims.role == Role.unit:
+        if unit_id is not None and unit_id != claims.unit_id:
+            raise ApiError(403, "forbidden", "a handling unit lists only its own orders")
+        unit_id = claims.unit_id or ""
     async with platform.db.write() as conn:
-        rows = await orders.list_by_phone(conn, number, limit, offset)
-        await audit.record_reads(conn, claims, "list_by_phone", "work_order", [r["number"] for r in rows])
-    return {"phone": number, "items": rows}
+        rows = await orders.list_orders(conn, phone=number, statuses=[str(s) for s in status or []], unit_id=unit_id,
+                                        created_by=claims.user_id if created_by else None, limit=limit,
+                                        offset=offset)
+        action = "list_by_phone" if number is not None else "list"
+        await audit.record_reads(conn, claims, action, "work_order", [r["number"] for r in rows])
+    return {"phone": number, "items": [orders.view(claims, r) for r in rows]}
+
+
+@router.get("/progress")
+async def get_progress(platform: PlatformDep, claims: who("orders.progress"),
+                       number: Annotated[str | None, Query(min_length=1, max_length=64),
+                                         AfterValidator(clean)] = None,
+                       phone: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
+                       limit: Annotated[int, Query(ge=1, le=50)] = 20) -> dict:
+    """Where a caller's case stands (R10), by order number or by the caller's phone: the steps a
+    caller may be told, without staff names."""
+    if (number is None) == (phone is None):
+        raise invalid("number", "give either number or phone")
+    async with platform.db.write() as conn:
+        if number is not None:
+            row = await orders.find(conn, number)
+            rows = [row] if row is not None else []
+        else:
+            rows = await orders.list_orders(conn, phone=_phone(phone), limit=limit)
+        await audit.record_reads(conn, claims, "progress", "work_order", [r["number"] for r in rows])
+        return {"items": await orders.progress(conn, rows)}
+
+
+@router.get("/reviews")
+async def list_reviews(platform: PlatformDep, claims: who("orders.review"),
+                       state: Annotated[Literal["pending", "approved", "refused"] | None, Query()] = "pending",
+                       kind: Annotated[Literal["return", "extension", "unreasonable_repeat"] | None, Query()] = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                       offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """Returns, extensions and unreasonable repeat requests to decide, oldest first."""
+    async with platform.db.write() as conn:
+        rows = await orders.list_reviews(conn, state, kind, limit, offset)
+        await audit.record_reads(conn, claims, "reviews", "work_order", sorted({r["number"] for r in rows}))
+    return {"items": rows}
+
+
+@router.get("/supervisions")
+async def list_supervisions(platform: PlatformDep, claims: who("orders.supervise"),
+                            open: Annotated[bool, Query()] = True,  # noqa: A002
+                            limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                            offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """Supervisions and reminders, newest first (open ones only unless open=false)."""
+    async with platform.db.write() as conn:
+        rows = await supervision.list_supervisions(conn, open, limit, offset)
+        await audit.record_reads(conn, claims, "supervisions", "work_order", sorted({r["number"] for r in rows}))
+    return {"items": rows}
+
+
+@router.get("/callbacks")
+async def list_callbacks(platform: PlatformDep, claims: who("orders.callback"),
+                         limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                         offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+    """The callback queue: replied orders, the oldest reply first."""
+    async with platform.db.write() as conn:
+        rows = await orders.callback_queue(conn, limit, offset)
+        await audit.record_reads(conn, claims, "callbacks", "work_order", [r["number"] for r in rows])
+    return {"items": rows}
 
 
 @router.get("/callers/{phone}")

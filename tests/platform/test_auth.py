@@ -12,7 +12,7 @@ def test_every_role_signs_in_and_gets_its_role(platform, sign_in):
         api = sign_in(username, seat=f"seat-{username}")
         me = api.get("/api/v1/me").json()
         assert me == {"id": api.session["user"]["id"], "username": username, "role": role.value,
-                      "seat": f"seat-{username}"}
+                      "seat": f"seat-{username}", "unit_id": None}
         assert api.session["expires_in"] > 0 and api.session["refresh_token"]
 
 

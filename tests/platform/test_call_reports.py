@@ -17,7 +17,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, ins
 from sqlalchemy import inspect as sa_inspect
 
 from central import db
-from central.migrations import migrate
+from central.migrations import V5_ORDER_COLUMNS, migrate
 from central.security import Claims, issue_access_token
 from central.store import Database
 from domain import clock
@@ -175,6 +175,9 @@ def _v3_schema() -> MetaData:
           Column("comment", Text, nullable=False), Column("reported_by", String(64), nullable=False),
           Column("seat", String(64), nullable=False), Column("at", String(40), nullable=False),
           Column("status", String(16), nullable=False))
+    # the tables schema version 5 changes, as they were before it
+    for table, later in ((db.users, ("unit_id",)), (db.work_orders, V5_ORDER_COLUMNS)):
+        Table(table.name, old, *[c._copy() for c in table.columns if c.name not in later])
     return old
 
 
@@ -206,7 +209,7 @@ async def _upgrade_from_v3(url: str) -> dict:
 
 def test_version_4_upgrades_a_version_3_database_in_place(empty_db_url):
     result = asyncio.run(_upgrade_from_v3(empty_db_url))
-    assert result["applied"] == [4]
+    assert result["applied"] == [4, 5]
     call = result["call"]
     assert (call["source"], call["caller_name"], call["callback_state"], call["callback_attempts"]) == (
         "platform", "", None, 0)
