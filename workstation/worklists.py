@@ -151,6 +151,7 @@ class _CacheList:
         self._soon: asyncio.Task | None = None
         self._wanted = False
         self._closed = False
+        self._tasks: set[asyncio.Task] = set()
         self._connections: list[tuple[Signal, Callable]] = []
         self._listen(sync.synced, self._on_synced)
         self._listen(sync.outbox_changed, self._on_outbox)
@@ -185,10 +186,10 @@ class _CacheList:
             return None
 
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
-        """A cache read on a worker thread (its own connection): a search of a big cache must not
-        stall the window."""
-        store = self.store
-        return await asyncio.to_thread(lambda: fn(store.conn, *args))
+        """A cache read on the caller's connection, as the window's other reads are (indexed and
+        limited: a millisecond or so). Worker threads would each keep a connection open that the
+        store cannot close, and a shared seat's cache could then not be wiped on Windows."""
+        return fn(self.store.conn, *args)
 
     def refresh_soon(self) -> None:
         if self._closed:
@@ -215,7 +216,9 @@ class _CacheList:
         def note() -> None:
             with store.transaction() as conn:
                 store.set_state(conn, SYNCED_AT, clock.stamp())
-        asyncio.get_running_loop().create_task(self._note_synced(note), name="worklists-synced-at")
+        task = asyncio.get_running_loop().create_task(self._note_synced(note), name="worklists-synced-at")
+        self._tasks.add(task)  # a task nobody holds may be collected before it ends
+        task.add_done_callback(self._tasks.discard)
         self.refresh_soon()
 
     async def _note_synced(self, note: Callable[[], None]) -> None:
@@ -498,7 +501,7 @@ class ProgressService:
                 row = workorders.by_number(store.conn, key)
                 return [row] if row else []
             return workorders.by_phone(store.conn, key)
-        return [cached_progress(r) for r in await asyncio.to_thread(read)]
+        return [cached_progress(r) for r in read()]
 
 
 def _synced_at(store: CacheStore) -> datetime | None:
