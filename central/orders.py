@@ -6,7 +6,7 @@ same transaction, and answers with the whole order row.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -27,6 +27,7 @@ from domain.phone import InvalidPhoneNumber, mask_phone, normalize_phone
 from domain.workorder import (
     HANDLING_STATUSES,
     INTAKE_OPERATIONS,
+    REPEAT_WINDOW_DAYS,
     REVIEW_DECISIONS,
     TERMINAL_STATUSES,
     CaseKind,
@@ -328,10 +329,24 @@ async def create(conn: AsyncConnection, who: Claims, data: NewWorkOrder) -> dict
         "created_at": stamp, "updated_at": stamp, "created_by": who.user_id, "version": 1,
         **LIFECYCLE_DEFAULTS, "units": [],
     }
+    repeats = await repeat_candidates(conn, phone, data.category_id, moment)
     await conn.execute(db.work_orders.insert().values(**row))
     await _upsert_caller(conn, phone, data.requester_name, data.confidential)
-    await _timeline(conn, number, who.username, "create", {"status": data.status, "client_ref": data.client_ref})
+    await _timeline(conn, number, who.username, "create", {"status": data.status, "client_ref": data.client_ref,
+                                                           "repeat_of": repeats})
     return await _save(conn, row)
+
+
+async def repeat_candidates(conn: AsyncConnection, phone: str, category_id: str, moment: datetime) -> list[str]:
+    """The caller's open orders on the same category from the last REPEAT_WINDOW_DAYS, newest first:
+    a new order is a repeat request of these, to be merged into one of them (并单)."""
+    t = db.work_orders
+    since = clock.stamp(moment - timedelta(days=REPEAT_WINDOW_DAYS))
+    closed = [str(s) for s in TERMINAL_STATUSES] + [str(S.draft)]
+    rows = await conn.execute(select(t.c.number).where(
+        t.c.caller_phone == phone, t.c.created_at >= since, t.c.category_id == category_id,
+        t.c.status.not_in(closed)).order_by(t.c.created_at.desc()).limit(10))
+    return list(rows.scalars())
 
 
 async def _unit(conn: AsyncConnection, field: str, unit_id: str, kinds: set[str] | None = None) -> dict:
