@@ -368,6 +368,12 @@ class CallbackQueue(_CacheList):
             self.refresh_soon(fetch=True)
         super()._on_link(state)
 
+    def _on_synced(self, cursor: int) -> None:
+        # the feed answered: the platform is back even if the link never looked down to the sync
+        super()._on_synced(cursor)
+        if self.unreachable and self.allowed:
+            self.refresh_soon(fetch=True)
+
     def _on_rejections(self, _count: int) -> None:
         refused = {r.mutation_id for r in self.rejections()}
         if refused - self._refused:  # a refused callback: the platform's state again
