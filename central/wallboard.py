@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import db
@@ -21,6 +21,7 @@ from central.permissions import allowed
 from central.routing import DayTally
 from domain import clock
 from domain.calendar import WorkCalendar
+from domain.workorder import ACTIVE_UNIT_STATES, HANDLING_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,6 @@ MIN_INTERVAL_S = 0.5
 MAX_INTERVAL_S = 1.0
 ORDERS_MAX_AGE_S = 30.0
 URGENT_NEAR = timedelta(hours=2)
-# the statuses in which a handling unit holds the order and its deadline runs
-RUNNING = ("dispatched", "in_progress", "return_review", "extension_review", "reopened")
 
 
 def near_threshold(calendar: WorkCalendar | None, now: datetime) -> datetime:
@@ -40,17 +39,22 @@ def near_threshold(calendar: WorkCalendar | None, now: datetime) -> datetime:
 
 
 async def deadline_counts(conn: AsyncConnection, now: datetime, calendar: WorkCalendar | None) -> tuple[int, int]:
-    """(near, overdue): running orders due within one working day (two hours when urgent), and past due.
-    Stamps share one offset, so they compare as text."""
-    t = db.work_orders
-    running = and_(t.c.status.in_(RUNNING), t.c.deadline.is_not(None))
+    """(near, overdue) orders, as the supervision sweep sees them: an order in handling by the
+    earliest deadline of its units still working on it; near within one working day (two hours when
+    urgent). Stamps share one offset, so they compare as text."""
+    o, u = db.work_orders, db.order_units
+    due = (select(u.c.number, func.min(u.c.deadline).label("deadline"))
+           .where(u.c.state.in_([str(s) for s in ACTIVE_UNIT_STATES]))
+           .group_by(u.c.number).subquery())
     at = clock.stamp(now)
-    overdue = (await conn.execute(select(func.count()).select_from(t).where(running, t.c.deadline < at))).scalar_one()
-    near_normal = and_(t.c.urgency != "urgent", t.c.deadline <= clock.stamp(near_threshold(calendar, now)))
-    near_urgent = and_(t.c.urgency == "urgent", t.c.deadline <= clock.stamp(now + URGENT_NEAR))
-    near = (await conn.execute(select(func.count()).select_from(t).where(
-        running, t.c.deadline >= at, or_(near_normal, near_urgent)))).scalar_one()
-    return near, overdue
+    near_normal = and_(o.c.urgency != "urgent", due.c.deadline <= clock.stamp(near_threshold(calendar, now)))
+    near_urgent = and_(o.c.urgency == "urgent", due.c.deadline <= clock.stamp(now + URGENT_NEAR))
+    row = (await conn.execute(
+        select(func.coalesce(func.sum(case((and_(due.c.deadline >= at, or_(near_normal, near_urgent)), 1), else_=0)), 0),
+               func.coalesce(func.sum(case((due.c.deadline < at, 1), else_=0)), 0))
+        .select_from(due.join(o, o.c.number == due.c.number))
+        .where(o.c.status.in_([str(s) for s in HANDLING_STATUSES])))).one()
+    return int(row[0]), int(row[1])
 
 
 async def day_tally(conn: AsyncConnection, day: date) -> DayTally:

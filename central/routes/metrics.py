@@ -12,12 +12,8 @@ from central.errors import invalid
 
 router = APIRouter(prefix="/api/v1", tags=["metrics"])
 
-# TODO(issue 6): "metrics.read" once central/permissions.py has it (team leads, dispatchers, admins)
-PERMISSION = "queue.watch"
-
-
 @router.get("/metrics")
-async def figures(platform: PlatformDep, _: who(PERMISSION),
+async def figures(platform: PlatformDep, _: who("metrics.read"),
                   start: Annotated[date, Query(alias="from", description="first China date, YYYY-MM-DD")],
                   end: Annotated[date | None, Query(alias="to", description="last China date; default: from")] = None,
                   ) -> dict:

@@ -124,24 +124,43 @@ async def _insert(url: str, table, rows: list[dict]) -> None:  # noqa: ANN001
         await database.close()
 
 
+def _unit(number: str, unit_id: str, state: str, deadline: datetime, role: str = "lead") -> dict:
+    return {"number": number, "dispatch_round": 1, "unit_id": unit_id, "role": role, "state": state,
+            "deadline": clock.stamp(deadline), "deadline_provisional": False, "dispatched_at": clock.stamp()}
+
+
 def test_orders_near_and_over_their_deadline(platform, sign_in, db_url):
     now = clock.now()
-    asyncio.run(_insert(db_url, db.work_orders, [
-        _order("20990101000001", "in_progress", now - timedelta(hours=1)),          # overdue
-        _order("20990101000002", "dispatched", now - timedelta(days=3)),            # overdue
-        _order("20990101000003", "dispatched", now + timedelta(hours=3)),           # near
-        _order("20990101000004", "in_progress", now + timedelta(days=40)),          # far
-        _order("20990101000005", "extension_review", now + timedelta(hours=1), "urgent"),  # near (urgent: 2 h)
-        _order("20990101000006", "in_progress", now + timedelta(hours=5), "urgent"),       # far for an urgent one
-        _order("20990101000007", "replied", now - timedelta(days=1)),               # replied: not the unit's any more
-        _order("20990101000008", "closed", now - timedelta(days=1)),
-        _order("20990101000009", "accepted", None),
-    ]))
+    hours, days = (lambda n: now + timedelta(hours=n)), (lambda n: now + timedelta(days=n))
+    cases = [  # number, order status, urgency, [(unit state, its deadline, role)]
+        ("01", "in_progress", "normal", [("in_progress", hours(-1), "lead")]),  # overdue
+        ("02", "dispatched", "normal", [("dispatched", days(-3), "lead")]),  # overdue
+        ("03", "dispatched", "normal", [("dispatched", hours(3), "lead")]),  # near
+        ("04", "in_progress", "normal", [("in_progress", days(40), "lead")]),  # far
+        ("05", "extension_review", "urgent", [("extension_review", hours(1), "lead")]),  # near (urgent: 2 h)
+        ("06", "in_progress", "urgent", [("in_progress", hours(5), "lead")]),  # far for an urgent order
+        # the assisting unit is late although the lead is not: overdue, counted once
+        ("07", "in_progress", "normal", [("in_progress", days(40), "lead"), ("dispatched", hours(-2), "assisting"),
+                                         ("in_progress", hours(-1), "assisting")]),
+        # the late assisting unit has replied: only the lead's deadline counts, and it is far
+        ("08", "in_progress", "normal", [("in_progress", days(40), "lead"), ("replied", days(-2), "assisting")]),
+        ("09", "replied", "normal", [("replied", days(-1), "lead")]),  # replied: not the units' any more
+        ("10", "closed", "normal", [("replied", days(-1), "lead")]),
+        ("11", "accepted", "normal", [("returned", days(-1), "lead")]),  # returned, waiting to be dispatched again
+    ]
+    order_rows, unit_rows = [], []
+    for suffix, status, urgency, units in cases:
+        number = f"209901010000{suffix}"
+        order_rows.append(_order(number, status, min(d for _, d, _ in units), urgency))
+        unit_rows += [_unit(number, f"B{i + 1:02d}", state, deadline, role)
+                      for i, (state, deadline, role) in enumerate(units)]
+    asyncio.run(_insert(db_url, db.work_orders, order_rows))
+    asyncio.run(_insert(db_url, db.order_units, unit_rows))
     lead, agent = sign_in("lead"), sign_in("agent")
     # an order changing on the platform makes the wallboard count them again at once
     assert agent.post("/api/v1/mutations", json=mutation("create", new_order())).status_code == 200
     board = lead.get("/api/v1/wallboard").json()
-    assert (board["orders_near_deadline"], board["orders_overdue"]) == (1 + 1, 2)
+    assert (board["orders_near_deadline"], board["orders_overdue"]) == (2, 3)
     assert set(board) >= {"at", "waiting", "longest_wait_s", "agents", "agents_by_state", "service_level_15s",
                           "answered_today", "abandoned_today", "offered_today", "orders_near_deadline",
                           "orders_overdue", "by_hour"}
