@@ -26,7 +26,6 @@ COLUMNS = SUMMARY + LIFECYCLE
 _BOOLEAN = ("deadline_provisional", "resolved", "supervised", "local")
 # "merged" (并单) is terminal whether or not this build's domain knows the status yet.
 TERMINAL = tuple(sorted({*(str(s) for s in TERMINAL_STATUSES), "merged"}))
-CLOSED_STATUSES = TERMINAL
 GROUPS = ("open", "closed", "all")
 REPEAT_WINDOW = timedelta(days=30)
 # literal in the SQL, so that the partial index's condition matches the query's

@@ -127,14 +127,6 @@ async def fetch_order(client: PlatformClient, number: str) -> dict:
     return dict(await client._request("GET", f"/work-orders/{number}", auth=True))
 
 
-async def fetch_my_orders(client: PlatformClient, status: str | None = None, limit: int = LIST_LIMIT) -> list[dict]:
-    """The orders this user created, newest first, from the platform."""
-    params: dict[str, Any] = {"created_by": "me", "limit": limit}
-    if status:
-        params["status"] = status
-    return _items(await client._request("GET", "/work-orders", params=params, auth=True))
-
-
 # -- the services ----------------------------------------------------------------------------------------
 
 class _CacheList:
