@@ -253,10 +253,15 @@ async def _next_number(conn: AsyncConnection, day: date) -> str:
     return format_order_number(day, serial)
 
 
-async def find(conn: AsyncConnection, key: str) -> dict | None:
-    """An order by its platform number or by the provisional number a seat gave it offline."""
+async def find(conn: AsyncConnection, key: str, lock: bool = False) -> dict | None:
+    """An order by its platform number or by the provisional number a seat gave it offline.
+    lock: hold the row until the transaction ends (PostgreSQL; SQLite has one writer anyway), so
+    that two changes of one order at once apply one after the other."""
     t = db.work_orders
-    row = (await conn.execute(select(t).where(or_(t.c.number == key, t.c.client_ref == key)))).mappings().first()
+    query = select(t).where(or_(t.c.number == key, t.c.client_ref == key))
+    if lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).mappings().first()
     return dict(row) if row else None
 
 
@@ -477,7 +482,7 @@ async def _decide(conn: AsyncConnection, who: Claims, review: dict, data: Review
 async def transition(conn: AsyncConnection, who: Claims, key: str, op: str, data: BaseModel,
                      calendar: WorkCalendar) -> dict:
     """Apply one operation (other than create) to the order `key`; return the order row."""
-    current = await find(conn, key)
+    current = await find(conn, key, lock=True)
     if current is None:
         raise not_found("work order", key)
     if op in INTAKE_OPERATIONS:
@@ -689,7 +694,7 @@ async def _supervise(conn: AsyncConnection, who: Claims, current: dict, data: Su
 
 async def _merge(conn: AsyncConnection, who: Claims, current: dict, data: Merge, _cal: WorkCalendar) -> dict:
     _move(current, S.merged)
-    target = await find(conn, data.into)
+    target = await find(conn, data.into, lock=True)
     if target is None:
         raise invalid("payload.into", f"no work order {data.into!r}")
     if target["number"] == current["number"]:

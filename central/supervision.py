@@ -1,13 +1,12 @@
 """Supervision (督办) and reminders (催办): the sweep that watches handling units' deadlines, and the
 list a team lead or dispatcher works from.
 
-The sweep runs every minute on the platform (and on the simulated clock in a simulation). An
+The platform runs the sweep every minute of its scheduler's time (simulated time in a simulation). An
 order gets at most one open "overdue" supervision and one open reminder at a time; both close when
 the order is replied or ends (central/orders.py, commit).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -21,7 +20,6 @@ from domain.workorder import ACTIVE_UNIT_STATES, HANDLING_STATUSES, Urgency
 
 log = logging.getLogger(__name__)
 
-SWEEP_INTERVAL_S = 60.0
 URGENT_NOTICE = timedelta(hours=2)
 SYSTEM = "system"
 
@@ -94,16 +92,6 @@ async def sweep(platform, now: datetime | None = None) -> dict:  # noqa: ANN001
         platform.changed()
         log.info("supervision sweep: %d overdue, %d near their deadline", made["overdue"], made["near_deadline"])
     return made
-
-
-async def run_every(platform, interval_s: float = SWEEP_INTERVAL_S) -> None:  # noqa: ANN001
-    """The sweep on the real clock, until cancelled; a failed sweep is logged and the next one runs."""
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            await sweep(platform)
-        except Exception:
-            log.exception("supervision sweep failed")
 
 
 async def list_supervisions(conn: AsyncConnection, open_only: bool, limit: int, offset: int) -> list[dict]:

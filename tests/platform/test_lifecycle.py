@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import httpx
@@ -306,9 +307,26 @@ def test_who_may_act_on_an_order(platform, desk, sim_clock):
     assert agent.order(number)["caller_phone"] == "13800138000"
 
     refused = [(agent, "/api/v1/reviews"), (agent, "/api/v1/supervisions"), (dispatcher, "/api/v1/callbacks"),
-               (lead, "/api/v1/callbacks"), (lead, "/api/v1/progress?number=" + number), (lead, "/api/v1/reviews")]
+               (lead, "/api/v1/callbacks"), (lead, "/api/v1/progress?number=" + number), (lead, "/api/v1/reviews"),
+               (lead, "/api/v1/changes"), (lead, "/api/v1/snapshot/work_order")]
     for who, path in refused:
         assert who.get(path).status_code == 403, (who.username, path)
+
+
+def test_units_signing_at_once_each_keep_their_signature(platform, desk, sim_clock):
+    agent, dispatcher = desk("agent"), desk("dispatcher")
+    helpers = ["D01", "D02", "D03", "D04", "D05"]
+    number = agent.ok("create", None, **new_order())["number"]
+    dispatcher.ok("dispatch", number, handling_unit_id="B02", assisting_unit_ids=helpers)
+    signers = [desk("dispatcher") for _ in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda pair: pair[0].op("sign", number, unit_id=pair[1]),
+                                zip(signers, ["B02", *helpers], strict=True)))
+    assert [r.status_code for r in answers] == [200] * 6
+    order = agent.order(number)
+    assert {u["state"] for u in order["units"]} == {"in_progress"} and order["status"] == "in_progress"
+    assert order["version"] == 3 + 6 - 1  # create, dispatch, six signs
+    assert sorted(v["data"]["version"] for v in (r.json() for r in answers)) == list(range(3, 9))
 
 
 def test_lists_filter_by_status_unit_and_author(platform, desk, sim_clock):
