@@ -197,6 +197,14 @@ def test_an_order_goes_from_dispatch_through_return_extension_and_reopening_to_c
     stamps = [t["at"] for t in read["timeline"]]
     assert stamps == sorted(stamps)
 
+    # the period's figures count the order once, closed on time after a satisfied callback
+    r = dispatcher.get("/api/v1/metrics", params={"from": "2026-09-28", "to": "2026-10-12"})
+    assert r.status_code == 200, r.text
+    figures = r.json()
+    assert (figures["orders_total"], figures["orders_closed"]) == (1, 1)
+    assert (figures["on_time_close_rate"], figures["resolution_rate"], figures["satisfaction_rate"]) == (1.0, 1.0, 1.0)
+    assert figures["by_unit"]["B02"]["orders_closed"] == 1 and "D01" not in figures["by_unit"]
+
     # the same row goes out on the change feed and in the snapshot
     changes = agent.get("/api/v1/changes", params={"after": 0, "limit": 5000}).json()["changes"]
     last = [c for c in changes if c["entity"] == "work_order" and c["id"] == number][-1]["data"]
@@ -369,6 +377,22 @@ def test_flagging_a_case_kind_and_a_callback_that_does_not_reach_the_requester(p
     assert (order["status"], order["callback_attempts"]) == ("closed", 2)
     actions = [t["action"] for t in agent.order(number)["timeline"]]
     assert actions[-3:] == ["callback_attempt", "callback", "close"]
+
+
+def test_a_unit_user_belongs_to_an_existing_unit_and_signs_in_with_it(platform, sign_in):
+    admin = sign_in("admin")
+    body = {"username": "b03-staff", "display_name": "公积金中心 承办员", "role": "unit", "password": "long-enough-1"}
+    for bad in (body, {**body, "unit_id": "NOPE"}, {**body, "role": "agent", "unit_id": "B03"}):
+        r = admin.post("/api/v1/users", json=bad)
+        assert r.status_code == 422 and r.json()["field"] == "unit_id", r.text
+    made = admin.post("/api/v1/users", json={**body, "unit_id": "B03"})
+    assert made.status_code == 201 and made.json()["unit_id"] == "B03"
+    assert [u["unit_id"] for u in admin.get("/api/v1/users").json() if u["username"] == "b03-staff"] == ["B03"]
+    with httpx.Client(base_url=platform.url) as c:
+        r = c.post("/api/v1/auth/sign-in", json={"username": "b03-staff", "password": "long-enough-1"})
+        assert r.status_code == 200 and r.json()["user"]["unit_id"] == "B03"
+        me = c.get("/api/v1/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
+    assert (me["role"], me["unit_id"]) == ("unit", "B03")
 
 
 # -- the schema step -------------------------------------------------------------------------------
