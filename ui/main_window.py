@@ -25,14 +25,21 @@ from qasync import asyncSlot
 from domain import clock
 from domain.phone import mask_phone
 from ui.call_bar import CallBar
+from ui.callback_queue import CallbackQueuePage
 from ui.caller_card import CallerCard
 from ui.escalations import EscalationInbox, MyEscalations, escalate
 from ui.kb_pane import KnowledgePane
 from ui.missed_calls import MissedCallsPage
+from ui.my_orders import MyOrdersPage
 from ui.order_form import WorkOrderForm
 from ui.overlay import Overlay
+from ui.progress import SHORTCUT as PROGRESS_SHORTCUT
+from ui.progress import ProgressDialog, ProgressLookup
+from ui.reviews import ReviewsPage
 from ui.settings import EVENT_SOCKET_USER, TelephonyDialog, event_socket_key, load_telephony
 from ui.sign_in import SignInOverlay
+from ui.supervision import SupervisionPage
+from ui.wallboard import WallboardPage
 from workstation.calls import Call
 from workstation.credentials import Credentials
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
@@ -157,14 +164,21 @@ class MainWindow(QMainWindow):
         self.pages = QTabWidget(objectName="pages")
         self.pages.setDocumentMode(True)
         self.pages.addTab(self.splitter, self.tr("Desk"))
+        self.my_orders = MyOrdersPage()
+        self.callback_queue = CallbackQueuePage()
         self.missed_calls = MissedCallsPage()
         self.escalation_inbox = EscalationInbox()
         self.my_escalations = MyEscalations()
-        for page in (self.missed_calls, self.escalation_inbox, self.my_escalations):
+        self.progress = ProgressLookup()
+        self.reviews = ReviewsPage()
+        self.supervision = SupervisionPage()
+        self.wallboard = WallboardPage()
+        for page in self._pages():
             self.pages.addTab(page, page.page_title())
         self.setCentralWidget(self.pages)
         self._show_pages_for("")
         self.missed_calls.call_back.connect(self.call_back)
+        self.callback_queue.call_back.connect(self.call_back)
         self.knowledge.insert_answer.connect(self.form.set_reply)
         self.form.changed.connect(self._draft_timer.start)
         self.form.submitted.connect(self._submitted)
@@ -191,11 +205,14 @@ class MainWindow(QMainWindow):
         self.insert_answer_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.insert_answer_action.triggered.connect(self.insert_expert_answer)
         self._expert_answer = ""
+        self.progress_action = QAction(self.tr("Where is my case? Look up progress by number or phone"), self)
+        self.progress_action.setShortcut(QKeySequence(PROGRESS_SHORTCUT))
+        self.progress_action.triggered.connect(self.look_up_progress)
         self.phone_settings_action = QAction(self.tr("Phone settings…"), self)
         self.phone_settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.phone_settings_action.triggered.connect(self.phone_settings)
         self.page_actions = []
-        for index in range(4):
+        for index in range(9):
             action = QAction(self.tr("Show page {number}").format(number=index + 1), self)
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _=False, i=index: self.show_page(i))
@@ -204,7 +221,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         for action in (self.help_action, self.restore_draft_action, self.escalate_action,
-                       self.insert_answer_action, *self.page_actions, self.phone_settings_action, self.quit_action):
+                       self.insert_answer_action, self.progress_action, *self.page_actions,
+                       self.phone_settings_action, self.quit_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -219,11 +237,20 @@ class MainWindow(QMainWindow):
         return found
 
     # --- pages ----------------------------------------------------------------------------------
+    def _pages(self) -> tuple[QWidget, ...]:
+        return (self.my_orders, self.callback_queue, self.missed_calls, self.escalation_inbox, self.my_escalations,
+                self.progress, self.reviews, self.supervision, self.wallboard)
+
     def _show_pages_for(self, role: str) -> None:
-        """The pages a role works with: experts answer escalations, the others raise them."""
-        self.pages.setTabVisible(self.pages.indexOf(self.missed_calls), role in ("agent", "expert", "team_lead"))
-        self.pages.setTabVisible(self.pages.indexOf(self.escalation_inbox), role == "expert")
-        self.pages.setTabVisible(self.pages.indexOf(self.my_escalations), role in ("agent", "team_lead"))
+        """The pages a role works with: seats take calls, call back and raise escalations (experts
+        answer them); dispatchers review; team leads also watch the centre."""
+        seats, desk = ("agent", "expert", "team_lead"), ("dispatcher", "team_lead", "admin")
+        roles = {self.my_orders: seats, self.callback_queue: seats, self.missed_calls: seats,
+                 self.escalation_inbox: ("expert",), self.my_escalations: ("agent", "team_lead"),
+                 self.progress: seats, self.reviews: desk, self.supervision: desk,
+                 self.wallboard: ("team_lead", "admin")}
+        for page, allowed in roles.items():
+            self.pages.setTabVisible(self.pages.indexOf(page), role in allowed)
 
     def show_page(self, number: int) -> None:
         """Ctrl+1 is the desk; Ctrl+2, 3 ... the visible pages in their order."""
@@ -339,8 +366,7 @@ class MainWindow(QMainWindow):
                 address=self._client.address), error=True)
 
     def _session_panes(self) -> tuple:
-        return (self.caller_card, self.form, self.knowledge, self.missed_calls, self.escalation_inbox,
-                self.my_escalations)
+        return (self.caller_card, self.form, self.knowledge, *self._pages())
 
     # --- escalations and callbacks --------------------------------------------------------------
     @asyncSlot()
@@ -376,6 +402,15 @@ class MainWindow(QMainWindow):
         if shiboken6.isValid(self):
             self.set_link_message(self.tr("Expert {name} is joining the call").format(
                 name=item.get("expert_username") or ""))
+
+    def look_up_progress(self) -> None:
+        """For "where is my case": over the desk, started from the caller on the line."""
+        if self.seat_session is None:
+            return
+        call = self.seat_session.calls.current
+        dialog = ProgressDialog(self.seat_session, self, text=call.caller_number if call else "")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     @asyncSlot()
     async def phone_settings(self) -> None:

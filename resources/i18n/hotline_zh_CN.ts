@@ -1,6 +1,52 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
+<context>
+    <name>AgentsModel</name>
+    <message>
+        <source>Agent</source>
+        <translation>话务员</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Time in state</source>
+        <translation>持续时长</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>示闲</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>示忙</translation>
+    </message>
+    <message>
+        <source>Break</source>
+        <translation>小休</translation>
+    </message>
+    <message>
+        <source>After-call work</source>
+        <translation>话后处理</translation>
+    </message>
+    <message>
+        <source>Ringing</source>
+        <translation>振铃</translation>
+    </message>
+    <message>
+        <source>Talking</source>
+        <translation>通话中</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+</context>
 <context>
     <name>CallBar</name>
     <message>
@@ -197,13 +243,203 @@
     </message>
 </context>
 <context>
+    <name>CallbackQueueModel</name>
+    <message>
+        <source>Replied</source>
+        <translation>答复时间</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>工单编号</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电号码</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Lead unit</source>
+        <translation>主办单位</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>回访次数</translation>
+    </message>
+    <message>
+        <source>Case kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Satisfaction of this kind of case is reported apart</source>
+        <translation>此类工单的满意度单独统计</translation>
+    </message>
+    <message>
+        <source>Calling back…</source>
+        <translation>正在回访…</translation>
+    </message>
+    <message>
+        <source>Law enforcement</source>
+        <translation>执法类</translation>
+    </message>
+    <message>
+        <source>Mediation</source>
+        <translation>调解类</translation>
+    </message>
+</context>
+<context>
+    <name>CallbackQueuePage</name>
+    <message>
+        <source>Callbacks</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <source>Read the callback queue again</source>
+        <translation>刷新待回访列表</translation>
+    </message>
+    <message>
+        <source>Call the requester back</source>
+        <translation>回访诉求人</translation>
+    </message>
+    <message>
+        <source>Satisfaction: {level}</source>
+        <translation>满意度：{level}</translation>
+    </message>
+    <message>
+        <source>Resolved: yes</source>
+        <translation>问题已解决</translation>
+    </message>
+    <message>
+        <source>Resolved: no</source>
+        <translation>问题未解决</translation>
+    </message>
+    <message>
+        <source>Not reached: record an attempt only</source>
+        <translation>未接通：仅记录一次回访</translation>
+    </message>
+    <message>
+        <source>Record the callback</source>
+        <translation>保存回访结果</translation>
+    </message>
+    <message>
+        <source>Close the callback panel</source>
+        <translation>关闭回访面板</translation>
+    </message>
+    <message>
+        <source>Y Yes</source>
+        <translation>Y 已解决</translation>
+    </message>
+    <message>
+        <source>N No</source>
+        <translation>N 未解决</translation>
+    </message>
+    <message>
+        <source>0 Not reached</source>
+        <translation>0 未接通</translation>
+    </message>
+    <message>
+        <source>Resolved?</source>
+        <translation>是否解决？</translation>
+    </message>
+    <message>
+        <source>Note: what the requester said</source>
+        <translation>备注：诉求人的反馈</translation>
+    </message>
+    <message>
+        <source>Very satisfied</source>
+        <translation>非常满意</translation>
+    </message>
+    <message>
+        <source>Satisfied</source>
+        <translation>满意</translation>
+    </message>
+    <message>
+        <source>Basically satisfied</source>
+        <translation>基本满意</translation>
+    </message>
+    <message>
+        <source>Dissatisfied</source>
+        <translation>不满意</translation>
+    </message>
+    <message>
+        <source>Very dissatisfied</source>
+        <translation>非常不满意</translation>
+    </message>
+    <message>
+        <source>Signed out: sign in to see the callback queue.</source>
+        <translation>未登录：登录后查看待回访工单。</translation>
+    </message>
+    <message>
+        <source>Awaiting a callback: {count}</source>
+        <translation>待回访：{count}</translation>
+    </message>
+    <message>
+        <source>Offline: the queue as of {time}</source>
+        <translation>离线：显示 {time} 的待回访列表</translation>
+    </message>
+    <message>
+        <source>Offline: the queue this seat has cached</source>
+        <translation>离线：显示本机缓存的待回访列表</translation>
+    </message>
+    <message>
+        <source>The platform refused the queue: {reason}</source>
+        <translation>平台拒绝了列表请求：{reason}</translation>
+    </message>
+    <message>
+        <source>Callback for order {order} to {number}: satisfaction 1-5, resolved Y/N, not reached 0</source>
+        <translation>回访工单 {order}（{number}）：满意度按 1-5，是否解决按 Y/N，未接通按 0</translation>
+    </message>
+    <message>
+        <source>Calling back {number}…</source>
+        <translation>正在回拨 {number}…</translation>
+    </message>
+    <message>
+        <source>Dissatisfied or not resolved: the order will be reopened and go back to the handling unit.</source>
+        <translation>不满意或未解决：工单将重新办理，退回承办单位。</translation>
+    </message>
+    <message>
+        <source>Satisfied and resolved: the order will be closed.</source>
+        <translation>满意且已解决：工单将办结。</translation>
+    </message>
+    <message>
+        <source>Not reached: only the attempt is recorded; the order stays in the queue.</source>
+        <translation>未接通：仅记录本次回访，工单仍在待回访列表中。</translation>
+    </message>
+    <message>
+        <source>Choose the satisfaction (1-5) and whether it was resolved (Y/N), or 0 if the requester was not reached.</source>
+        <translation>请选择满意度（1-5）和是否解决（Y/N）；未接通请按 0。</translation>
+    </message>
+    <message>
+        <source>The result could not be saved: {error}</source>
+        <translation>回访结果未能保存：{error}</translation>
+    </message>
+    <message>
+        <source>Order {order}: attempt recorded, the order stays in the queue</source>
+        <translation>工单 {order}：已记录回访未接通，工单仍待回访</translation>
+    </message>
+    <message>
+        <source>Order {order}: {level}, resolved: closed</source>
+        <translation>工单 {order}：{level}，已解决：已办结</translation>
+    </message>
+    <message>
+        <source>Order {order}: {level}: reopened, back to the handling unit</source>
+        <translation>工单 {order}：{level}：重新办理，已退回承办单位</translation>
+    </message>
+    <message>
+        <source>The platform refused the callback of order {order}: {reason}</source>
+        <translation>平台拒绝了工单 {order} 的回访结果：{reason}</translation>
+    </message>
+</context>
+<context>
     <name>CallerCard</name>
     <message>
         <source>Caller</source>
         <translation>来电人</translation>
     </message>
     <message>
-        <source>No call. The caller&apos;s details appear here when a call rings.</source>
+        <source>No call. The caller's details appear here when a call rings.</source>
         <translation>当前无来电。来电振铃时，这里显示来电人信息。</translation>
     </message>
     <message>
@@ -303,6 +539,53 @@
     </message>
 </context>
 <context>
+    <name>DeskTexts</name>
+    <message>
+        <source>Signed out: sign in to see this page.</source>
+        <translation>已退出登录：请登录后查看本页。</translation>
+    </message>
+    <message>
+        <source>Offline: showing what the platform sent at {time}; what you do now is sent when the link is back</source>
+        <translation>离线：显示的是平台 {time} 的数据；现在的操作将在网络恢复后提交</translation>
+    </message>
+    <message>
+        <source>Offline: nothing has been loaded yet; what you do now is sent when the link is back</source>
+        <translation>离线：尚未加载到数据；现在的操作将在网络恢复后提交</translation>
+    </message>
+    <message>
+        <source>The platform refused to show this page: {reason}</source>
+        <translation>平台拒绝显示本页：{reason}</translation>
+    </message>
+    <message>
+        <source>The platform refused the supervision of order {number}: {reason}</source>
+        <translation>平台拒绝了对工单 {number} 的督办：{reason}</translation>
+    </message>
+    <message>
+        <source>The platform refused the decision on order {number}: {reason}</source>
+        <translation>平台拒绝了对工单 {number} 的审核意见：{reason}</translation>
+    </message>
+    <message>
+        <source>Return</source>
+        <translation>退单</translation>
+    </message>
+    <message>
+        <source>Extension</source>
+        <translation>延期</translation>
+    </message>
+    <message>
+        <source>Unreasonable repeat</source>
+        <translation>无理重复诉求</translation>
+    </message>
+    <message>
+        <source>Merged</source>
+        <translation>已并单</translation>
+    </message>
+    <message>
+        <source>Repeat review</source>
+        <translation>重复诉求审核</translation>
+    </message>
+</context>
+<context>
     <name>DialogButtons</name>
     <message>
         <source>Send (Ctrl+Enter)</source>
@@ -371,7 +654,7 @@
         <translation>给话务员的答复。Ctrl+Enter 发送</translation>
     </message>
     <message>
-        <source>The agent&apos;s draft</source>
+        <source>The agent's draft</source>
         <translation>话务员的工单草稿</translation>
     </message>
     <message>
@@ -459,7 +742,7 @@
         <translation>已拟答复</translation>
     </message>
     <message>
-        <source>Expert&apos;s answer</source>
+        <source>Expert's answer</source>
         <translation>专家答复</translation>
     </message>
     <message>
@@ -487,7 +770,7 @@
         <translation>答复未能保存：{error}</translation>
     </message>
     <message>
-        <source>Answer sent: it goes into the agent&apos;s form.</source>
+        <source>Answer sent: it goes into the agent's form.</source>
         <translation>答复已发送，将填入话务员的工单。</translation>
     </message>
     <message>
@@ -851,8 +1134,12 @@
         <translation>向专家求助（当前来电或问题）</translation>
     </message>
     <message>
-        <source>Insert the expert&apos;s last answer into the reply</source>
+        <source>Insert the expert's last answer into the reply</source>
         <translation>将专家最近的答复填入答复栏</translation>
+    </message>
+    <message>
+        <source>Where is my case? Look up progress by number or phone</source>
+        <translation>查询办理进度（按工单号或电话）</translation>
     </message>
     <message>
         <source>Phone settings…</source>
@@ -1173,6 +1460,639 @@
     </message>
 </context>
 <context>
+    <name>MyOrdersModel</name>
+    <message>
+        <source>Number</source>
+        <translation>工单编号</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>登记时间</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Lead unit</source>
+        <translation>主办单位</translation>
+    </message>
+    <message>
+        <source>Recorded on this seat; not yet confirmed by the platform</source>
+        <translation>本机登记，平台尚未确认</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>已超期</translation>
+    </message>
+</context>
+<context>
+    <name>MyOrdersPage</name>
+    <message>
+        <source>My work orders</source>
+        <translation>我的工单</translation>
+    </message>
+    <message>
+        <source>Open orders</source>
+        <translation>在办</translation>
+    </message>
+    <message>
+        <source>Closed orders</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>All my orders</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Show: {which}</source>
+        <translation>显示：{which}</translation>
+    </message>
+    <message>
+        <source>Search my orders</source>
+        <translation>搜索我的工单</translation>
+    </message>
+    <message>
+        <source>Show the timeline of the selected order</source>
+        <translation>查看所选工单的办理过程</translation>
+    </message>
+    <message>
+        <source>Close the timeline</source>
+        <translation>关闭办理过程</translation>
+    </message>
+    <message>
+        <source>Search by number or title (Ctrl+F); Enter shows the timeline</source>
+        <translation>按工单编号或标题搜索（Ctrl+F），回车查看办理过程</translation>
+    </message>
+    <message>
+        <source>Signed out: sign in to see your work orders.</source>
+        <translation>未登录：登录后查看我的工单。</translation>
+    </message>
+    <message>
+        <source>My open orders: {count}</source>
+        <translation>我的在办工单：{count}</translation>
+    </message>
+    <message>
+        <source>My closed orders: {count}</source>
+        <translation>我的已办结工单：{count}</translation>
+    </message>
+    <message>
+        <source>My orders: {count}</source>
+        <translation>我的工单：{count}</translation>
+    </message>
+    <message>
+        <source>Offline: the orders as of {time}</source>
+        <translation>离线：显示 {time} 的工单</translation>
+    </message>
+    <message>
+        <source>Offline: the orders this seat has cached</source>
+        <translation>离线：显示本机缓存的工单</translation>
+    </message>
+    <message>
+        <source>Order {number}: {title}</source>
+        <translation>工单 {number}：{title}</translation>
+    </message>
+    <message>
+        <source>Loading the timeline…</source>
+        <translation>正在读取办理过程…</translation>
+    </message>
+    <message>
+        <source>The platform refused the timeline: {reason}</source>
+        <translation>平台拒绝了办理过程请求：{reason}</translation>
+    </message>
+    <message>
+        <source>Offline: the cached summary as of {time}; the timeline needs the platform</source>
+        <translation>离线：显示 {time} 缓存的工单摘要；办理过程需连接平台</translation>
+    </message>
+    <message>
+        <source>Offline: the cached summary; the timeline needs the platform</source>
+        <translation>离线：显示缓存的工单摘要；办理过程需连接平台</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>登记时间</translation>
+    </message>
+    <message>
+        <source>Lead unit</source>
+        <translation>主办单位</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>答复</translation>
+    </message>
+    <message>
+        <source>Merged into</source>
+        <translation>已并入</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Dispatched</source>
+        <translation>派单</translation>
+    </message>
+    <message>
+        <source>Closed at intake</source>
+        <translation>直接办结</translation>
+    </message>
+    <message>
+        <source>Rejected at intake</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Transferred</source>
+        <translation>即时转办</translation>
+    </message>
+    <message>
+        <source>Signed for by the unit</source>
+        <translation>承办单位签收</translation>
+    </message>
+    <message>
+        <source>Replied by the unit</source>
+        <translation>承办单位答复</translation>
+    </message>
+    <message>
+        <source>Return asked for</source>
+        <translation>申请退单</translation>
+    </message>
+    <message>
+        <source>Return reviewed</source>
+        <translation>退单审核</translation>
+    </message>
+    <message>
+        <source>Extension asked for</source>
+        <translation>申请延期</translation>
+    </message>
+    <message>
+        <source>Extension reviewed</source>
+        <translation>延期审核</translation>
+    </message>
+    <message>
+        <source>Called back</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <source>Callback attempt: not reached</source>
+        <translation>回访未接通</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>办结</translation>
+    </message>
+    <message>
+        <source>Reopened</source>
+        <translation>重新办理</translation>
+    </message>
+    <message>
+        <source>Supervised</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <source>Merged into another order</source>
+        <translation>并单</translation>
+    </message>
+    <message>
+        <source>A repeat request merged in</source>
+        <translation>重复诉求并入</translation>
+    </message>
+    <message>
+        <source>Unreasonable repeat asked for</source>
+        <translation>申请认定无理重复诉求</translation>
+    </message>
+    <message>
+        <source>Unreasonable repeat reviewed</source>
+        <translation>无理重复诉求审核</translation>
+    </message>
+    <message>
+        <source>Case kind set</source>
+        <translation>设置工单类别</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressDialog</name>
+    <message>
+        <source>Progress lookup</source>
+        <translation>进度查询</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressLookup</name>
+    <message>
+        <source>Progress lookup</source>
+        <translation>进度查询</translation>
+    </message>
+    <message>
+        <source>Look up the progress</source>
+        <translation>查询进度</translation>
+    </message>
+    <message>
+        <source>Type another order number or phone</source>
+        <translation>输入其他工单编号或电话</translation>
+    </message>
+    <message>
+        <source>Order number or caller's phone, then Enter</source>
+        <translation>输入工单编号或来电号码，回车查询</translation>
+    </message>
+    <message>
+        <source>Signed out: sign in to look up orders.</source>
+        <translation>未登录：登录后查询工单。</translation>
+    </message>
+    <message>
+        <source>Type an order number or the caller's phone.</source>
+        <translation>请输入工单编号或来电号码。</translation>
+    </message>
+    <message>
+        <source>Looking up…</source>
+        <translation>正在查询…</translation>
+    </message>
+    <message>
+        <source>Not an order number or a phone number: {text}</source>
+        <translation>不是工单编号或电话号码：{text}</translation>
+    </message>
+    <message>
+        <source>The platform refused the lookup: {reason}</source>
+        <translation>平台拒绝了查询：{reason}</translation>
+    </message>
+    <message>
+        <source>Offline: from this seat's cache as of {time}; the platform may know more</source>
+        <translation>离线：结果来自本机 {time} 的缓存，平台上可能有更新</translation>
+    </message>
+    <message>
+        <source>Offline: from this seat's cache; the platform may know more</source>
+        <translation>离线：结果来自本机缓存，平台上可能有更新</translation>
+    </message>
+    <message>
+        <source>No work order found for {text}</source>
+        <translation>未找到 {text} 的工单</translation>
+    </message>
+    <message>
+        <source>{count} work order(s) of this caller</source>
+        <translation>该来电人共有 {count} 件工单</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>答复</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressModel</name>
+    <message>
+        <source>Number</source>
+        <translation>工单编号</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Accepted on</source>
+        <translation>受理时间</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Handling unit</source>
+        <translation>承办单位</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>the handling unit</source>
+        <translation>承办单位</translation>
+    </message>
+    <message>
+        <source>Being recorded</source>
+        <translation>正在登记</translation>
+    </message>
+    <message>
+        <source>Accepted; waiting to be dispatched to a handling unit</source>
+        <translation>已受理，等待派单至承办单位</translation>
+    </message>
+    <message>
+        <source>Dispatched to {unit}; waiting for it to sign for the case</source>
+        <translation>已派单至{unit}，等待签收</translation>
+    </message>
+    <message>
+        <source>{unit} is handling it; due by {deadline}</source>
+        <translation>{unit}正在办理，办理时限 {deadline}</translation>
+    </message>
+    <message>
+        <source>{unit} asked to return it; the centre is reviewing and will dispatch again</source>
+        <translation>{unit}申请退单，中心审核后将重新派单</translation>
+    </message>
+    <message>
+        <source>{unit} asked for more time; the centre is reviewing</source>
+        <translation>{unit}申请延期，中心正在审核</translation>
+    </message>
+    <message>
+        <source>{unit} has replied; the centre will call the caller back</source>
+        <translation>{unit}已答复，中心将进行回访</translation>
+    </message>
+    <message>
+        <source>The centre is calling the caller back</source>
+        <translation>中心正在回访</translation>
+    </message>
+    <message>
+        <source>Reopened after the callback; {unit} handles it again, due by {deadline}</source>
+        <translation>回访后重新办理，{unit}再次办理，办理时限 {deadline}</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>Answered on the call and closed</source>
+        <translation>来电时已答复并直接办结</translation>
+    </message>
+    <message>
+        <source>Not accepted</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>Transferred on the call</source>
+        <translation>来电时已即时转办</translation>
+    </message>
+    <message>
+        <source>Merged into order {order}: follow that order</source>
+        <translation>已并入工单 {order}，请查询该工单</translation>
+    </message>
+    <message>
+        <source>Being reviewed as a repeat request</source>
+        <translation>正在审核是否为重复诉求</translation>
+    </message>
+    <message>
+        <source>(no deadline)</source>
+        <translation>（无时限）</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Dispatched</source>
+        <translation>派单</translation>
+    </message>
+    <message>
+        <source>Signed for by the unit</source>
+        <translation>承办单位签收</translation>
+    </message>
+    <message>
+        <source>Replied</source>
+        <translation>答复</translation>
+    </message>
+    <message>
+        <source>Return asked for</source>
+        <translation>申请退单</translation>
+    </message>
+    <message>
+        <source>Return reviewed</source>
+        <translation>退单审核</translation>
+    </message>
+    <message>
+        <source>Extension asked for</source>
+        <translation>申请延期</translation>
+    </message>
+    <message>
+        <source>Extension reviewed</source>
+        <translation>延期办理</translation>
+    </message>
+    <message>
+        <source>Called back</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <source>Reopened</source>
+        <translation>重新办理</translation>
+    </message>
+    <message>
+        <source>Merged</source>
+        <translation>并单</translation>
+    </message>
+    <message>
+        <source>A repeat call merged in</source>
+        <translation>重复来电并入</translation>
+    </message>
+    <message>
+        <source>Answered and closed on the call</source>
+        <translation>直接办结</translation>
+    </message>
+    <message>
+        <source>Transferred</source>
+        <translation>转办</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewsModel</name>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>承办单位</translation>
+    </message>
+    <message>
+        <source>Applicant</source>
+        <translation>申请人</translation>
+    </message>
+    <message>
+        <source>Asked</source>
+        <translation>申请内容</translation>
+    </message>
+    <message>
+        <source>Applied at</source>
+        <translation>申请时间</translation>
+    </message>
+    <message>
+        <source>+{hours} h</source>
+        <translation>延长 {hours} 小时</translation>
+    </message>
+    <message>
+        <source>+{days} working days</source>
+        <translation>延长 {days} 个工作日</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewsPage</name>
+    <message>
+        <source>Reviews</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <source>Note for the unit: the reason for your decision (required to refuse). Ctrl+Enter records</source>
+        <translation>给承办单位的审核意见（不同意时必填），Ctrl+Enter 提交</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>同意</translation>
+    </message>
+    <message>
+        <source>Refuse</source>
+        <translation>不同意</translation>
+    </message>
+    <message>
+        <source>Record the decision</source>
+        <translation>提交审核意见</translation>
+    </message>
+    <message>
+        <source>Back to the list</source>
+        <translation>返回列表</translation>
+    </message>
+    <message>
+        <source>Read the reviews again</source>
+        <translation>刷新审核列表</translation>
+    </message>
+    <message>
+        <source>{count} reviews pending</source>
+        <translation>待审核 {count} 件</translation>
+    </message>
+    <message>
+        <source>No review selected.</source>
+        <translation>未选择审核事项。</translation>
+    </message>
+    <message>
+        <source>{kind} · order {number}</source>
+        <translation>{kind} · 工单 {number}</translation>
+    </message>
+    <message>
+        <source>{applicant} asks: {reason}</source>
+        <translation>{applicant} 申请理由：{reason}</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>诉求类型</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>诉求分类</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电号码</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>承办单位</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Accepted at</source>
+        <translation>受理时间</translation>
+    </message>
+    <message>
+        <source>Applied at</source>
+        <translation>申请时间</translation>
+    </message>
+    <message>
+        <source>Repeat requests</source>
+        <translation>重复诉求次数</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>诉求内容</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>This order is not in the local cache yet.</source>
+        <translation>本地缓存中还没有这张工单。</translation>
+    </message>
+    <message>
+        <source>Decision: approve. Add a note if you like, then Ctrl+Enter</source>
+        <translation>审核意见：同意。可填写说明，然后按 Ctrl+Enter</translation>
+    </message>
+    <message>
+        <source>Decision: refuse. Write the reason, then Ctrl+Enter</source>
+        <translation>审核意见：不同意。请填写理由，然后按 Ctrl+Enter</translation>
+    </message>
+    <message>
+        <source>Press A to approve or R to refuse</source>
+        <translation>按 A 同意，按 R 不同意</translation>
+    </message>
+    <message>
+        <source>Choose first: A approves, R refuses.</source>
+        <translation>请先选择：A 同意，R 不同意。</translation>
+    </message>
+    <message>
+        <source>Write the reason for the refusal first.</source>
+        <translation>请先填写不同意的理由。</translation>
+    </message>
+    <message>
+        <source>The note is too long ({count} of at most {limit} characters).</source>
+        <translation>说明过长（{count} 字，最多 {limit} 字）。</translation>
+    </message>
+    <message>
+        <source>The decision could not be saved: {error}</source>
+        <translation>审核意见未能保存：{error}</translation>
+    </message>
+    <message>
+        <source>Approved: {kind} of order {number}</source>
+        <translation>已同意：工单 {number} 的{kind}申请</translation>
+    </message>
+    <message>
+        <source>Refused: {kind} of order {number}</source>
+        <translation>已不同意：工单 {number} 的{kind}申请</translation>
+    </message>
+    <message>
+        <source>(kept here until the platform can be reached)</source>
+        <translation>（已保存在本机，平台可连接后提交）</translation>
+    </message>
+</context>
+<context>
     <name>SignInOverlay</name>
     <message>
         <source>Sign in to the hotline platform</source>
@@ -1220,10 +2140,148 @@
     </message>
 </context>
 <context>
+    <name>SupervisionModel</name>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>督办意见</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>发起人</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>发起时间</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>已超期</translation>
+    </message>
+    <message>
+        <source>Near the deadline</source>
+        <translation>临近时限</translation>
+    </message>
+    <message>
+        <source>Flagged</source>
+        <translation>人工督办</translation>
+    </message>
+    <message>
+        <source>Supervise</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <source>Remind</source>
+        <translation>催办</translation>
+    </message>
+    <message>
+        <source>sending</source>
+        <translation>提交中</translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation>系统</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisionPage</name>
+    <message>
+        <source>Supervision</source>
+        <translation>督办</translation>
+    </message>
+    <message>
+        <source>What the unit must do, and by when</source>
+        <translation>承办单位须办理的事项及时间要求</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>督办意见</translation>
+    </message>
+    <message>
+        <source>Supervise the selected order</source>
+        <translation>督办选中的工单</translation>
+    </message>
+    <message>
+        <source>Read the supervisions again</source>
+        <translation>刷新督办列表</translation>
+    </message>
+    <message>
+        <source>Record the supervision</source>
+        <translation>提交督办</translation>
+    </message>
+    <message>
+        <source>Close the supervision panel</source>
+        <translation>关闭督办面板</translation>
+    </message>
+    <message>
+        <source>{count} open supervisions and reminders, {overdue} overdue</source>
+        <translation>督办、催办 {count} 件，其中超期 {overdue} 件</translation>
+    </message>
+    <message>
+        <source>Supervise order {number}</source>
+        <translation>督办工单 {number}</translation>
+    </message>
+    <message>
+        <source>Supervise an order</source>
+        <translation>督办工单</translation>
+    </message>
+    <message>
+        <source>Which order? Type its number.</source>
+        <translation>请输入要督办的工单编号。</translation>
+    </message>
+    <message>
+        <source>Write a note for the unit first.</source>
+        <translation>请先填写督办意见。</translation>
+    </message>
+    <message>
+        <source>The supervision could not be saved: {error}</source>
+        <translation>督办未能保存：{error}</translation>
+    </message>
+    <message>
+        <source>Order {number} supervised</source>
+        <translation>已督办工单 {number}</translation>
+    </message>
+    <message>
+        <source>Order {number} reminded</source>
+        <translation>已催办工单 {number}</translation>
+    </message>
+    <message>
+        <source>(kept here until the platform can be reached)</source>
+        <translation>（已保存在本机，平台可连接后提交）</translation>
+    </message>
+</context>
+<context>
     <name>TelephonyDialog</name>
     <message>
         <source>Phone settings</source>
-        <extracomment>the keyring entry of a FreeSWITCH event socket&apos;s password: user EVENT_SOCKET_USER at &quot;freeswitch:&lt;address&gt;&quot;</extracomment>
+        <extracomment>the keyring entry of a FreeSWITCH event socket's password: user EVENT_SOCKET_USER at "freeswitch:&lt;address&gt;"</extracomment>
         <translation>电话设置</translation>
     </message>
     <message>
@@ -1268,6 +2326,69 @@
     </message>
 </context>
 <context>
+    <name>WallboardPage</name>
+    <message>
+        <source>Wallboard</source>
+        <translation>班长监控</translation>
+    </message>
+    <message>
+        <source>Calls waiting</source>
+        <translation>排队来电</translation>
+    </message>
+    <message>
+        <source>Longest wait</source>
+        <translation>最长等待</translation>
+    </message>
+    <message>
+        <source>Service level (15 s)</source>
+        <translation>15秒接通率</translation>
+    </message>
+    <message>
+        <source>Answered today</source>
+        <translation>今日接通</translation>
+    </message>
+    <message>
+        <source>Abandoned today</source>
+        <translation>今日放弃</translation>
+    </message>
+    <message>
+        <source>Orders near the deadline</source>
+        <translation>临近时限工单</translation>
+    </message>
+    <message>
+        <source>Orders over the deadline</source>
+        <translation>超期工单</translation>
+    </message>
+    <message>
+        <source>Today by hour</source>
+        <translation>今日分时话务</translation>
+    </message>
+    <message>
+        <source>Arrived</source>
+        <translation>呼入</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>接通</translation>
+    </message>
+    <message>
+        <source>Abandoned</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>Read the figures again</source>
+        <translation>刷新监控数据</translation>
+    </message>
+    <message>
+        <source>Waiting for the platform's figures…</source>
+        <translation>正在等待平台数据…</translation>
+    </message>
+    <message>
+        <source>Figures of {time}</source>
+        <translation>数据更新于 {time}</translation>
+    </message>
+</context>
+<context>
     <name>WorkOrderForm</name>
     <message>
         <source>Choose the request type</source>
@@ -1282,7 +2403,7 @@
         <translation>保密</translation>
     </message>
     <message>
-        <source>Keep the caller&apos;s identity from the handling unit</source>
+        <source>Keep the caller's identity from the handling unit</source>
         <translation>对承办单位隐去来电人身份</translation>
     </message>
     <message>
@@ -1478,7 +2599,7 @@
         <translation>请选择不予受理的原因</translation>
     </message>
     <message>
-        <source>Enter the caller&apos;s phone number</source>
+        <source>Enter the caller's phone number</source>
         <translation>请填写来电人电话</translation>
     </message>
     <message>
