@@ -1,5 +1,5 @@
 """Screenshots of the main window for the README: idle, during a screen pop, the missed-call list,
-the expert's escalation inbox, and offline.
+the expert's escalation inbox, the team lead's wallboard, and offline.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [docs]
 
@@ -88,7 +88,7 @@ async def shoot(out: Path) -> None:
                                       caller_phone=seat.calls.current.caller_number, draft=window.form.to_draft())
         await asyncio.sleep(1.0)
         await seat.callbacks.refresh()
-        window.show_page(1)
+        window.pages.setCurrentWidget(window.missed_calls)
         await until(lambda: window.missed_calls.model.rowCount() >= 3)
         await asyncio.sleep(0.3)
         window.grab().save(str(out / "screenshot-missed.png"))
@@ -102,7 +102,7 @@ async def shoot(out: Path) -> None:
             await until(lambda: expert.seat_session is not None
                         and expert.seat_session.store.get_state("cursor") is not None, 120)
             await expert.seat_session.escalations.refresh()
-            expert.show_page(2)
+            expert.pages.setCurrentWidget(expert.escalation_inbox)
             await until(lambda: expert.escalation_inbox.model.rowCount() >= 1)
             expert.escalation_inbox.view.selectRow(0)
             await asyncio.sleep(1.0)
@@ -110,6 +110,20 @@ async def shoot(out: Path) -> None:
         finally:
             await expert.shutdown()
             expert.close()
+
+        lead = MainWindow(PlatformClient(demo.url), seat="L-01")
+        lead.resize(SIZE)
+        lead.show()
+        try:
+            await lead.sign_in("lead", DEMO_PASSWORD)
+            await until(lambda: lead.seat_session is not None
+                        and lead.seat_session.store.get_state("cursor") is not None, 120)
+            lead.pages.setCurrentWidget(lead.wallboard)
+            await asyncio.sleep(2.0)  # the first wallboard object and a tick of the agents' times
+            lead.grab().save(str(out / "screenshot-wallboard.png"))
+        finally:
+            await lead.shutdown()
+            lead.close()
 
         demo.stop()
         await until(lambda: window.seat_session.sync.link == LinkState.offline, 60)
