@@ -320,7 +320,7 @@ reviews = Table(
     Column("reason", Text, nullable=False),
     Column("days_asked", Integer, nullable=True),
     Column("hours_asked", Integer, nullable=True),
-    Column("state", String(16), nullable=False),  # pending | approved | refused
+    Column("state", String(16), nullable=False),  # pending | approved | refused | withdrawn (moot after a return)
     Column("reviewer", String(64), nullable=True),
     Column("note", Text, nullable=False, default=""),
     Column("created_at", String(40), nullable=False),

@@ -620,6 +620,11 @@ async def _review_unit(conn: AsyncConnection, who: Claims, current: dict, data: 
         for p in (parts if lead else [part]):
             if p["state"] != U.returned:
                 await _put_unit(conn, p, state=str(U.returned))
+        if lead:  # what the other units asked for is moot now
+            t = db.reviews
+            await conn.execute(t.update().where(t.c.number == current["number"], t.c.state == "pending",
+                                                t.c.id != review["id"], t.c.unit_id.is_not(None))
+                               .values(state="withdrawn", note="主办单位退单已批准", decided_at=clock.stamp()))
     elif op == "review_extension" and approve:
         old = clock.parse(part["deadline"])
         due = (calendar.add_hours(old, review["hours_asked"]) if review["hours_asked"]

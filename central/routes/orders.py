@@ -96,7 +96,7 @@ async def get_progress(platform: PlatformDep, claims: who("orders.progress"),
 
 @router.get("/reviews")
 async def list_reviews(platform: PlatformDep, claims: who("orders.review"),
-                       state: Annotated[Literal["pending", "approved", "refused"] | None, Query()] = "pending",
+                       state: Annotated[Literal["pending", "approved", "refused", "withdrawn"] | None, Query()] = "pending",
                        kind: Annotated[Literal["return", "extension", "unreasonable_repeat"] | None, Query()] = None,
                        limit: Annotated[int, Query(ge=1, le=500)] = 100,
                        offset: Annotated[int, Query(ge=0)] = 0) -> dict:

@@ -285,6 +285,14 @@ def test_an_assisting_units_return_takes_only_that_unit_off_the_order(platform, 
     r = dispatcher.op("review_return", number, decision="approve", unit_id="D01")
     assert r.status_code == 409 and r.json()["error"] == "no_pending_review"
 
+    # the lead's approved return ends the dispatch: D02's application is withdrawn with it
+    desk("unit_b02").ok("apply_return", number, unit_id="B02", reason="不属于本单位职责")
+    order = dispatcher.ok("review_return", number, decision="approve", unit_id="B02")
+    assert order["status"] == "accepted" and {u["state"] for u in order["units"]} == {"returned"}
+    assert dispatcher.get("/api/v1/reviews").json()["items"] == []
+    withdrawn = dispatcher.get("/api/v1/reviews", params={"state": "withdrawn"}).json()["items"]
+    assert [(w["unit_id"], w["kind"]) for w in withdrawn] == [("D02", "return")]
+
 
 def test_who_may_act_on_an_order(platform, desk, sim_clock):
     agent, dispatcher, lead = desk("agent"), desk("dispatcher"), desk("unit_b02")
