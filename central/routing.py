@@ -136,6 +136,8 @@ class Call:
     three_way_with: str = ""  # the number brought into the call by a three-way transfer
     tried: set[int] = field(default_factory=set)
     timers: list[Handle] = field(default_factory=list)
+    unwritten: dict | None = None  # changes waiting for their write to start
+    after_write: list[Callable[[], None]] = field(default_factory=list)
 
     def cancel_timers(self) -> None:
         for t in self.timers:
@@ -174,17 +176,29 @@ class CallRouter:
         return self.scheduler.call_later(delay, fn, *args)
 
     def _persist(self, call: Call, after: Callable[[], None] | None = None, **values: object) -> None:
-        """Write behind, in order; `after` runs once the write is committed."""
-        async def write() -> None:
-            async with self._writes, self.platform.db.write() as conn:
-                if values.get("insert"):
-                    await conn.execute(db.calls.insert().values(
-                        id=call.id, caller_phone=call.caller_phone, caller_name=call.caller_name, queue=call.queue,
-                        state=call.state, source="platform", arrived_at=clock.stamp(call.arrived_at)))
-                else:
-                    await conn.execute(db.calls.update().where(db.calls.c.id == call.id).values(**values))
+        """Write behind, in order; `after` runs once the write is committed. Changes of a call made
+        while its previous write still waits for its turn join that write (one transaction, not two)."""
+        if call.unwritten is not None:
+            call.unwritten.update(values)
             if after is not None:
-                after()
+                call.after_write.append(after)
+            return
+        call.unwritten, call.after_write = dict(values), [after] if after is not None else []
+
+        async def write() -> None:
+            async with self._writes:
+                changes, afters = call.unwritten, call.after_write
+                call.unwritten, call.after_write = None, []
+                async with self.platform.db.write() as conn:
+                    if changes.pop("insert", False):
+                        row = {"id": call.id, "caller_phone": call.caller_phone, "caller_name": call.caller_name,
+                               "queue": call.queue, "state": "waiting", "source": "platform",
+                               "arrived_at": clock.stamp(call.arrived_at)}
+                        await conn.execute(db.calls.insert().values({**row, **changes}))
+                    else:
+                        await conn.execute(db.calls.update().where(db.calls.c.id == call.id).values(**changes))
+            for done in afters:
+                done()
         self.platform.spawn(write(), "call record write")
 
     # -- agents --------------------------------------------------------------------------------
