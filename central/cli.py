@@ -40,6 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--calls-per-hour", type=float, default=0.0, help="simulated inbound calls (Poisson); 0 = none")
     s.add_argument("--seed", type=int, default=None, help="random seed of the call simulator")
     s.add_argument("--ring-timeout", type=float, default=20.0, help="seconds a call rings before it is re-offered")
+    s.add_argument("--departments", action="store_true",
+                   help="simulated handling units sign, reply, ask for returns and extensions; a simulated "
+                        "reviewer decides (acting as the system user 'simulator')")
+    s.add_argument("--departments-speed", type=float, default=60.0, metavar="FACTOR",
+                   help="how much faster than real life the simulated units work (default 60: an hour in a minute)")
+
+    sm = sub.add_parser("simulate", parents=[common], help="run the centre on a simulated clock and print a summary")
+    sm.add_argument("--days", type=float, default=1.0)
+    sm.add_argument("--calls-per-hour", type=float, default=300.0)
+    sm.add_argument("--seed", type=int, default=7)
+    sm.add_argument("--agents", type=int, default=None, help="simulated agents (default: max(4, calls per hour / 20))")
+    sm.add_argument("--start", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                    help="the first simulated day (default: today)")
 
     sub.add_parser("migrate", parents=[common], help="create or upgrade the schema")
 
@@ -88,7 +101,12 @@ def _serve(args: argparse.Namespace, url: str) -> int:
     from central.platform import Platform
     from central.server import PlatformServer
 
-    platform = Platform(url, calls_per_hour=args.calls_per_hour, seed=args.seed, ring_timeout_s=args.ring_timeout)
+    departments = None
+    if args.departments:
+        from central.departments import OfficeRates
+        departments = OfficeRates().faster(args.departments_speed)
+    platform = Platform(url, calls_per_hour=args.calls_per_hour, seed=args.seed, ring_timeout_s=args.ring_timeout,
+                        departments=departments)
     server = PlatformServer(platform, host=args.host, port=args.port, log_level="info")
     server.run()
     return 0
@@ -211,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_with_db(url, work))
     if args.command == "user":
         return asyncio.run(_with_db(url, lambda d: _user_add(d, args)))
+    if args.command == "simulate":
+        from central.simulate import simulate
+        logging.getLogger().setLevel(logging.WARNING)
+        summary = asyncio.run(simulate(url, args.days, args.calls_per_hour, args.seed, args.agents, args.start))
+        print(json.dumps(summary, ensure_ascii=False, separators=(",", ":")))
+        return 0
     if args.command == "metrics":
         return asyncio.run(_with_db(url, lambda d: _metrics(d, args)))
     if args.command == "feed":

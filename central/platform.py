@@ -11,18 +11,13 @@ import logging
 
 from sqlalchemy import select
 
-from central import catalog, db, feed
+from central import catalog, db, feed, supervision
 from central.events import EventBroker
 from central.routing import CallRouter, Handle, LoopScheduler, Scheduler
 from central.store import Database
 from central.wallboard import Wallboard
 from domain import clock
 from domain.calendar import WorkCalendar
-
-try:
-    from central import supervision
-except ImportError:  # TODO(issue 6): remove this guard once central/supervision.py has landed
-    supervision = None
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +27,10 @@ SWEEP_EVERY_S = 60.0
 class Platform:
     def __init__(self, db_url: str, *, access_ttl_s: int = 900, refresh_ttl_s: int = 30 * 86400,
                  ring_timeout_s: float = 20.0, calls_per_hour: float = 0.0, seed: int | None = None,
-                 scheduler: Scheduler | None = None, sweep_every_s: float | None = SWEEP_EVERY_S) -> None:
+                 scheduler: Scheduler | None = None, sweep_every_s: float | None = SWEEP_EVERY_S,
+                 departments=None, announce_changes: bool = True) -> None:  # noqa: ANN001
+        """departments: OfficeRates to run the department simulator with (the demo), or None.
+        announce_changes: False when no seat follows the feed (a simulation), to save a query a change."""
         self.db = Database(db_url)
         self.access_ttl_s = access_ttl_s
         self.refresh_ttl_s = refresh_ttl_s
@@ -45,7 +43,10 @@ class Platform:
         self._calls_per_hour, self._seed = calls_per_hour, seed
         self._sweep_every_s = sweep_every_s
         self._sweep: Handle | None = None
+        self._department_rates = departments
+        self.departments = None
         self._announce: asyncio.Handle | None = None
+        self._announce_changes = announce_changes
         self._tasks: set[asyncio.Task] = set()
 
     def spawn(self, coro, what: str) -> None:  # noqa: ANN001
@@ -73,8 +74,13 @@ class Platform:
         await self.wallboard.start()
         if self._sweep_every_s:
             self._sweep = self.scheduler.call_later(self._sweep_every_s, self._sweep_tick)
+        if self._department_rates is not None:
+            from central.departments import start_departments
+            self.departments = await start_departments(self, self._department_rates, self._seed)
 
     async def stop(self) -> None:
+        if self.departments is not None:
+            self.departments.stop()
         self.broker.close()
         if self._sweep is not None:
             self._sweep.cancel()
@@ -94,17 +100,12 @@ class Platform:
     def _sweep_tick(self) -> None:
         """The supervision sweep, every minute of the scheduler's time."""
         self._sweep = self.scheduler.call_later(self._sweep_every_s, self._sweep_tick)
-        if supervision is not None:
-            self.spawn(self._run_sweep(), "supervision sweep")
-
-    async def _run_sweep(self) -> None:
-        await supervision.sweep(self, clock.now())
-        self.changed()
+        self.spawn(supervision.sweep(self, clock.now()), "supervision sweep")
 
     def changed(self) -> None:
         """Tell every stream that the feed has moved on; coalesced to one event per loop turn."""
         self.wallboard.orders_changed()
-        if self._announce is None:
+        if self._announce is None and self._announce_changes:
             self._announce = asyncio.get_running_loop().call_soon(self._announce_head)
 
     def _announce_head(self) -> None:
