@@ -7,7 +7,8 @@ system user "simulator" (a dispatcher, who may act for any unit). Units sign for
 sometimes ask to return an order or to extend its deadline; the reviewer approves or refuses those
 applications and the unreasonable-repeat ones, dispatches a returned order again elsewhere, and
 flags some orders as law enforcement or mediation (their satisfaction is reported apart, R15).
-Every rate and delay is in OfficeRates; delays are lognormal around a median.
+Every rate and delay is in OfficeRates; delays are lognormal around a median. It takes on the orders
+that change after it starts.
 """
 from __future__ import annotations
 
@@ -196,16 +197,16 @@ class DepartmentSimulator(FeedActor):
         self._asked_return: set[str] = set()
         self._asked_extension: set[str] = set()
         self._flagged: set[str] = set()
-        self._units: list = []
-        self._districts: list = []
-        self._tree = None
+        self.units: list = []
+        self.districts: list = []
+        self.tree = None
 
     async def start(self) -> None:
         async with self.platform.db.read() as conn:
-            self._tree = await catalog.load_tree(conn)
+            self.tree = await catalog.load_tree(conn)
             ids = (await conn.execute(select(db.handling_units.c.id).order_by(db.handling_units.c.id))).scalars().all()
-            self._units = [await catalog.load_unit(conn, i) for i in ids]
-        self._districts = [u for u in self._units if u.kind == UnitKind.district]
+            self.units = [await catalog.load_unit(conn, i) for i in ids]
+        self.districts = [u for u in self.units if u.kind == UnitKind.district]
         await super().start()
 
     def _delay(self, median_s: float) -> float:
@@ -267,11 +268,11 @@ class DepartmentSimulator(FeedActor):
 
     def unit_for(self, category_id: str, exclude: str | None = None) -> str:
         """The unit the category suggests, else a district (by address, here at random)."""
-        path = self._tree.path(category_id) if self._tree and category_id in self._tree else []
-        suggested = [u for u in suggest_units(self._units, path) if u.id != exclude]
+        path = self.tree.path(category_id) if self.tree and category_id in self.tree else []
+        suggested = [u for u in suggest_units(self.units, path) if u.id != exclude]
         if suggested:
             return suggested[0].id
-        return self.rng.choice([u for u in self._districts if u.id != exclude]).id
+        return self.rng.choice([u for u in self.districts if u.id != exclude]).id
 
 
 async def start_departments(platform, rates: OfficeRates | None = None,  # noqa: ANN001

@@ -205,8 +205,8 @@ class Simulation:
         desk_user = await system_user(self.platform, "sim_callback", "模拟回访员", Role.agent)
         self.desk = CallbackDesk(self.platform, desk_user, self.office_rates, random.Random(self.rng.getrandbits(64)))
         await self.desk.start()
-        self._leaves = [c for c in self.office._tree.leaves()]
-        self.targets = [u for u in self.office._units if u.kind in (UnitKind.emergency, UnitKind.sub_centre) and u.phone]
+        self._leaves = self.office.tree.leaves()
+        self.targets = [u for u in self.office.units if u.kind in (UnitKind.emergency, UnitKind.sub_centre) and u.phone]
         for i in range(self.agent_count):
             who = await system_user(self.platform, f"sim_agent_{i + 1:03d}", f"模拟话务员 {i + 1:03d}", Role.agent)
             self.agents.append(SimAgent(self, who))
@@ -250,7 +250,7 @@ class Simulation:
     def _new_order(self, rng: random.Random, phone: str, category: str, op: str) -> dict:
         kinds, weights = zip(*_TYPES, strict=True)
         kind = "complaint" if op == "dispatch" and rng.random() < 0.5 else rng.choices(kinds, weights)[0]
-        name = self.office._tree.get(category).name
+        name = self.office.tree.get(category).name
         return {"request_type": kind, "category_id": category, "caller_phone": phone,
                 "urgency": "urgent" if op == "dispatch" and rng.random() < self.seat_rates.urgent_rate else "normal",
                 "title": f"关于{name}的诉求", "content": f"来电人反映{name}方面的问题，希望有关部门处理并答复。"}
@@ -260,7 +260,7 @@ class Simulation:
             return {"answer": "已按知识库答复口径向来电人解答，来电人表示清楚。"}
         if op == "dispatch":
             lead = self.office.unit_for(plan[1])
-            assisting = [u.id for u in self.office._districts if u.id != lead]
+            assisting = [u.id for u in self.office.districts if u.id != lead]
             extra = [rng.choice(assisting)] if assisting and rng.random() < self.seat_rates.assisting_rate else []
             return {"handling_unit_id": lead, "assisting_unit_ids": extra}
         if op == "transfer":
