@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     ua.add_argument("username")
     ua.add_argument("--role", required=True, choices=[r.value for r in Role])
     ua.add_argument("--display-name", default=None)
+    ua.add_argument("--unit", default=None, metavar="UNIT_ID", help="the handling unit of a unit user (role unit)")
 
     m = sub.add_parser("metrics", parents=[common], help="the centre's figures over a period of China dates")
     m.add_argument("--from", dest="start", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
@@ -168,7 +169,8 @@ async def _user_add(database: Database, args: argparse.Namespace) -> int:
         return 2
     try:
         async with database.write() as conn:
-            await create_user(conn, args.username, args.display_name or args.username, Role(args.role), password)
+            await create_user(conn, args.username, args.display_name or args.username, Role(args.role), password,
+                              unit_id=args.unit)
     except ApiError as exc:
         print(exc.message, file=sys.stderr)
         return 1

@@ -184,7 +184,7 @@ async def _run(args: argparse.Namespace) -> int:
     closed = asyncio.get_running_loop().create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
     window.show()
-    demo = DemoPlatform() if args.demo else None
+    demo = DemoPlatform(departments=True) if args.demo else None
     start = asyncio.ensure_future(_start_platform(window, args, demo))
     try:
         await asyncio.wait([start, closed], return_when=asyncio.FIRST_COMPLETED)

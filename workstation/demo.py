@@ -44,8 +44,11 @@ class DemoPlatform:
     first: with the demo data (`demo_data=True`), or with reference data only, which is faster."""
 
     def __init__(self, db_path: Path | None = None, *, demo_data: bool = True, calls_per_hour: float = 120.0,
-                 seed: int = 1, start_timeout: float = 60.0) -> None:
+                 seed: int = 1, start_timeout: float = 60.0, departments: bool = False) -> None:
+        """`departments`: the platform plays the handling units too (sign, reply, returns, extensions),
+        so dispatched orders move on by themselves in the demo."""
         self.db_path = Path(db_path) if db_path is not None else default_db_path()
+        self.departments = departments
         self.demo_data, self.calls_per_hour, self.seed = demo_data, calls_per_hour, seed
         self.start_timeout = start_timeout
         self.log_path = self.db_path.with_suffix(".log")
@@ -102,7 +105,8 @@ class DemoPlatform:
             await self._seed(deadline)
         self.port = self.port or _free_loopback_port()  # a restart keeps its address, as a real platform does
         self._process = self._spawn("serve", "--db", self._db_url(self.db_path), "--port", str(self.port),
-                                    "--calls-per-hour", str(self.calls_per_hour), "--seed", str(self.seed))
+                                    "--calls-per-hour", str(self.calls_per_hour), "--seed", str(self.seed),
+                                    *(["--departments"] if self.departments else []))
         try:
             await self._wait_healthy(deadline)
         except BaseException:

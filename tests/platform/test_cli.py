@@ -94,6 +94,10 @@ def test_user_add_takes_the_password_from_the_environment_not_the_command_line(d
     assert "s3cret" not in added.stdout + added.stderr
     duplicate = cli("user", "add", "zhao", "--role", "dispatcher", "--db", db_url, env=env)
     assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
+    no_unit = cli("user", "add", "qian", "--role", "unit", "--db", db_url, env=env)
+    assert no_unit.returncode == 1 and "unit" in no_unit.stderr
+    unit = cli("user", "add", "qian", "--role", "unit", "--unit", "E110", "--db", db_url, env=env)
+    assert unit.returncode == 0, unit.stderr
 
 
 def test_an_unsupported_database_url_is_a_clear_error():
