@@ -32,7 +32,8 @@ DEMO_USERS = [
     ("lead", "班长 刘芳", Role.team_lead),
     ("dispatcher", "派单员 赵磊", Role.dispatcher),
     ("admin", "系统管理员", Role.admin),
-    # the department and callback simulators act through this account (dispatchers may act for any unit)
+    # the department simulator and its reviewer act through this account (dispatchers may act for any unit);
+    # the simulated callback desk uses its own agent account (central.simulate makes it on first use)
     ("simulator", "部门模拟器", Role.dispatcher),
 ]
 # Handling-unit staff: (username, display name, unit id)
