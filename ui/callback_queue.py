@@ -19,8 +19,8 @@ import sqlite3
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -36,7 +36,8 @@ from qasync import asyncSlot
 
 from domain import clock
 from domain.phone import mask_phone
-from ui.my_orders import ENTER_KEYS, ERROR, MUTED, Message, moment, page_action, table
+from ui.call_back_keys import CallBackKeys
+from ui.my_orders import ERROR, MUTED, Message, moment, page_action, table
 from ui.rows_model import RowsModel
 from workstation.worklists import NOTE_MAX, SATISFACTION, CallbackQueue, callback_result
 
@@ -112,7 +113,7 @@ class CallbackQueueModel(RowsModel):
         return {"law_enforcement": self.tr("Law enforcement"), "mediation": self.tr("Mediation")}.get(kind or "", "")
 
 
-class CallbackQueuePage(QWidget):
+class CallbackQueuePage(CallBackKeys, QWidget):
     """`set_session(seat)` binds the page to a signed-in seat (None: signed out); the page keeps its
     own `CallbackQueue` over the seat's cache and client. Signals: `call_back(phone)` the number to
     dial, in full; `callback_recorded(str)` the outbox mutation id of a result."""
@@ -324,31 +325,6 @@ class CallbackQueuePage(QWidget):
     def current_item(self) -> dict | None:
         index = self.table.currentIndex()
         return self.model.item(index.row()) if index.isValid() else None
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
-            action = self._page_key(watched, event)
-            if action is not None:
-                if event.type() == QEvent.Type.ShortcutOverride:
-                    event.accept()  # the key comes here as a key press, not to the window's shortcut
-                else:
-                    action.trigger()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _page_key(self, watched: QObject, event: QKeyEvent) -> QAction | None:
-        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            return None
-        key = event.key()
-        if key == Qt.Key.Key_F5:
-            return self.refresh_action
-        if watched is self.table and (key in ENTER_KEYS or (key == Qt.Key.Key_F9 and not self._on_a_call())):
-            return self.call_back_action
-        return None
-
-    def _on_a_call(self) -> bool:
-        calls = getattr(self._seat, "calls", None)
-        return getattr(calls, "current", None) is not None
 
     # --- calling back ---------------------------------------------------------------------------
     def start_call_back(self) -> None:

@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent, QKeySequence
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -38,6 +38,7 @@ from qasync import asyncSlot
 
 from domain import clock
 from domain.phone import mask_phone
+from ui.call_back_keys import CallBackKeys
 from ui.rows_model import RowsModel
 from workstation.callbacks import NOTE_MAX, ORDER_NUMBER_MAX, OUTCOMES, MissedCallService
 from workstation.session import SeatSession
@@ -48,7 +49,6 @@ ERROR = "#b3261e"
 MUTED = "#6b6b6b"
 CALLING = QColor("#fff3b0")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the platform refuses these in text
-_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def _moment(stamp: str | None, today: datetime) -> str:
@@ -146,7 +146,7 @@ class MissedCallsModel(RowsModel):
         return names.get(outcome or "", outcome or "")
 
 
-class MissedCallsPage(QWidget):
+class MissedCallsPage(CallBackKeys, QWidget):
     """`set_session(seat)` binds the page to a signed-in seat whose `callbacks` is its
     MissedCallService (None when signed out). Signals: `call_back(phone)` the number to dial, in
     full; `outcome_recorded(str)` the outbox mutation id of an outcome."""
@@ -366,32 +366,6 @@ class MissedCallsPage(QWidget):
         if count:
             row = max(0, min(count - 1, self.table.currentIndex().row() + step))
             self.table.setCurrentIndex(self.model.index(row, 0))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
-            action = self._page_key(watched, event)
-            if action is not None:
-                if event.type() == QEvent.Type.ShortcutOverride:
-                    event.accept()  # the key comes here as a key press, not to the window's shortcut
-                else:
-                    action.trigger()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _page_key(self, watched: QObject, event: QKeyEvent) -> QAction | None:
-        """The page's action for F5 / F9 / Enter pressed in its list or panel, if it takes the key."""
-        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            return None
-        key = event.key()
-        if key == Qt.Key.Key_F5:
-            return self.refresh_action
-        if watched is self.table and (key in _ENTER or (key == Qt.Key.Key_F9 and not self._on_a_call())):
-            return self.call_back_action
-        return None
-
-    def _on_a_call(self) -> bool:
-        calls = getattr(self._seat, "calls", None)
-        return getattr(calls, "current", None) is not None
 
     # --- calling back ---------------------------------------------------------------------------
     def start_call_back(self) -> None:

@@ -35,6 +35,7 @@ from qasync import asyncSlot
 
 from domain import clock
 from offline_cache import workorders
+from ui.call_back_keys import ENTER_KEYS
 from ui.rows_model import RowsModel
 from workstation.worklists import GROUPS, MyOrders, OrderDetail, status_zh
 
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 ERROR = "#b3261e"
 MUTED = "#6b6b6b"
 OVERDUE = QColor(ERROR)
-ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 SEARCH_DELAY_MS = 150
 _TERMINAL = frozenset(workorders.TERMINAL)
 

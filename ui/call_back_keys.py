@@ -1,0 +1,40 @@
+"""The keys of a call-back list (the missed calls, the callback queue): F5 refreshes and Enter or F9
+calls back, taken by the page before the window's shortcuts (F5 is also "ready", F9 "answer"); F9
+stays the call bar's while a call rings or is on."""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent
+
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class CallBackKeys:
+    """Mix into a QWidget page that has `table`, `refresh_action`, `call_back_action` and `_seat`,
+    and installs itself as the event filter of its table (and panel)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(event, QKeyEvent):
+            action = self._page_key(watched, event)
+            if action is not None:
+                if event.type() == QEvent.Type.ShortcutOverride:
+                    event.accept()  # the key comes here as a key press, not to the window's shortcut
+                else:
+                    action.trigger()
+                return True
+        return super().eventFilter(watched, event)  # type: ignore[misc]
+
+    def _page_key(self, watched: QObject, event: QKeyEvent) -> QAction | None:
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return None
+        key = event.key()
+        if key == Qt.Key.Key_F5:
+            return self.refresh_action  # type: ignore[attr-defined]
+        if watched is self.table and (  # type: ignore[attr-defined]
+                key in ENTER_KEYS or (key == Qt.Key.Key_F9 and not self._on_a_call())):
+            return self.call_back_action  # type: ignore[attr-defined]
+        return None
+
+    def _on_a_call(self) -> bool:
+        calls = getattr(self._seat, "calls", None)  # type: ignore[attr-defined]
+        return getattr(calls, "current", None) is not None
