@@ -45,7 +45,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTextBrowser,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +56,7 @@ from domain.workorder import RequestType
 from offline_cache import kb_index
 from offline_cache.store import Rejection
 from ui.caller_card import CallerCard
+from ui.page_actions import desk_action, desk_button
 from ui.rows_model import RowsModel
 from workstation.calls import Call
 from workstation.escalations import (
@@ -130,27 +130,6 @@ class EscalationTexts(QObject):
             return self.tr("Your role may not do this: {reason}").format(reason=reason)
         return self.tr("The platform refused the change ({code}): {reason}").format(code=rejection.code,
                                                                                      reason=reason)
-
-
-def _action(owner: QWidget, text: str, keys: list[str], slot: Any, name: str) -> QAction:
-    """An action whose keys work while the focus is inside `owner` (pages share the window)."""
-    action = QAction(text, owner)
-    action.setObjectName(name)
-    action.setShortcuts([QKeySequence(k) for k in keys])
-    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    shown = " / ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
-    action.setToolTip(f"{text} ({shown})")
-    action.triggered.connect(slot)
-    owner.addAction(action)
-    return action
-
-
-def _button(action: QAction, name: str) -> QToolButton:
-    button = QToolButton()
-    button.setObjectName(name)
-    button.setDefaultAction(action)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-    return button
 
 
 async def _finished(dialog: QDialog) -> int:
@@ -290,7 +269,7 @@ class MyEscalations(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.notice)
-        self.cancel_action = _action(self, self.tr("Cancel my escalation"), ["Ctrl+Shift+X"], self._cancel,
+        self.cancel_action = desk_action(self, self.tr("Cancel my escalation"), ["Ctrl+Shift+X"], self._cancel,
                                      "cancelEscalationAction")
         self.actions_for_help = [self.cancel_action]
         self._reload()
@@ -510,23 +489,23 @@ class EscalationInbox(QWidget):
         layout.addWidget(splitter, 1)
 
     def _build_actions(self) -> None:
-        self.answer_action = _action(self, self.tr("Send the answer"), ["Ctrl+Return", "Ctrl+Enter"],
+        self.answer_action = desk_action(self, self.tr("Send the answer"), ["Ctrl+Return", "Ctrl+Enter"],
                                      self.send_answer, "answerEscalationAction")
-        self.claim_action = _action(self, self.tr("Claim the escalation"), ["Alt+C"], self.claim,
+        self.claim_action = desk_action(self, self.tr("Claim the escalation"), ["Alt+C"], self.claim,
                                     "claimEscalationAction")
-        self.join_action = _action(self, self.tr("Join the call"), ["Ctrl+Shift+J"], self.join,
+        self.join_action = desk_action(self, self.tr("Join the call"), ["Ctrl+Shift+J"], self.join,
                                    "joinEscalationAction")
-        self.propose_action = _action(self, self.tr("Propose a knowledge change"), ["Ctrl+Shift+K"], self.propose,
+        self.propose_action = desk_action(self, self.tr("Propose a knowledge change"), ["Ctrl+Shift+K"], self.propose,
                                       "proposeKbChangeAction")
-        self.refresh_action = _action(self, self.tr("Read the list again"), ["Ctrl+R"], self.refresh,
+        self.refresh_action = desk_action(self, self.tr("Read the list again"), ["Ctrl+R"], self.refresh,
                                       "refreshEscalationsAction")
         for action, name in ((self.answer_action, "escalationAnswerButton"),
                              (self.claim_action, "escalationClaimButton"),
                              (self.join_action, "escalationJoinButton"),
                              (self.propose_action, "escalationProposeButton")):
-            self.buttons.addWidget(_button(action, name))
+            self.buttons.addWidget(desk_button(action, name))
         self.buttons.addStretch(1)
-        self.buttons.addWidget(_button(self.refresh_action, "escalationRefreshButton"))
+        self.buttons.addWidget(desk_button(self.refresh_action, "escalationRefreshButton"))
         self.actions_for_help = [self.answer_action, self.claim_action, self.join_action, self.propose_action,
                                  self.refresh_action, self.caller_card.reveal_action]
 

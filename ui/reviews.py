@@ -16,7 +16,6 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTextBrowser,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +34,7 @@ from domain import clock
 from domain.phone import mask_phone
 from domain.workorder import RequestType, WorkOrderStatus
 from offline_cache.store import Rejection
+from ui.page_actions import desk_action, desk_button
 from ui.rows_model import RowsModel
 from workstation.desk_lists import NOTE_MAX, FetchedListService, ReviewService
 from workstation.session import SeatSession
@@ -105,26 +104,6 @@ class DeskTexts(QObject):
             return clock.parse(stamp).astimezone(clock.CENTRE_TZ).strftime("%Y-%m-%d %H:%M")
         except ValueError:
             return str(stamp)
-
-
-def desk_action(owner: QWidget, text: str, keys: list[str], slot: Any, name: str) -> QAction:
-    """An action whose keys work while the focus is inside `owner` (the pages share the window)."""
-    action = QAction(text, owner)
-    action.setObjectName(name)
-    action.setShortcuts([QKeySequence(k) for k in keys])
-    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    shown = " / ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
-    action.setToolTip(f"{text} ({shown})")
-    action.triggered.connect(slot)
-    owner.addAction(action)
-    return action
-
-
-def desk_button(action: QAction, name: str) -> QToolButton:
-    button = QToolButton(objectName=name)
-    button.setDefaultAction(action)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-    return button
 
 
 def message_label(name: str, style: str = "") -> QLabel:

@@ -18,7 +18,8 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from domain import clock
-from ui.reviews import DeskPage, desk_action, desk_button, table_view
+from ui.page_actions import desk_action, desk_button
+from ui.reviews import DeskPage, table_view
 from ui.rows_model import RowsModel
 from workstation.desk_lists import WallboardService
 from workstation.session import SeatSession
