@@ -25,13 +25,12 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
+from ui.page_actions import desk_action, desk_button
 from ui.reviews import (
     ERROR_STYLE,
     MUTED_STYLE,
     DeskPage,
     DeskTexts,
-    desk_action,
-    desk_button,
     message_label,
     show_message,
     table_view,
