@@ -1,12 +1,46 @@
-"""The keys of a call-back list (the missed calls, the callback queue): F5 refreshes and Enter or F9
-calls back, taken by the page before the window's shortcuts (F5 is also "ready", F9 "answer"); F9
-stays the call bar's while a call rings or is on."""
+"""What the call-back lists (the missed calls, the callback queue) share: the keys (F5 refreshes and
+Enter or F9 calls back, taken by the page before the window's shortcuts, since F5 is also "ready" and
+F9 "answer"; F9 stays the call bar's while a call rings or is on) and the highlight of the row being
+called back."""
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QAction, QColor, QFont, QKeyEvent
+
+from domain import clock
+from ui.rows_model import RowsModel
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+CALLING = QColor("#fff3b0")
+
+
+class CallBackListModel(RowsModel):
+    """A list the agent calls back from; the row being called back stands out."""
+
+    def __init__(self, headers: list[str], parent: QObject | None = None) -> None:
+        super().__init__(headers, parent)
+        self._calling: str | None = None
+        self._today = clock.now()
+
+    def set_items(self, items: list[dict], calling: str | None) -> None:
+        self._calling, self._today = calling, clock.now()
+        self._reset(items)
+
+    def is_calling(self, item: dict) -> bool:
+        return item.get(self.key) == self._calling
+
+    @staticmethod
+    def calling_style(role: int) -> Any:
+        """The look of the row being called back for `role`, or None."""
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return CALLING
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
 
 
 class CallBackKeys:

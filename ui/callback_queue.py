@@ -36,19 +36,17 @@ from qasync import asyncSlot
 
 from domain import clock
 from domain.phone import mask_phone
-from ui.call_back_keys import CallBackKeys
+from ui.call_back_keys import CallBackKeys, CallBackListModel
 from ui.my_orders import ERROR, MUTED, Message, moment, page_action, table
-from ui.rows_model import RowsModel
 from workstation.worklists import NOTE_MAX, SATISFACTION, CallbackQueue, callback_result
 
 log = logging.getLogger(__name__)
 
-CALLING = QColor("#fff3b0")
 SPECIAL = QColor("#7a4b00")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the platform refuses these in text
 
 
-class CallbackQueueModel(RowsModel):
+class CallbackQueueModel(CallBackListModel):
     """The queue as the service holds it (read-only; oldest reply first)."""
 
     REPLIED, NUMBER, CALLER, TITLE, UNIT, ATTEMPTS, KIND = range(7)
@@ -59,22 +57,16 @@ class CallbackQueueModel(RowsModel):
         super().__init__([self.tr("Replied"), self.tr("Number"), self.tr("Caller"), self.tr("Title"),
                           self.tr("Lead unit"), self.tr("Attempts"), self.tr("Case kind")], parent)
         self.setObjectName("callbackQueueModel")
-        self._calling: str | None = None
-        self._today = clock.now()
-
-    def set_items(self, items: list[dict], calling: str | None) -> None:
-        self._calling, self._today = calling, clock.now()
-        self._reset(items)
 
     def cell(self, item: dict, column: int, role: int) -> Any:
-        calling = item["number"] == self._calling
+        calling = self.is_calling(item)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, column, calling)
         if role == self.PhoneRole:
             return item.get("caller_phone")
-        if role == Qt.ItemDataRole.BackgroundRole and calling:
-            return CALLING
-        if role == Qt.ItemDataRole.FontRole and (calling or (column == self.KIND and self.special(item))):
+        if calling and (style := self.calling_style(role)) is not None:
+            return style
+        if role == Qt.ItemDataRole.FontRole and column == self.KIND and self.special(item):
             font = QFont()
             font.setBold(True)
             return font

@@ -18,7 +18,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -38,8 +38,7 @@ from qasync import asyncSlot
 
 from domain import clock
 from domain.phone import mask_phone
-from ui.call_back_keys import CallBackKeys
-from ui.rows_model import RowsModel
+from ui.call_back_keys import CallBackKeys, CallBackListModel
 from workstation.callbacks import NOTE_MAX, ORDER_NUMBER_MAX, OUTCOMES, MissedCallService
 from workstation.session import SeatSession
 
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 
 ERROR = "#b3261e"
 MUTED = "#6b6b6b"
-CALLING = QColor("#fff3b0")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the platform refuses these in text
 
 
@@ -73,7 +71,7 @@ class _Message(QLabel):
         self.setText("")
 
 
-class MissedCallsModel(RowsModel):
+class MissedCallsModel(CallBackListModel):
     """The callback list as the service holds it (read-only; the platform's order: oldest first)."""
 
     TIME, NUMBER, NAME, QUEUE, ENDED, ATTEMPTS, OUTCOME = range(7)
@@ -85,27 +83,17 @@ class MissedCallsModel(RowsModel):
         super().__init__([self.tr("Missed at"), self.tr("Number"), self.tr("Name"), self.tr("Queue / line"),
                           self.tr("How it ended"), self.tr("Attempts"), self.tr("Last outcome")], parent)
         self.setObjectName("missedCallsModel")
-        self._calling: str | None = None
-        self._today = clock.now()
-
-    def set_items(self, items: list[dict], calling: str | None) -> None:
-        self._calling, self._today = calling, clock.now()
-        self._reset(items)
 
     def cell(self, item: dict, column: int, role: int) -> Any:
-        calling = item["call_id"] == self._calling
+        calling = self.is_calling(item)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, column, calling)
         if role == self.CallIdRole:
             return item["call_id"]
         if role == self.PhoneRole:
             return item["caller_phone"]
-        if role == Qt.ItemDataRole.BackgroundRole and calling:
-            return CALLING
-        if role == Qt.ItemDataRole.FontRole and calling:
-            font = QFont()
-            font.setBold(True)
-            return font
+        if calling and (style := self.calling_style(role)) is not None:
+            return style
         if role == Qt.ItemDataRole.ToolTipRole and column == self.OUTCOME and item.get("callback_note"):
             return item["callback_note"]
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.ATTEMPTS:
