@@ -37,7 +37,8 @@ from qasync import asyncSlot
 from domain import clock
 from domain.phone import mask_phone
 from ui.call_back_keys import CallBackKeys, CallBackListModel
-from ui.my_orders import ERROR, MUTED, Message, moment, page_action, table
+from ui.my_orders import ERROR, MUTED, Message, moment, page_action
+from ui.rows_model import table_view
 from workstation.worklists import NOTE_MAX, SATISFACTION, CallbackQueue, callback_result
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class CallbackQueuePage(CallBackKeys, QWidget):
         self.error_label = Message("callbackError", ERROR)
         self.notice = Message("callbackNotice", MUTED)
         self.model = CallbackQueueModel(self)
-        self.table = table("callbackTable", self.model)
+        self.table = table_view("callbackTable", self.model)
         self.table.doubleClicked.connect(lambda _index: self.call_back_action.trigger())
         self.table.installEventFilter(self)
         self.setFocusProxy(self.table)

@@ -17,15 +17,12 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QTextBrowser,
     QToolButton,
     QVBoxLayout,
@@ -36,7 +33,7 @@ from qasync import asyncSlot
 from domain import clock
 from offline_cache import workorders
 from ui.call_back_keys import ENTER_KEYS
-from ui.rows_model import RowsModel
+from ui.rows_model import RowsModel, table_view
 from workstation.worklists import GROUPS, MyOrders, OrderDetail, status_zh
 
 log = logging.getLogger(__name__)
@@ -100,19 +97,6 @@ def is_overdue(row: dict, now: datetime) -> bool:
         return clock.parse(deadline) < now
     except ValueError:
         return False
-
-
-def table(name: str, model: RowsModel) -> QTableView:
-    view = QTableView(objectName=name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    return view
 
 
 class MyOrdersModel(RowsModel):
@@ -204,7 +188,7 @@ class MyOrdersPage(QWidget):
         self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
         self.search_edit.installEventFilter(self)
         self.model = MyOrdersModel(self)
-        self.table = table("myOrdersTable", self.model)
+        self.table = table_view("myOrdersTable", self.model)
         self.table.installEventFilter(self)
         self.table.doubleClicked.connect(lambda _index: self.timeline_action.trigger())
         self.setFocusProxy(self.search_edit)  # the agent types to search

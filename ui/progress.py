@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from domain import clock
-from ui.my_orders import ENTER_KEYS, ERROR, MUTED, Message, is_overdue, moment, page_action, table
-from ui.rows_model import RowsModel
+from ui.my_orders import ENTER_KEYS, ERROR, MUTED, Message, is_overdue, moment, page_action
+from ui.rows_model import RowsModel, table_view
 from workstation.worklists import ProgressAnswer, ProgressService
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class ProgressLookup(QWidget):
         self.error_label = Message("progressError", ERROR)
         self.notice = Message("progressNotice", MUTED)
         self.model = ProgressModel(self)
-        self.table = table("progressTable", self.model)
+        self.table = table_view("progressTable", self.model)
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_steps())
         self.steps_text = QTextBrowser(objectName="progressSteps")

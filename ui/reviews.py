@@ -17,13 +17,10 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -35,7 +32,7 @@ from domain.phone import mask_phone
 from domain.workorder import RequestType, WorkOrderStatus
 from offline_cache.store import Rejection
 from ui.page_actions import desk_action, desk_button
-from ui.rows_model import RowsModel
+from ui.rows_model import RowsModel, table_view
 from workstation.desk_lists import NOTE_MAX, FetchedListService, ReviewService
 from workstation.session import SeatSession
 from workstation.sync import LinkState
@@ -120,20 +117,6 @@ def show_message(label: QLabel, text: str, style: str | None = None) -> None:
     if style is not None:
         label.setStyleSheet(style)
     label.setVisible(bool(text))
-
-
-def table_view(name: str, model: RowsModel) -> QTableView:
-    view = QTableView(objectName=name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setTabKeyNavigation(False)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
 
 
 class DeskPage(QWidget):
@@ -344,7 +327,7 @@ class ReviewsPage(DeskPage):
     def _build(self) -> None:
         self._build_common("reviews")
         self.model = ReviewsModel(self)
-        self.table = table_view("reviewsTable", self.model)
+        self.table = table_view("reviewsTable", self.model, wrap=False)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _old: self._current_changed(current))
         self.table.activated.connect(lambda _index: self.note_edit.setFocus(Qt.FocusReason.OtherFocusReason))
         self.setFocusProxy(self.table)

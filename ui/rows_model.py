@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -47,3 +48,18 @@ class RowsModel(QAbstractTableModel):
 
     def cell(self, row: dict, column: int, role: int) -> Any:
         raise NotImplementedError
+
+
+def table_view(name: str, model: RowsModel, *, wrap: bool = True) -> QTableView:
+    """A list of whole rows, one selected at a time, read-only; Tab leaves it (arrows move in it)."""
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)
+    view.setWordWrap(wrap)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view

@@ -33,9 +33,8 @@ from ui.reviews import (
     DeskTexts,
     message_label,
     show_message,
-    table_view,
 )
-from ui.rows_model import RowsModel
+from ui.rows_model import RowsModel, table_view
 from workstation.desk_lists import NOTE_MAX, SUPERVISION_KINDS, SupervisionService
 from workstation.session import SeatSession
 from workstation.sync import LinkState
@@ -137,7 +136,7 @@ class SupervisionPage(DeskPage):
     def _build(self) -> None:
         self._build_common("supervision")
         self.model = SupervisionModel(self)
-        self.table = table_view("supervisionTable", self.model)
+        self.table = table_view("supervisionTable", self.model, wrap=False)
         self.table.activated.connect(lambda _index: self.open_panel())
         self.setFocusProxy(self.table)
 

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSplitte
 
 from domain import clock
 from ui.page_actions import desk_action, desk_button
-from ui.reviews import DeskPage, table_view
-from ui.rows_model import RowsModel
+from ui.reviews import DeskPage
+from ui.rows_model import RowsModel, table_view
 from workstation.desk_lists import WallboardService
 from workstation.session import SeatSession
 
@@ -160,7 +160,7 @@ class WallboardPage(DeskPage):
         counts.addStretch(1)
 
         self.agents = AgentsModel(self)
-        self.agents_view = table_view("wallboardAgents", self.agents)
+        self.agents_view = table_view("wallboardAgents", self.agents, wrap=False)
         self.setFocusProxy(self.agents_view)
 
         self.chart = QChart()
