@@ -19,12 +19,10 @@ from central.events import EventBroker
 from central.security import Claims
 from central.validation import text
 from domain import clock
+from domain.callbacks import missed_call_outcome
 from domain.phone import InvalidPhoneNumber, normalize_phone
 
 RANK = {"ringing": 0, "answered": 1, "ended": 2}
-MAX_CALLBACK_ATTEMPTS = 3
-DONE_OUTCOMES = {"reached", "invalid_number", "not_needed"}
-UNREACHABLE = "unreachable"
 ITEM_FIELDS = ("caller_phone", "caller_name", "queue", "source", "arrived_at", "ended_at", "end_reason",
                "callback_state", "callback_attempts", "callback_outcome", "callback_note", "callback_by",
                "callback_at", "callback_order")
@@ -152,13 +150,8 @@ async def record_outcome(conn: AsyncConnection, who: Claims, call_id: str, data:
     if current["callback_state"] != "open":
         what = "has no callback to make" if current["callback_state"] is None else "was called back already"
         raise ApiError(409, "callback_done", f"call {call_id} {what}", callback_state=current["callback_state"])
-    attempts, outcome, state = current["callback_attempts"], data.outcome, "done"
-    if outcome not in DONE_OUTCOMES:  # no_answer, busy: try again later, up to a limit
-        attempts += 1
-        if attempts >= MAX_CALLBACK_ATTEMPTS:
-            outcome = UNREACHABLE
-        else:
-            state = "open"
+    # no_answer, busy: try again later, up to a limit (the seat shows the same at once)
+    outcome, attempts, state = missed_call_outcome(data.outcome, current["callback_attempts"])
     await conn.execute(db.calls.update().where(db.calls.c.id == call_id).values(
         callback_state=state, callback_attempts=attempts, callback_outcome=outcome, callback_note=data.note,
         callback_by=who.username, callback_at=clock.stamp(), callback_order=data.order_number))

@@ -1,8 +1,9 @@
 """The platform's services, made once per server and shared by the routes.
 
-Time comes from one scheduler (real on the asyncio loop, or virtual in a simulation): the router's
-timers, the call arrivals and the supervision sweep all run on it. Background writes are spawned
-and kept; `drain()` waits for them, so that a simulation keeps the order of its events.
+Time comes from one scheduler (real on the asyncio loop, or virtual in a simulation or a test): the
+router's timers, the call arrivals, the wallboard's pushes and the supervision sweep all run on it.
+Background writes are spawned and kept; `drain()` waits for them, so that a simulation keeps the
+order of its events.
 """
 from __future__ import annotations
 

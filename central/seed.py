@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import catalog, db, kb
-from central.orders import LIFECYCLE_DEFAULTS
+from central.orders.intake import LIFECYCLE_DEFAULTS
 from central.permissions import Role
 from central.routes.auth import create_user
 from domain import clock

@@ -176,15 +176,17 @@ class Simulation:
     async def run(self) -> dict:
         began = time.monotonic()
         with clock.use(self.scheduler.moment):
-            await self._set_up()
-            self._end = self.days * 86400.0
-            self.scheduler.call_later(self.rng.expovariate(self.calls_per_hour / 3600.0), self._arrive)
-            await self.scheduler.run_until(self._end, self._settle)
-            self.office.stop()
-            self.desk.stop()
-            await self.platform.drain()
-            summary = await self._summary()
-            await self.platform.stop()
+            try:
+                await self._set_up()
+                self._end = self.days * 86400.0
+                self.scheduler.call_later(self.rng.expovariate(self.calls_per_hour / 3600.0), self._arrive)
+                await self.scheduler.run_until(self._end, self._settle)
+                self.office.stop()
+                self.desk.stop()
+                await self.platform.drain()
+                summary = await self._summary()
+            finally:  # also after a failure: no database connection left for the collector
+                await self.platform.stop()
         summary["wall_s"] = round(time.monotonic() - began, 1)
         return summary
 

@@ -3,7 +3,7 @@ list a team lead or dispatcher works from.
 
 The platform runs the sweep every minute of its scheduler's time (simulated time in a simulation). An
 order gets at most one open "overdue" supervision and one open reminder at a time; both close when
-the order is replied or ends (central/orders.py, commit).
+the order is replied or ends (central/orders/rows.py, commit).
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import db, orders
+from central import db
+from central.orders.rows import add_supervision, commit
 from domain import clock
 from domain.calendar import WorkCalendar
 from domain.workorder import ACTIVE_UNIT_STATES, HANDLING_STATUSES, Urgency
@@ -84,8 +85,8 @@ async def sweep(platform, now: datetime | None = None) -> dict:  # noqa: ANN001
             for number, kind, reason, deadline in todo:
                 if reason in open_reasons.get(number, set()):
                     continue
-                sid = await orders.add_supervision(conn, number, kind, reason, "", SYSTEM)
-                await orders.commit(conn, SYSTEM, locked[number], {"supervised": True}, [("supervise", {
+                sid = await add_supervision(conn, number, kind, reason, "", SYSTEM)
+                await commit(conn, SYSTEM, locked[number], {"supervised": True}, [("supervise", {
                     "kind": kind, "reason": reason, "note": "", "supervision_id": sid, "deadline": deadline})])
                 made[reason] += 1
     if made["overdue"] or made["near_deadline"]:

@@ -6,10 +6,13 @@ queried again when an order changed or when half a minute has passed (a deadline
 change). The object is served by GET /api/v1/wallboard and pushed as the SSE event "wallboard" to the
 connected users whose role may watch the queue: at most every 500 ms while things change, and once a
 second otherwise (the time in state keeps moving).
+
+The pushes are timers on the platform's scheduler, like the router's: real time in a server, the
+simulated clock in a simulation, a clock the test drives in a test. No timer runs while no one
+connected may watch (a simulation's seats are agents), and stopping is cancelling a timer.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, datetime, time, timedelta
 
@@ -77,29 +80,39 @@ async def day_tally(conn: AsyncConnection, day: date) -> DayTally:
 class Wallboard:
     def __init__(self, platform) -> None:  # noqa: ANN001
         self.platform = platform
+        self.scheduler = platform.scheduler
         self._users: dict[int, tuple[str, str]] = {}  # user id -> (display name, role)
         self._connected: set[int] = set()
         self._orders = (0, 0)
-        self._orders_at: float | None = None  # loop time of the last query; None: query again
-        self._dirty: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
+        self._orders_at: float | None = None  # scheduler time of the last query; None: query again
+        self._on = False
+        self._dirty = False  # changed since the last push
+        self._recheck = False  # someone connected: find out at the next push whether they may watch
+        self._watching = False  # the last push had someone to push to
+        self._pushing = False
+        self._last = float("-inf")  # scheduler time of the last push
+        self._timer = None  # the next push (a scheduler handle), due at self._due
+        self._due = 0.0
         platform.broker.on_presence.append(self._presence)
         platform.router.on_change.append(self.changed)
 
     async def start(self) -> None:
         async with self.platform.db.read() as conn:
             self.platform.router.today = await day_tally(conn, clock.now().date())
-        self._dirty = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(self._push_loop())
+        self._on = True
+        self._recheck = bool(self._connected)
+        self.changed()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        """No push starts after this; one under way is a platform task (Platform.stop drains it)."""
+        self._on = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def changed(self) -> None:
-        if self._dirty is not None:
-            self._dirty.set()
+        self._dirty = True
+        self._arm()
 
     def orders_changed(self) -> None:
         self._orders_at = None
@@ -108,9 +121,52 @@ class Wallboard:
     def _presence(self, user_id: int, connected: bool) -> None:
         if connected:
             self._connected.add(user_id)
+            self._recheck = True
         else:
             self._connected.discard(user_id)
         self.changed()
+
+    def _arm(self) -> None:
+        """Set the timer of the next push: 500 ms after the last one when something changed, a second
+        after it otherwise; none while no one may watch."""
+        if not self._on or self._pushing:
+            return  # the push under way arms the next when it ends
+        if self._dirty and (self._watching or self._recheck):
+            gap = MIN_INTERVAL_S
+        elif self._watching:
+            gap = MAX_INTERVAL_S
+        else:
+            return
+        now = self.scheduler.now()
+        due = max(now, self._last + gap)
+        if self._timer is not None:
+            if self._due <= due:
+                return
+            self._timer.cancel()
+        self._due, self._timer = due, self.scheduler.call_later(due - now, self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        if not self._on:
+            return
+        self._last = self.scheduler.now()
+        self._dirty = self._recheck = False
+        self._pushing = True
+        self.platform.spawn(self._push(), "wallboard push")
+
+    async def _push(self) -> None:
+        try:
+            watchers = await self._watchers()
+            self._watching = bool(watchers)
+            if watchers:
+                board = await self.snapshot()
+                for user_id in watchers:
+                    self.platform.broker.publish(user_id, "wallboard", board)
+        except Exception:  # a failed query must not end the pushes for good
+            log.exception("wallboard push failed")
+        finally:
+            self._pushing = False
+            self._arm()
 
     async def _learn_users(self, ids: set[int]) -> None:
         missing = ids - self._users.keys()
@@ -123,9 +179,9 @@ class Wallboard:
 
     async def snapshot(self) -> dict:
         router = self.platform.router
-        loop_now = asyncio.get_running_loop().time()
-        if self._orders_at is None or loop_now - self._orders_at > ORDERS_MAX_AGE_S:
-            self._orders_at = loop_now  # before the query: a change during it asks for another
+        now = self.scheduler.now()
+        if self._orders_at is None or now - self._orders_at > ORDERS_MAX_AGE_S:
+            self._orders_at = now  # before the query: a change during it asks for another
             async with self.platform.db.read() as conn:
                 self._orders = await deadline_counts(conn, clock.now(), self.platform.calendar)
         for _ in range(2):  # a seat may sign in while the names are read
@@ -137,20 +193,3 @@ class Wallboard:
     async def _watchers(self) -> list[int]:
         await self._learn_users(set(self._connected))
         return [u for u in self._connected if u in self._users and allowed(self._users[u][1], "queue.watch")]
-
-    async def _push_loop(self) -> None:
-        assert self._dirty is not None
-        while True:
-            try:
-                await asyncio.wait_for(self._dirty.wait(), MAX_INTERVAL_S - MIN_INTERVAL_S)
-            except TimeoutError:
-                pass
-            self._dirty.clear()
-            try:
-                if watchers := await self._watchers():
-                    board = await self.snapshot()
-                    for user_id in watchers:
-                        self.platform.broker.publish(user_id, "wallboard", board)
-            except Exception:  # a failed query must not end the pushes for good
-                log.exception("wallboard push failed")
-            await asyncio.sleep(MIN_INTERVAL_S)

@@ -1,17 +1,71 @@
-"""Chinese phone numbers: normalisation, masking and number location (归属地)."""
+"""Chinese phone numbers: normalisation, masking and number location (归属地).
+
+Location and carrier come from resources/phone/cn_location.json, a table made from phonenumbers'
+data by scripts/build_tables.py: importing the library's geocoder and carrier modules would cost
+~100 MB and ~0.8 s of start-up. phonenumbers itself (imported on first use) still says which
+numbers are valid and of which type, so the answers are the library's.
+"""
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
+from itertools import accumulate
+from pathlib import Path
 
-import phonenumbers
-from phonenumbers import carrier, geocoder
+LOCATION_TABLE = Path(__file__).resolve().parent.parent / "resources" / "phone" / "cn_location.json"
+
+
+class PhoneProblem(StrEnum):
+    """Why a text is not a Chinese phone number; `InvalidPhoneNumber.detail` completes some."""
+
+    EMPTY = "empty"
+    LETTERS = "letters"
+    BAD_CHARACTER = "bad_character"  # detail: the character
+    NO_DIGITS = "no_digits"
+    FOREIGN_COUNTRY_CODE = "foreign_country_code"  # detail: the country code, e.g. "852"
+    UNKNOWN_COUNTRY_CODE = "unknown_country_code"
+    NO_AREA_CODE = "no_area_code"
+    BAD_MOBILE_PREFIX = "bad_mobile_prefix"  # detail: the first two digits
+    MOBILE_LENGTH = "mobile_length"  # detail: the number of digits
+    LANDLINE_LENGTH = "landline_length"  # detail: the number of digits
+    TOLL_FREE_LENGTH = "toll_free_length"  # detail: the number of digits
+    BAD_LENGTH = "bad_length"  # detail: the number of digits
+    BAD_LANDLINE = "bad_landline"
+
+
+_MESSAGES = {
+    PhoneProblem.EMPTY: "phone number is empty",
+    PhoneProblem.LETTERS: "phone number contains letters",
+    PhoneProblem.BAD_CHARACTER: "phone number contains an invalid character {detail!r}",
+    PhoneProblem.NO_DIGITS: "phone number has no digits",
+    PhoneProblem.FOREIGN_COUNTRY_CODE: "non-Chinese country code +{detail}: only Chinese (+86) numbers are accepted",
+    PhoneProblem.UNKNOWN_COUNTRY_CODE: "unknown country code: only Chinese (+86) numbers are accepted",
+    PhoneProblem.NO_AREA_CODE: "landline number has no area code",
+    PhoneProblem.BAD_MOBILE_PREFIX: "mobile numbers cannot start with {detail}",
+    PhoneProblem.MOBILE_LENGTH: "wrong length: {detail} digits (a mobile number has 11)",
+    PhoneProblem.LANDLINE_LENGTH: "wrong length: {detail} digits (a landline number with area code has 10 to 12)",
+    PhoneProblem.TOLL_FREE_LENGTH: "wrong length: {detail} digits (a 400/800 number has 10)",
+    PhoneProblem.BAD_LENGTH: "wrong length: {detail} digits",
+    PhoneProblem.BAD_LANDLINE: "invalid area code or landline number",
+}
 
 
 class InvalidPhoneNumber(ValueError):
-    """The text is not a Chinese phone number; the message says why."""
+    """The text is not a Chinese phone number: `code` says why (for the user's language), the
+    message says it in English (for logs and the platform's error responses)."""
+
+    def __init__(self, code: PhoneProblem, detail: str = "") -> None:
+        super().__init__(_MESSAGES[code].format(detail=detail))
+        self.code, self.detail = code, detail
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.code, self.detail)  # args holds the message, not the code
 
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -50,16 +104,16 @@ def _digits(raw: str) -> tuple[str, bool]:
         text = match.group(1)
     text = text.translate(_SEPARATORS)
     if not text:
-        raise InvalidPhoneNumber("phone number is empty")
+        raise InvalidPhoneNumber(PhoneProblem.EMPTY)
     if any(ch.isalpha() for ch in text):
-        raise InvalidPhoneNumber("phone number contains letters")
+        raise InvalidPhoneNumber(PhoneProblem.LETTERS)
     plus = text.startswith("+")
     body = text[1:] if plus else text
     bad = next((ch for ch in body if not ch.isdigit() or not ch.isascii()), None)
     if bad is not None:
-        raise InvalidPhoneNumber(f"phone number contains an invalid character {bad!r}")
+        raise InvalidPhoneNumber(PhoneProblem.BAD_CHARACTER, bad)
     if not body:
-        raise InvalidPhoneNumber("phone number has no digits")
+        raise InvalidPhoneNumber(PhoneProblem.NO_DIGITS)
     if plus:
         return body, True
     if body.startswith("00"):
@@ -76,7 +130,7 @@ def _is_86_prefixed(rest: str) -> bool:
 
 def _national_from_international(digits: str) -> str:
     if not digits.startswith("86"):
-        raise InvalidPhoneNumber(_foreign_code_message(digits))
+        raise _foreign_code_error(digits)
     nsn = digits[2:]
     if nsn.startswith("0"):  # "+86 (0)10 ..." and "+86 010 ..." are common mistakes
         nsn = nsn[1:]
@@ -85,12 +139,14 @@ def _national_from_international(digits: str) -> str:
     return nsn
 
 
-def _foreign_code_message(digits: str) -> str:
+def _foreign_code_error(digits: str) -> InvalidPhoneNumber:
+    import phonenumbers  # on first use: ~50 ms the workstation's start-up does without
+
     for size in (1, 2, 3):
         code = digits[:size]
         if len(code) == size and int(code) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            return f"non-Chinese country code +{code}: only Chinese (+86) numbers are accepted"
-    return "unknown country code: only Chinese (+86) numbers are accepted"
+            return InvalidPhoneNumber(PhoneProblem.FOREIGN_COUNTRY_CODE, code)
+    return InvalidPhoneNumber(PhoneProblem.UNKNOWN_COUNTRY_CODE)
 
 
 def _canonical(digits: str, local_area_code: str) -> str:
@@ -103,8 +159,8 @@ def _canonical(digits: str, local_area_code: str) -> str:
     if _LOCAL.fullmatch(digits):
         if local_area_code:
             return _canonical(_area_code(local_area_code) + digits, "")
-        raise InvalidPhoneNumber("landline number has no area code")
-    raise InvalidPhoneNumber(_shape_error(digits))
+        raise InvalidPhoneNumber(PhoneProblem.NO_AREA_CODE)
+    raise _shape_error(digits)
 
 
 def _area_code(code: str) -> str:
@@ -112,19 +168,19 @@ def _area_code(code: str) -> str:
     return code if code.startswith("0") else "0" + code
 
 
-def _shape_error(digits: str) -> str:
+def _shape_error(digits: str) -> InvalidPhoneNumber:
     n = len(digits)
     if digits.startswith("1"):
         if n == 11:
-            return f"mobile numbers cannot start with {digits[:2]}"
-        return f"wrong length: {n} digits (a mobile number has 11)"
+            return InvalidPhoneNumber(PhoneProblem.BAD_MOBILE_PREFIX, digits[:2])
+        return InvalidPhoneNumber(PhoneProblem.MOBILE_LENGTH, str(n))
     if digits.startswith("0"):
         if 10 <= n <= 12:
-            return "invalid area code or landline number"
-        return f"wrong length: {n} digits (a landline number with area code has 10 to 12)"
+            return InvalidPhoneNumber(PhoneProblem.BAD_LANDLINE)
+        return InvalidPhoneNumber(PhoneProblem.LANDLINE_LENGTH, str(n))
     if digits.startswith(("400", "800")):
-        return f"wrong length: {n} digits (a 400/800 number has 10)"
-    return f"wrong length: {n} digits"
+        return InvalidPhoneNumber(PhoneProblem.TOLL_FREE_LENGTH, str(n))
+    return InvalidPhoneNumber(PhoneProblem.BAD_LENGTH, str(n))
 
 
 def phone_kind(number: str) -> str:
@@ -164,16 +220,58 @@ class PhoneInfo:
     carrier: str
 
 
-@lru_cache(maxsize=4096)  # called on every ring; the lookup tables are slow to walk
+@lru_cache(maxsize=4096)  # called on every ring, and again for the same caller's history
 def locate(number: str) -> PhoneInfo:
-    """Number location (归属地) and carrier; raises InvalidPhoneNumber."""
+    """Number location (归属地) and carrier; raises InvalidPhoneNumber.
+
+    What phonenumbers' geocoder.description_for_number(n, "zh") and carrier.name_for_number(n, "zh")
+    would say, from the shipped table: nothing for a number the library finds invalid, a place
+    only for geographical types, a carrier only for mobiles."""
+    import phonenumbers  # on first use (see warm_up): ~50 ms the workstation's start-up does without
+    from phonenumbers import PhoneNumberType
+
     national = normalize_phone(number)
     kind = phone_kind(national)
     if kind not in ("mobile", "landline"):
         return PhoneInfo(national, kind, "", "", "")
     parsed = phonenumbers.parse(national, "CN")
-    province, city = split_region(geocoder.description_for_number(parsed, "zh"))
-    return PhoneInfo(national, kind, province, city, carrier.name_for_number(parsed, "zh"))
+    number_type = phonenumbers.number_type(parsed)
+    nsn = phonenumbers.national_significant_number(parsed)
+    places, carriers = _location_tables()
+    description = ""
+    if number_type != PhoneNumberType.UNKNOWN and \
+            phonenumbers.is_number_type_geographical(number_type, parsed.country_code):
+        description = places.text(nsn)
+    province, city = split_region(description)
+    is_mobile = number_type in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE, PhoneNumberType.PAGER)
+    return PhoneInfo(national, kind, province, city, carriers.text(nsn) if is_mobile else "")
+
+
+class PrefixRuns:
+    """A map from the national significant number's leading digits to a text, as runs of
+    consecutive `digits`-digit prefixes (see scripts/build_tables.py)."""
+
+    def __init__(self, encoded: dict, digits: int) -> None:
+        self.digits = digits
+        self.texts: list[str] = encoded["texts"]
+        self.starts = array("l", accumulate(encoded["starts"]))
+        self.text_of_run = array("H", encoded["text_of_run"])
+
+    def text(self, nsn: str) -> str:
+        key = int(nsn[:self.digits].ljust(self.digits, "0"))
+        return self.texts[self.text_of_run[bisect_right(self.starts, key) - 1]]
+
+
+@lru_cache(maxsize=1)
+def _location_tables() -> tuple[PrefixRuns, PrefixRuns]:
+    table = json.loads(LOCATION_TABLE.read_text(encoding="utf-8"))
+    return PrefixRuns(table["location"], table["digits"]), PrefixRuns(table["carrier"], table["digits"])
+
+
+def warm_up() -> None:
+    """Load phonenumbers, its Chinese metadata and the location table now (~0.1 s) rather than on
+    the first ring: a seat calls this at sign-in, off the UI thread."""
+    locate.__wrapped__("13800138000")
 
 
 _MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")

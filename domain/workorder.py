@@ -85,6 +85,16 @@ _STATUS_LABELS = {
     WorkOrderStatus.repeat_review: "重复诉求审核",
 }
 
+
+
+def status_zh(status: str | None) -> str:
+    """The Chinese word for a status; a status this build does not know is shown as it is."""
+    try:
+        return WorkOrderStatus(status).label_zh
+    except ValueError:
+        return str(status or "")
+
+
 _S = WorkOrderStatus
 
 # The lifecycle of DESIGN.md. Choices the diagram leaves open:

@@ -25,7 +25,6 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from importlib.metadata import version as package_version
 
 from domain import clock
 from offline_cache import textsearch as ts
@@ -75,7 +74,8 @@ def create_schema(conn: sqlite3.Connection) -> None:
 
 
 def _index_version() -> str:
-    return f"{INDEX_VERSION}/pypinyin {package_version('pypinyin')}"
+    # the source named in the shipped pinyin table, not pypinyin's package metadata (a frozen app has none)
+    return f"{INDEX_VERSION}/{ts.pinyin_source()}"
 
 
 def _rebuild(conn: sqlite3.Connection) -> None:

@@ -29,11 +29,13 @@ Another table (the work-order cache's titles) uses it like this:
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 #: Stands for whitespace and for boundaries between list items and Han runs. A private-use
 #: character: queries never contain it (they are split on whitespace and it is removed).
@@ -124,40 +126,16 @@ class _Pinyin:
     """Plain (toneless) pinyin of Han characters, fast enough for bulk indexing.
 
     pypinyin's own converter costs ~200 us per title; this one maps each character to its usual
-    reading with one dictionary lookup and consults pypinyin's phrase list only around characters
-    with several readings (银行 yin-hang, 重庆 chong-qing)."""
+    reading with one dictionary lookup and consults a phrase list only around characters with
+    several readings (银行 yin-hang, 重庆 chong-qing). The tables are pypinyin's, cut down by
+    scripts/build_tables.py to what this needs (PINYIN_TABLE): importing pypinyin would cost ~55 MB."""
 
-    def __init__(self) -> None:
-        from pypinyin import Style
-        from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-        from pypinyin.style import convert
-
-        @lru_cache(maxsize=None)
-        def plain(reading: str) -> str:
-            return convert(reading, Style.NORMAL, strict=True)
-
-        self._plain = plain
-        self._phrases = PHRASES_DICT
+    def __init__(self, table: dict) -> None:
         self._syllable = _Readings()  # '' for a character without a reading
-        for code, readings in PINYIN_DICT.items():
-            self._syllable[chr(code)] = plain(readings.split(",", 1)[0])
-        # Characters whose reading in some two- or three-character word differs from their usual one:
-        # only around these is the phrase list consulted.
-        several = set()
-        for word, readings in PHRASES_DICT.items():
-            if 2 <= len(word) <= 3 and len(readings) == len(word):
-                for char, reading in zip(word, readings):
-                    if char not in several and plain(reading[0]) != self._syllable[char]:
-                        several.add(char)
-        self._several = frozenset(several)
-        self._words: dict[str, list[str]] = {}
-
-    def _word(self, word: str) -> list[str]:
-        found = self._words.get(word)
-        if found is None:
-            found = [self._plain(r[0]) for r in self._phrases[word]]
-            self._words[word] = found
-        return found
+        for reading, chars in table["readings"].items():
+            self._syllable.update(dict.fromkeys(chars, reading))
+        self._several = frozenset(table["several"])
+        self._phrases = {word: readings.split(" ") for word, readings in table["words"].items()}
 
     def syllables(self, run: str) -> list[str]:
         """One syllable per character of a Han run ('' for a character without a reading)."""
@@ -170,7 +148,7 @@ class _Pinyin:
                 # The shortest dictionary word around the character decides its reading.
                 for start, end in ((i, i + 2), (i - 1, i + 1), (i, i + 3), (i - 2, i + 1)):
                     if start >= 0 and end <= size and run[start:end] in phrases:
-                        reading = self._word(run[start:end])
+                        reading = phrases[run[start:end]]
                         if len(reading) == end - start:
                             out[i] = reading[i - start]
                         break
@@ -182,14 +160,34 @@ class _Readings(dict):
         return ""
 
 
+PINYIN_TABLE = Path(__file__).resolve().parent.parent / "resources" / "pinyin" / "readings.json"
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> dict:
+    return json.loads(PINYIN_TABLE.read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def _pinyin() -> _Pinyin:
-    return _Pinyin()  # pypinyin's dictionaries load on first use (~0.3 s), not at import
+    return _Pinyin(_pinyin_table())  # loaded on first use (~30 ms), not at import
+
+
+@lru_cache(maxsize=1)
+def pinyin_source() -> str:
+    """Where the readings come from ("pypinyin 0.55.0"): an index built with other readings is
+    rebuilt. Read from the table's first lines, so that opening a cache does not load the table."""
+    with PINYIN_TABLE.open(encoding="utf-8") as table:
+        for line in (table.readline(), table.readline()):
+            if line.startswith('"source":'):
+                return json.loads(line.removeprefix('"source":').rstrip().rstrip(","))
+    return _pinyin_table()["source"]
 
 
 def warm_up() -> None:
-    """Load the pinyin dictionaries now rather than on the first indexed entry. Loading holds the
-    interpreter lock for ~0.1 s whatever thread does it, so a seat does it before calls arrive."""
+    """Load the pinyin table now rather than on the first indexed entry. Loading holds the
+    interpreter lock for a few tens of ms whatever thread does it, so a seat does it before calls
+    arrive."""
     _pinyin()
 
 

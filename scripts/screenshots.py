@@ -87,7 +87,7 @@ async def shoot(out: Path) -> None:
                                       call_id=seat.calls.current.platform_id,
                                       caller_phone=seat.calls.current.caller_number, draft=window.form.to_draft())
         await asyncio.sleep(1.0)
-        await seat.callbacks.refresh()
+        await seat.missed_calls.refresh()
         window.pages.setCurrentWidget(window.missed_calls)
         await until(lambda: window.missed_calls.model.rowCount() >= 3)
         await asyncio.sleep(0.3)

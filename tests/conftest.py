@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 import asyncio
+import gc
 import glob
 import shutil
 import socket
@@ -15,6 +16,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 import pytest
@@ -23,6 +25,24 @@ from central.platform import Platform
 from central.seed import DEMO_PASSWORD, seed_reference
 from central.server import ThreadedPlatform
 from central.store import Database
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collected_at_teardown() -> Iterator[None]:
+    """Collect the test's garbage at its own teardown: a connection, socket or file it left open
+    warns (an error here) now, failing this test rather than whichever test the collector runs in.
+    Autouse, so set up before and torn down after the test's other function fixtures; pytest
+    checks for unraisable exceptions at the end of the teardown."""
+    yield
+    gc.collect()
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A tool or service the test needs is missing: skip on a developer's machine, fail on CI
+    (CI set), where a skipped test would pass unseen."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def _pg_bindir() -> str | None:
@@ -46,10 +66,7 @@ def pg_server() -> str:
     run as root, so as root the cluster belongs to the postgres user."""
     bindir = _pg_bindir()
     if bindir is None:
-        reason = "PostgreSQL server binaries (initdb) not found; install the postgresql package"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable("PostgreSQL server binaries (initdb) not found; install the postgresql package")
     folder = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:
@@ -179,11 +196,11 @@ def sign_in(platform):
 
 @pytest.fixture
 def softphone(tmp_path):
-    """A real baresip softphone on loopback (see tests/sip_lab.py); skipped with the reason when
-    baresip or sipp is not installed."""
+    """A real baresip softphone on loopback (see tests/sip_lab.py); when baresip or sipp is not
+    installed, skipped with the reason (failed on CI)."""
     from tests.sip_lab import Softphone, missing_tools
     if why := missing_tools():
-        pytest.skip(why)
+        unavailable(why)
     phone = Softphone(tmp_path / "baresip").start()
     yield phone
     phone.stop()

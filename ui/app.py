@@ -31,6 +31,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import resources.i18n
+from ui import self_test
 from ui.main_window import LAST_ADDRESS_KEY, LAST_USER_KEY, MainWindow
 from ui.settings import load_telephony, save_telephony
 from workstation.calls import AgentState
@@ -46,13 +47,20 @@ LANGUAGE_KEY = "ui/language"  # str, "zh_CN" (default) or "en": the language of 
 LANGUAGES = ("zh_CN", "en")
 SCREENSHOT_SIZE = QSize(1280, 800)
 CJK_FONTS = ("Noto Sans CJK SC", "WenQuanYi Micro Hei")  # Noto first: it has Simplified glyph forms
+# An installed (PyInstaller) workstation carries no reference platform, so it offers no --demo.
+FROZEN = bool(getattr(sys, "frozen", False))
+NO_DEMO_WHEN_FROZEN = ("--demo 需要参考平台，安装版工作台不包含它：请用 --platform 地址 连接平台，"
+                       "或在源代码目录中运行 ./dev demo。 / --demo runs the reference platform, which the "
+                       "installed workstation does not include: connect with --platform URL, or run "
+                       "./dev demo in a source checkout.")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=APP_NAME, description="The 12345 hotline agent workstation.")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--demo", action="store_true",
-                       help="run the reference platform locally with demo data and sign in as the demo agent")
+                       help=argparse.SUPPRESS if FROZEN else
+                       "run the reference platform locally with demo data and sign in as the demo agent")
     where.add_argument("--platform", metavar="URL", help="address of the central platform, e.g. http://host:8345")
     p.add_argument("--lang", choices=LANGUAGES, default=None,
                    help=f"interface language for this run (default: the saved setting {LANGUAGE_KEY}, else zh_CN)")
@@ -68,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     phone.add_argument("--extension", metavar="NUMBER", help="the agent's extension on the switch")
     phone.add_argument("--callcenter-agent", metavar="NAME", help="the agent's mod_callcenter name, e.g. 1001@default")
     p.add_argument("--ready-probe", action="store_true", help=argparse.SUPPRESS)  # benchmarks.startup
+    p.add_argument("--self-test", metavar="QUERY", help=argparse.SUPPRESS)  # ui/self_test.py
     return p
 
 
@@ -184,6 +193,8 @@ async def _run(args: argparse.Namespace) -> int:
     closed = asyncio.get_running_loop().create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
     window.show()
+    if args.self_test is not None:
+        return await self_test.run(window, args.platform, args.self_test)
     demo = DemoPlatform(departments=True) if args.demo else None
     start = asyncio.ensure_future(_start_platform(window, args, demo))
     try:
@@ -216,7 +227,12 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.demo and FROZEN:
+        parser.error(NO_DEMO_WHEN_FROZEN)
+    if args.self_test is not None and not args.platform:
+        parser.error("--self-test needs --platform URL")
     log_path = _setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)

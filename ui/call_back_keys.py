@@ -17,16 +17,38 @@ CALLING = QColor("#fff3b0")
 
 
 class CallBackListModel(RowsModel):
-    """A list the agent calls back from; the row being called back stands out."""
+    """A list the agent calls back from; the row being called back stands out. Subclasses say what a
+    cell shows (`_text`) and any other role of theirs (`_other`); `ATTEMPTS` is the column of the
+    attempts (centred)."""
 
-    def __init__(self, headers: list[str], parent: QObject | None = None) -> None:
-        super().__init__(headers, parent)
+    PhoneRole = Qt.ItemDataRole.UserRole + 2
+    ATTEMPTS = -1
+
+    def __init__(self, headers: list[str], parent: QObject | None = None, name: str = "") -> None:
+        super().__init__(headers, parent, name)
         self._calling: str | None = None
-        self._today = clock.now()
 
     def set_items(self, items: list[dict], calling: str | None) -> None:
-        self._calling, self._today = calling, clock.now()
+        self._calling, self._now = calling, clock.now()
         self._reset(items)
+
+    def cell(self, item: dict, column: int, role: int) -> Any:
+        calling = self.is_calling(item)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(item, column, calling)
+        if role == self.PhoneRole:
+            return item.get("caller_phone")
+        if calling and (style := self.calling_style(role)) is not None:
+            return style
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.ATTEMPTS:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return self._other(item, column, role)
+
+    def _text(self, item: dict, column: int, calling: bool) -> str:
+        raise NotImplementedError
+
+    def _other(self, item: dict, column: int, role: int) -> Any:
+        return None
 
     def is_calling(self, item: dict) -> bool:
         return item.get(self.key) == self._calling

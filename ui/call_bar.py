@@ -17,6 +17,7 @@ from domain import clock
 from domain.catalog import HandlingUnit, UnitKind
 from domain.phone import mask_phone
 from workstation.calls import AgentState, Call, CallState
+from workstation.observable import Subscriptions
 from workstation.platform_client import PlatformError, PlatformUnreachable
 from workstation.session import SeatSession
 from workstation.sync import LinkState
@@ -41,6 +42,7 @@ class CallBar(QToolBar):
         self.setFloatable(False)
         self.toggleViewAction().setVisible(False)  # the call bar is not optional
         self.seat: SeatSession | None = None
+        self._subs = Subscriptions()  # to the seat's signals, undone when the session changes
         self.agent = QLabel(self.tr("Agent: signed out"), objectName="agentState")
         self.agent.setContentsMargins(8, 4, 8, 4)
         self.addWidget(self.agent)
@@ -104,20 +106,27 @@ class CallBar(QToolBar):
     # -- the seat -------------------------------------------------------------------------------
 
     def set_session(self, seat: SeatSession | None, display_name: str = "") -> None:
+        self._subs.close()
         self.seat = seat
         self.agent.setText(self.tr("Agent: {name}").format(name=display_name) if seat else
                            self.tr("Agent: signed out"))
         if seat is not None:
             for signal in (seat.sync.link_changed, seat.sync.outbox_changed, seat.sync.rejections_changed):
-                signal.connect(lambda *_: self.show_link())
-            seat.calls.ringing.connect(self._on_call)
-            seat.calls.answered.connect(self._on_call)
-            seat.calls.ended.connect(self._on_call)
-            seat.calls.link.connect(lambda _up: self.show_phone_link())
+                self._subs.connect(signal, self._on_sync_state)
+            for signal in (seat.calls.ringing, seat.calls.answered, seat.calls.ended):
+                self._subs.connect(signal, self._on_call)
+            self._subs.connect(seat.calls.link, self._on_phone_link)
         self._show_state()
         self.show_phone_link()
         self.show_link()
         self._update_actions()
+
+    def _on_sync_state(self, *_: object) -> None:
+        self.show_link()
+
+    def _on_phone_link(self, _up: bool) -> None:
+        if shiboken6.isValid(self):
+            self.show_phone_link()
 
     def show_link(self) -> None:
         if self.seat is None or not shiboken6.isValid(self):
@@ -128,9 +137,9 @@ class CallBar(QToolBar):
         link = {LinkState.online: self.tr("Online"), LinkState.reconnecting: self.tr("Reconnecting…"),
                 LinkState.offline: self.tr("Offline")}[sync.link]
         self.link.setText(self.tr("{link} · {count} to upload").format(link=link,
-                                                                      count=self.seat.store.outbox_size()))
+                                                                      count=self.seat.sync.outbox_size()))
         self.link.setStyleSheet("" if sync.link == LinkState.online else "color: #b3261e;")
-        refused = len(self.seat.store.rejections())
+        refused = len(self.seat.sync.rejections())
         self.refused.setVisible(refused > 0)
         self.refused.setText(self.tr("{count} refused by the platform").format(count=refused))
 
@@ -154,7 +163,7 @@ class CallBar(QToolBar):
         menu.clear()
         if self.seat is None:
             return
-        for rejection in self.seat.store.rejections():
+        for rejection in self.seat.sync.rejections():
             item = menu.addAction(self.tr("{op} {key}: {reason}").format(
                 op=rejection.op, key=rejection.entity_id or rejection.payload.get("client_ref", ""),
                 reason=rejection.message or rejection.code))
@@ -164,7 +173,7 @@ class CallBar(QToolBar):
 
     def _dismiss(self, mutation_id: str) -> None:
         if self.seat is not None:
-            self.seat.store.dismiss_rejection(mutation_id)
+            self.seat.sync.dismiss_rejection(mutation_id)
             self.show_link()
 
     # -- agent state ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,63 +25,19 @@ from PySide6.QtWidgets import (
 
 from domain import clock
 from domain.phone import InvalidPhoneNumber, PhoneInfo, locate, mask_phone, normalize_phone
-from domain.workorder import TERMINAL_STATUSES, WorkOrderStatus
-from offline_cache import workorders
-from offline_cache.workorders import CallerHistory
-from ui.rows_model import RowsModel
-from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
+from domain.workorder import WorkOrderStatus
+from ui.rows_model import RowsModel, is_overdue
+from workstation.callers import CallerHistory, CallerService, empty_history
+from workstation.platform_client import PlatformError, PlatformUnreachable
 from workstation.session import SeatSession
 
 log = logging.getLogger(__name__)
 
 ORDER_LIMIT = 20
-OVERDUE = QColor("#b3261e")
-_TERMINAL = frozenset(str(s) for s in TERMINAL_STATUSES)
-
-
-# --- platform reads (candidates for PlatformClient.caller / .work_orders_by_phone) ---------------
-async def fetch_caller(client: PlatformClient, phone: str) -> dict[str, Any]:
-    return await client._request("GET", f"/callers/{phone}", auth=True)
-
-
-async def fetch_caller_orders(client: PlatformClient, phone: str, limit: int = ORDER_LIMIT) -> list[dict]:
-    body = await client._request("GET", "/work-orders", params={"phone": phone, "limit": limit}, auth=True)
-    return list(body.get("items", []))
-
-
-def merge_history(cached: CallerHistory, caller: dict[str, Any], rows: list[dict], now: datetime) -> CallerHistory:
-    """The platform's view, keeping this seat's orders that the platform has not confirmed yet and
-    the cache's repeat facts (the cache sees all of the caller's orders, the platform list 20)."""
-    known = {r["number"] for r in rows} | {r.get("client_ref") for r in rows if r.get("client_ref")}
-    merged = rows + [r for r in cached.orders if r["number"] not in known]
-    merged.sort(key=lambda r: (r.get("created_at") or "", r["number"]), reverse=True)
-    open_orders = {r["number"]: r for r in cached.open_orders if r["number"] not in known}
-    open_orders.update({r["number"]: r for r in merged if r.get("status") not in _TERMINAL})
-    since = clock.stamp(now - workorders.REPEAT_WINDOW)
-    recent = dict(cached.recent_categories)
-    for r in merged:  # newest first: the first order seen per category wins
-        if (r.get("created_at") or "") >= since and r.get("category_id") and r["category_id"] not in recent:
-            recent[r["category_id"]] = r["number"]
-    return CallerHistory(
-        phone=cached.phone, name=caller.get("name") or cached.name,
-        confidential=bool(caller.get("confidential")) or cached.confidential,
-        known=bool(caller.get("known")) or bool(merged) or cached.known, orders=merged[:ORDER_LIMIT],
-        open_orders=sorted(open_orders.values(), key=lambda r: r.get("created_at") or "", reverse=True)[:5],
-        recent_categories=recent)
 
 
 def _date(stamp: str | None) -> str:
     return (stamp or "")[:10]
-
-
-def _is_overdue(row: dict, now: datetime) -> bool:
-    deadline = row.get("deadline")
-    if not deadline or row.get("status") in _TERMINAL:
-        return False
-    try:
-        return clock.parse(deadline) < now
-    except ValueError:
-        return False
 
 
 class CallerOrdersModel(RowsModel):
@@ -93,8 +49,7 @@ class CallerOrdersModel(RowsModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__([self.tr("Number"), self.tr("Created"), self.tr("Status"), self.tr("Title"),
-                          self.tr("Deadline")], parent)
-        self.setObjectName("callerOrdersModel")
+                          self.tr("Deadline")], parent, "callerOrdersModel")
         self._now = clock.now()
 
     def set_rows(self, rows: list[dict], now: datetime) -> None:
@@ -104,8 +59,6 @@ class CallerOrdersModel(RowsModel):
     def cell(self, row: dict, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.DEADLINE and _is_overdue(row, self._now):
-            return OVERDUE
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
         return None
@@ -132,7 +85,7 @@ class CallerOrdersModel(RowsModel):
         if column == self.NUMBER and row.get("local"):
             return self.tr("Recorded on this seat; not yet confirmed by the platform")
         if column == self.DEADLINE and row.get("deadline"):
-            text = self.tr("Overdue") if _is_overdue(row, self._now) else ""
+            text = self.tr("Overdue") if is_overdue(row, self._now) else ""
             if row.get("deadline_provisional"):
                 text = " ".join(t for t in (text, self.tr("Provisional deadline")) if t)
             return text or None
@@ -266,9 +219,9 @@ class CallerCard(QWidget):
         self._phone = number
         now = clock.now()
         if self._seat is not None:
-            history = workorders.caller_history(self._seat.store.conn, number, now, ORDER_LIMIT)
+            history = self._seat.callers.cached_history(number, now, ORDER_LIMIT)
         else:
-            history = CallerHistory(number, "", False, False, [], [], {})
+            history = empty_history(number)
         self.reveal_action.blockSignals(True)
         self.reveal_action.setChecked(False)
         self.reveal_action.blockSignals(False)
@@ -280,7 +233,7 @@ class CallerCard(QWidget):
         self._show_history(history, now)
         self._pages.setCurrentIndex(1)
         if self._seat is not None and valid:
-            self._start_refinement(self._seat.client, number, history)
+            self._start_refinement(self._seat.callers, number, history)
 
     def clear(self) -> None:
         """The call ended: back to the empty state."""
@@ -342,19 +295,16 @@ class CallerCard(QWidget):
     def _category_names(self, ids: list[str]) -> list[str]:
         if self._seat is None:
             return ids
-        marks = ", ".join("?" for _ in ids)
-        names = dict(self._seat.store.conn.execute(
-            f"SELECT id, name FROM categories WHERE id IN ({marks})", ids).fetchall())  # noqa: S608 - placeholders
-        return [names.get(i, i) for i in ids]
+        return self._seat.catalog.category_names(ids)
 
     # --- refinement from the platform -------------------------------------------------------------
-    def _start_refinement(self, client: PlatformClient, number: str, cached: CallerHistory) -> None:
+    def _start_refinement(self, callers: CallerService, number: str, cached: CallerHistory) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no asyncio loop (a bare QApplication): the cache view is all there is
             log.debug("no running event loop; caller card not refined")
             return
-        self._refinement = loop.create_task(self._refine(client, number, cached))
+        self._refinement = loop.create_task(self._refine(callers, number, cached))
         self._refinement.add_done_callback(_report_bug)
 
     def _cancel_refinement(self) -> None:
@@ -362,9 +312,9 @@ class CallerCard(QWidget):
             self._refinement.cancel()
         self._refinement = None
 
-    async def _refine(self, client: PlatformClient, number: str, cached: CallerHistory) -> None:
+    async def _refine(self, callers: CallerService, number: str, cached: CallerHistory) -> None:
         try:
-            caller, rows = await asyncio.gather(fetch_caller(client, number), fetch_caller_orders(client, number))
+            history = await callers.platform_history(number, cached, limit=ORDER_LIMIT)
         except (PlatformUnreachable, PlatformError) as exc:
             if not shiboken6.isValid(self) or self._phone != number:
                 return
@@ -373,8 +323,7 @@ class CallerCard(QWidget):
             return
         if not shiboken6.isValid(self) or self._phone != number:
             return
-        now = clock.now()
-        self._show_history(merge_history(cached, caller, rows, now), now)
+        self._show_history(history, clock.now())
         self.refined.emit(number)
 
     def _show_cache_note(self, exc: PlatformError | PlatformUnreachable) -> None:

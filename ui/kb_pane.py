@@ -10,13 +10,13 @@ from __future__ import annotations
 import html
 import logging
 import re
-import sqlite3
 import time
 from datetime import date
 
 import shiboken6
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QEvent,
     QModelIndex,
     QObject,
@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import QAction, QKeyEvent, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -44,21 +44,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from domain import clock
-from offline_cache import kb_index
-from offline_cache.kb_index import MARK_END, MARK_START, KbHit
+from ui.operation import Operation, error_text
+from ui.page import clean, facts_table, page_action, text_problem
+from workstation.errors import CacheError
+from workstation.knowledge import COMMENT_MAX, MARK_END, MARK_START, KbHit
 from workstation.session import SeatSession
 
 log = logging.getLogger(__name__)
 
 SEARCH_DELAY_MS = 120
 RESULT_LIMIT = 20
-COMMENT_MAX = 2000  # the platform's limit for a correction's comment
 MARK_STYLE = "color:#b3261e; background-color:#fff3b0;"
 MUTED = "#6b6b6b"
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the platform refuses these in text
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
@@ -79,8 +78,19 @@ def snippet_html(snippet: str) -> str:
     return "".join(out)
 
 
+def search_knowledge(seat: SeatSession, query: str, limit: int, message: QLabel) -> list[KbHit] | None:
+    """The seat's knowledge base searched; None (and why, on `message`) when it cannot be read."""
+    try:
+        return seat.knowledge.search(query, limit=limit)
+    except CacheError as exc:
+        log.warning("knowledge search failed: %s", type(exc).__name__)
+        message.setText(QCoreApplication.translate("KnowledgePane", "The local knowledge base cannot be read: {error}")
+                        .format(error=error_text(exc)))
+        return None
+
+
 class KbHitModel(QAbstractListModel):
-    """Search results, best first (expired entries last, as kb_index.search orders them)."""
+    """Search results, best first (expired entries last, as the knowledge service orders them)."""
 
     HitRole = Qt.ItemDataRole.UserRole + 1
     IdRole = Qt.ItemDataRole.UserRole + 2
@@ -95,9 +105,9 @@ class KbHitModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._hits)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+        hit = self.hit(index.row()) if index.isValid() else None
+        if hit is None:
             return None
-        hit = self._hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return hit.title
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -108,15 +118,15 @@ class KbHitModel(QAbstractListModel):
         return {self.HitRole: hit, self.IdRole: hit.id, self.SnippetRole: hit.snippet,
                 self.ExpiredRole: hit.expired}.get(role)
 
+    def hit(self, row: int) -> KbHit | None:
+        return self._hits[row] if 0 <= row < len(self._hits) else None
+
     def set_hits(self, hits: list[KbHit]) -> None:
         if hits == self._hits:
             return  # a re-run after a sync that changed nothing keeps the selection
         self.beginResetModel()
         self._hits = list(hits)
         self.endResetModel()
-
-    def hit(self, row: int) -> KbHit | None:
-        return self._hits[row] if 0 <= row < len(self._hits) else None
 
     def row_of(self, entry_id: str) -> int:
         return next((i for i, h in enumerate(self._hits) if h.id == entry_id), -1)
@@ -226,10 +236,8 @@ class KnowledgePane(QWidget):
         self.detail = QTextBrowser()
         self.detail.setObjectName("kbDetail")
         self.detail.setOpenLinks(False)
-        self.insert_button = QToolButton()
-        self.insert_button.setObjectName("kbInsert")
-        self.report_button = QToolButton()
-        self.report_button.setObjectName("kbReport")
+        self.insert_button = QToolButton(objectName="kbInsert")
+        self.report_button = QToolButton(objectName="kbReport")
         self.notice = QLabel()  # inline confirmations: answer inserted, correction submitted
         self.notice.setObjectName("kbNotice")
         self.notice.setWordWrap(True)
@@ -250,10 +258,8 @@ class KnowledgePane(QWidget):
         self.report_error.setObjectName("kbReportError")
         self.report_error.setStyleSheet("color: #b3261e;")
         self.report_error.setWordWrap(True)
-        self.send_button = QToolButton()
-        self.send_button.setObjectName("kbReportSend")
-        self.cancel_button = QToolButton()
-        self.cancel_button.setObjectName("kbReportCancel")
+        self.send_button = QToolButton(objectName="kbReportSend")
+        self.cancel_button = QToolButton(objectName="kbReportCancel")
         box = QVBoxLayout(self.report_box)
         box.setContentsMargins(6, 6, 6, 6)
         box.addWidget(self.comment)
@@ -284,15 +290,7 @@ class KnowledgePane(QWidget):
 
     def _action(self, text: str, keys: list[str], slot, context: Qt.ShortcutContext,  # noqa: ANN001
                 owner: QWidget | None) -> QAction:
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setShortcutContext(context)
-        shown = " / ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
-        action.setToolTip(f"{text} ({shown})")
-        action.triggered.connect(slot)
-        if owner is not None:
-            owner.addAction(action)
-        return action
+        return page_action(self, text, keys, slot, owner, context=context)
 
     def _build_actions(self) -> None:
         window, pane = Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -348,7 +346,7 @@ class KnowledgePane(QWidget):
             return
         self.search_now()
         if self._entry is not None:
-            self._show_entry(kb_index.get_entry(self._seat.store.conn, self._entry["id"]))
+            self._show_entry(self._seat.knowledge.entry(self._entry["id"]))
 
     # --- search ---------------------------------------------------------------------------------
     def focus_search(self) -> None:
@@ -371,11 +369,8 @@ class KnowledgePane(QWidget):
             return
         selected = self._current_hit()
         started = time.perf_counter()
-        try:
-            hits = kb_index.search(self._seat.store.conn, query, limit=RESULT_LIMIT)
-        except sqlite3.Error as exc:
-            log.warning("knowledge search failed: %s", exc)
-            self.status.setText(self.tr("The local knowledge base cannot be read: {error}").format(error=exc))
+        hits = search_knowledge(self._seat, query, RESULT_LIMIT, self.status)
+        if hits is None:
             return
         self.last_search_ms = (time.perf_counter() - started) * 1000
         self.model.set_hits(hits)
@@ -442,7 +437,7 @@ class KnowledgePane(QWidget):
     def open_entry(self, entry_id: str) -> None:
         if self._seat is None:
             return
-        entry = kb_index.get_entry(self._seat.store.conn, entry_id)
+        entry = self._seat.knowledge.entry(entry_id)
         self._show_entry(entry)
         if entry is not None:
             row = self.model.row_of(entry_id)
@@ -490,9 +485,7 @@ class KnowledgePane(QWidget):
                 (self.tr("Valid"), validity),
                 (self.tr("Version"), entry.get("version")),
                 (self.tr("Keywords"), "、".join(entry.get("keywords") or []))]
-        cells = "".join(f'<tr><td style="color:{MUTED}; padding-right:8px;" valign="top">{esc(label)}</td>'
-                        f"<td>{esc(value)}</td></tr>" for label, value in rows)
-        parts.append(f"<table>{cells}</table>")
+        parts.append(facts_table(rows))
         return "".join(parts)
 
     def _insert(self) -> None:
@@ -527,31 +520,18 @@ class KnowledgePane(QWidget):
         seat, entry = self._seat, self._entry
         if seat is None or entry is None or not self.report_box.isVisible():
             return
-        comment = _CONTROL.sub("", self.comment.toPlainText()).strip()
-        if not comment:
-            self.report_error.setText(self.tr("Write what is wrong first."))
+        comment = clean(self.comment.toPlainText())
+        problem = text_problem(comment, COMMENT_MAX, self.tr("Write what is wrong first."),
+                               self.tr("The comment is too long ({count} of at most {limit} characters)."))
+        if problem:
+            self.report_error.setText(problem)
             return
-        if len(comment) > COMMENT_MAX:
-            self.report_error.setText(self.tr("The comment is too long ({count} of at most {limit} characters).")
-                                      .format(count=len(comment), limit=COMMENT_MAX))
-            return
-        self.send_action.setEnabled(False)  # one correction per Ctrl+Enter, however fast the keys
-        self._record_correction(seat, entry, comment)
+        # one correction per Ctrl+Enter, however fast the keys
+        Operation(self, seat.knowledge.report_error(entry, comment)).busy(self.send_action) \
+            .show_on(self.report_error).failure_text(self.tr("The correction could not be saved: {error}")) \
+            .success(lambda mutation_id: self._corrected(seat, mutation_id)).run()
 
-    @asyncSlot(object, object, str)
-    async def _record_correction(self, seat: SeatSession, entry: dict, comment: str) -> None:
-        try:
-            mutation_id = await seat.sync.record("kb_correction", "create", {
-                "entry_id": entry["id"], "entry_version": entry.get("version"), "comment": comment})
-        except sqlite3.Error as exc:
-            log.warning("correction not recorded: %s", exc)
-            if shiboken6.isValid(self):
-                self.send_action.setEnabled(True)
-                self.report_error.setText(self.tr("The correction could not be saved: {error}").format(error=exc))
-            return
-        if not shiboken6.isValid(self):
-            return
-        self.send_action.setEnabled(True)
+    def _corrected(self, seat: SeatSession, mutation_id: str) -> None:
         self.correction_recorded.emit(mutation_id)
         if self._seat is not seat:
             return  # signed out meanwhile: the outbox still holds it

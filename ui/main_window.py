@@ -24,6 +24,7 @@ from qasync import asyncSlot
 
 from domain import clock
 from domain.phone import mask_phone
+from domain.roles import Page, pages_for
 from ui.call_bar import CallBar
 from ui.callback_queue import CallbackQueuePage
 from ui.caller_card import CallerCard
@@ -242,15 +243,14 @@ class MainWindow(QMainWindow):
                 self.progress, self.reviews, self.supervision, self.wallboard)
 
     def _show_pages_for(self, role: str) -> None:
-        """The pages a role works with: seats take calls, call back and raise escalations (experts
-        answer them); dispatchers review; team leads also watch the centre."""
-        seats, desk = ("agent", "expert", "team_lead"), ("dispatcher", "team_lead", "admin")
-        roles = {self.my_orders: seats, self.callback_queue: seats, self.missed_calls: seats,
-                 self.escalation_inbox: ("expert",), self.my_escalations: ("agent", "team_lead"),
-                 self.progress: seats, self.reviews: desk, self.supervision: desk,
-                 self.wallboard: ("team_lead", "admin")}
-        for page, allowed in roles.items():
-            self.pages.setTabVisible(self.pages.indexOf(page), role in allowed)
+        """The pages a role works with (domain/roles.py): those whose work the platform allows it."""
+        widgets = {Page.my_orders: self.my_orders, Page.callback_queue: self.callback_queue,
+                   Page.missed_calls: self.missed_calls, Page.escalation_inbox: self.escalation_inbox,
+                   Page.my_escalations: self.my_escalations, Page.progress: self.progress,
+                   Page.reviews: self.reviews, Page.supervision: self.supervision, Page.wallboard: self.wallboard}
+        shown = pages_for(role)
+        for page, widget in widgets.items():
+            self.pages.setTabVisible(self.pages.indexOf(widget), page in shown)
 
     def show_page(self, number: int) -> None:
         """Ctrl+1 is the desk; Ctrl+2, 3 ... the visible pages in their order."""

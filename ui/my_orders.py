@@ -2,20 +2,17 @@
 
 Alt+1 / Alt+2 / Alt+3 show the open, the closed or all of them; typing searches them by number or
 title (the cache's full-text index); Up/Down pick one, Enter shows its timeline (from the platform
-when it answers, the cached summary offline), Esc closes it. Ctrl+F goes back to the search box.
-
-Also the shared bits of the agent's list pages (`Message`, `page_action`, `moment`)."""
+when it answers, the cached summary offline), Esc closes it. Ctrl+F goes back to the search box."""
 from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -30,73 +27,19 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from domain import clock
-from offline_cache import workorders
-from ui.call_back_keys import ENTER_KEYS
+from ui.page import ENTER_KEYS, ERROR, Message, Page, moment
 from ui.rows_model import RowsModel, table_view
+from ui.rows_model import is_overdue as overdue
 from workstation.worklists import GROUPS, MyOrders, OrderDetail, status_zh
 
 log = logging.getLogger(__name__)
 
-ERROR = "#b3261e"
-MUTED = "#6b6b6b"
-OVERDUE = QColor(ERROR)
 SEARCH_DELAY_MS = 150
-_TERMINAL = frozenset(workorders.TERMINAL)
-
-
-class Message(QLabel):
-    """A one-line message that takes no room while it has nothing to say."""
-
-    def __init__(self, name: str, color: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName=name)
-        self.setWordWrap(True)
-        if color:
-            self.setStyleSheet(f"color: {color};")
-        self.hide()
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        super().setText(text)
-        self.setVisible(bool(text))
-
-    def clear(self) -> None:
-        self.setText("")
-
-
-def page_action(owner: QWidget, text: str, keys: list[str], slot: Callable, widget: QWidget | None) -> QAction:
-    """An action of a page: its keys work while the focus is inside `widget` (None: the keys only
-    label it, the page's event filter takes them)."""
-    action = QAction(text, owner)
-    action.setShortcuts([QKeySequence(k) for k in keys])
-    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-    shown = " / ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
-    action.setToolTip(f"{text} ({shown})")
-    action.triggered.connect(slot)
-    if widget is not None:
-        widget.addAction(action)
-    return action
-
-
-def moment(stamp: str | None, today: datetime | None = None) -> str:
-    """HH:MM today, YYYY-MM-DD HH:MM before (the centre's time)."""
-    if not stamp:
-        return ""
-    try:
-        at = clock.parse(stamp).astimezone(clock.CENTRE_TZ)
-    except ValueError:
-        return stamp
-    today = today or clock.now()
-    return at.strftime("%H:%M" if at.date() == today.astimezone(clock.CENTRE_TZ).date() else "%Y-%m-%d %H:%M")
 
 
 def is_overdue(row: dict, now: datetime) -> bool:
-    deadline = row.get("deadline")
-    if not deadline or row.get("status") in _TERMINAL or row.get("status") == "replied":
-        return False
-    try:
-        return clock.parse(deadline) < now
-    except ValueError:
-        return False
+    """Overdue in the agent's list: a replied order waits for the callback, not for the unit."""
+    return overdue(row, now, ("replied",))
 
 
 class MyOrdersModel(RowsModel):
@@ -107,19 +50,14 @@ class MyOrdersModel(RowsModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__([self.tr("Number"), self.tr("Created"), self.tr("Status"), self.tr("Title"),
-                          self.tr("Deadline"), self.tr("Lead unit")], parent)
-        self.setObjectName("myOrdersModel")
-        self._now = clock.now()
+                          self.tr("Deadline"), self.tr("Lead unit")], parent, "myOrdersModel")
 
-    def set_items(self, items: list[dict]) -> None:
-        self._now = clock.now()
-        self._reset(items)
+    def overdue(self, row: dict) -> bool:
+        return is_overdue(row, self._now)
 
     def cell(self, row: dict, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.DEADLINE and is_overdue(row, self._now):
-            return OVERDUE
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.TITLE:
                 return row.get("title") or None
@@ -145,38 +83,31 @@ class MyOrdersModel(RowsModel):
         return ""
 
 
-class MyOrdersPage(QWidget):
+class MyOrdersPage(Page):
     """`set_session(seat)` binds the page to a signed-in seat (None: signed out); the page keeps its
     own `MyOrders` service over the seat's cache. Signal `timeline_shown(number)` once an order's
     timeline is on screen."""
+
+    object_name = "myOrdersPage"
 
     timeline_shown = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("myOrdersPage")
-        self._seat: Any = None
         self.service: MyOrders | None = None
         self._shown: str | None = None  # the order whose timeline is open
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._search_now)
-        self._build()
-        self._build_actions()
-        self.set_session(None)
+        self._set_up()
 
     def page_title(self) -> str:
         return self.tr("My work orders")
 
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.count_label = QLabel(objectName="myOrdersCount")
-        self.count_label.setStyleSheet("font-weight: 600;")
-        self.offline_label = Message("myOrdersOffline", ERROR)
+        top = self._build_lines("myOrders")
         self.group_buttons: dict[str, QToolButton] = {}
         self.group_box = QButtonGroup(self)
-        top = QHBoxLayout()
-        top.addWidget(self.count_label)
-        top.addWidget(self.offline_label, 1)
         for group in GROUPS:
             button = QToolButton(objectName=f"myOrders_{group}")
             button.setCheckable(True)
@@ -210,43 +141,36 @@ class MyOrdersPage(QWidget):
         box.addWidget(self.panel_note)
         box.addWidget(self.timeline_text, 1)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.search_edit)
-        layout.addWidget(self.table, 2)
-        layout.addWidget(self.panel, 1)
+        self._lay_out(top, self.error_label, self.search_edit, (self.table, 2), (self.panel, 1))
         self.panel.hide()
 
     def _build_actions(self) -> None:
         names = {"open": self.tr("Open orders"), "closed": self.tr("Closed orders"), "all": self.tr("All my orders")}
         self.group_actions: dict[str, QAction] = {}
         for digit, group in enumerate(GROUPS, start=1):
-            action = page_action(self, self.tr("Show: {which}").format(which=names[group]), [f"Alt+{digit}"],
-                                 lambda _=False, g=group: self.set_group(g), self)
+            action = self.action(self.tr("Show: {which}").format(which=names[group]), [f"Alt+{digit}"],
+                                 lambda _=False, g=group: self.set_group(g))
             self.group_actions[group] = action
             button = self.group_buttons[group]
             button.setText(f"{digit} {names[group]}")
             button.setToolTip(action.toolTip())
             button.clicked.connect(action.trigger)
-        self.search_action = page_action(self, self.tr("Search my orders"), ["Ctrl+F"], self.focus_search, self)
+        self.search_action = self.action(self.tr("Search my orders"), ["Ctrl+F"], self.focus_search)
         # Enter comes as a key press through the event filter, in the search box and the list
-        self.timeline_action = page_action(self, self.tr("Show the timeline of the selected order"), ["Return"],
+        self.timeline_action = self.action(self.tr("Show the timeline of the selected order"), ["Return"],
                                            self.show_timeline, None)
-        self.close_action = page_action(self, self.tr("Close the timeline"), ["Esc"], self.hide_timeline, self.panel)
+        self.close_action = self.action(self.tr("Close the timeline"), ["Esc"], self.hide_timeline, self.panel)
         self.close_button.setText(self.close_action.text())
         self.close_button.setToolTip(self.close_action.toolTip())
         self.close_button.clicked.connect(self.close_action.trigger)
         self.search_edit.setPlaceholderText(self.tr("Search by number or title (Ctrl+F); Enter shows the timeline"))
-        self.actions_for_help = [*self.group_actions.values(), self.search_action, self.timeline_action,
-                                 self.close_action]
 
     # --- session --------------------------------------------------------------------------------
     def set_session(self, seat: Any) -> None:
         if self.service is not None:
             self.service.changed.disconnect(self._on_changed)
             self.service.close()
-        self._seat = seat
+        super().set_session(seat)
         self.service = MyOrders(seat.client, seat.sync) if seat is not None else None
         self.hide_timeline()
         self.search_edit.clear()
@@ -290,37 +214,17 @@ class MyOrdersPage(QWidget):
             await self.service.refresh(group, query)
 
     # --- the list -------------------------------------------------------------------------------
-    def _on_changed(self, items: list[dict]) -> None:
+    def _on_changed(self) -> None:
         if not shiboken6.isValid(self) or self.service is None:
             return
+        items = self.service.items
         current = self.current_item()
         self.model.set_items(items)
-        row = self.model.row_of(current["number"] if current else None)
-        if row < 0 and items:
-            row = 0
-        if row >= 0:
-            self.table.setCurrentIndex(self.model.index(row, 0))
+        self._select(current["number"] if current else None)
         texts = {"open": self.tr("My open orders: {count}"), "closed": self.tr("My closed orders: {count}"),
                  "all": self.tr("My orders: {count}")}
         self.count_label.setText(texts[self.service.group].format(count=len(items)))
-        if self.service.offline:
-            at = self.service.data_at()
-            self.offline_label.setText(
-                self.tr("Offline: the orders as of {time}").format(time=moment(clock.stamp(at))) if at
-                else self.tr("Offline: the orders this seat has cached"))
-        else:
-            self.offline_label.clear()
-
-    def current_item(self) -> dict | None:
-        index = self.table.currentIndex()
-        return self.model.item(index.row()) if index.isValid() else None
-
-    def _move(self, step: int) -> None:
-        count = self.model.rowCount()
-        if count:
-            current = self.table.currentIndex().row()
-            row = max(0, min(count - 1, (current if current >= 0 else -1) + step))
-            self.table.setCurrentIndex(self.model.index(row, 0))
+        self.show_offline(self.service.offline, self.service.data_at())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
@@ -400,7 +304,7 @@ class MyOrdersPage(QWidget):
             at = detail.data_at
             self.panel_note.setText(
                 self.tr("Offline: the cached summary as of {time}; the timeline needs the platform").format(
-                    time=moment(clock.stamp(at))) if at
+                    time=moment(at)) if at
                 else self.tr("Offline: the cached summary; the timeline needs the platform"))
         else:
             self.panel_note.clear()

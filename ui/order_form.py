@@ -8,29 +8,14 @@ field the chosen action needs is valid; each invalid field says why right beside
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import shiboken6
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -46,86 +31,30 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from domain import clock
 from domain.calendar import WorkCalendar
-from domain.catalog import Category, CategoryTree, HandlingUnit, UnitKind, suggest_units
+from domain.catalog import HandlingUnit, UnitKind, suggest_units
 from domain.intake import NotAcceptedReason
-from domain.phone import InvalidPhoneNumber, normalize_phone
 from domain.workorder import RequestType, Urgency
+from ui.category_picker import PATH_SEPARATOR, CategoryFilterProxy, CategoryKeys, CategoryPathModel
+from ui.operation import Operation
+from ui.order_checks import NAME_MAX, NOTE_MAX, TITLE_MAX, OrderChecks
+from ui.order_draft import DRAFT_KEYS, NOT_TYPED, draft_of, empty_draft, fill, request_of, select
+from workstation.catalog import Catalog
 from workstation.session import SeatSession
 
 log = logging.getLogger(__name__)
 
-PATH_SEPARATOR = " / "
 WORKING_DAYS = 15  # the default handling time (办理时限) of a dispatched order
-TITLE_MAX, TEXT_MAX, NAME_MAX, NOTE_MAX = 200, 5000, 64, 2000  # the platform's limits
 # Units an order is dispatched to, in the order the agent looks for them; emergency lines are
 # transfer targets only.
 DISPATCH_KINDS = (UnitKind.bureau, UnitKind.enterprise, UnitKind.sub_centre, UnitKind.district, UnitKind.street,
                   UnitKind.region)
 TRANSFER_KINDS = (UnitKind.emergency, UnitKind.sub_centre, UnitKind.region)
 ERROR_STYLE = "color: #b3261e;"
-DRAFT_KEYS = ("request_type", "urgency", "category_id", "title", "content", "caller_phone", "requester_name",
-              "confidential", "address_district", "address_street", "reply", "handling_unit_id",
-              "reject_reason", "transfer_target_id", "transfer_note", "transfer_three_way", "transferred_at",
-              "transfer_call_id")
-# The dispatch unit follows the category by itself: choosing a category is what counts as typed.
-_NOT_TYPED = ("handling_unit_id",)
-
 
 # --- reference data ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Catalog:
-    tree: CategoryTree = field(default_factory=lambda: CategoryTree([]))
-    units: tuple[HandlingUnit, ...] = ()
-
-    def leaf_paths(self) -> list[tuple[str, list[str]]]:
-        """Leaves in tree order (parents by position), each with its path from the root."""
-        out: list[tuple[str, list[str]]] = []
-
-        def walk(parent: str | None) -> None:
-            for cat in self.tree.children(parent):
-                if self.tree.is_leaf(cat.id):
-                    out.append((cat.id, self.tree.path(cat.id)))
-                else:
-                    walk(cat.id)
-        walk(None)
-        return out
-
-    def unit(self, unit_id: str) -> HandlingUnit | None:
-        return next((u for u in self.units if u.id == unit_id), None)
-
-    def of_kind(self, *kinds: UnitKind) -> list[HandlingUnit]:
-        return [u for kind in kinds for u in self.units if u.kind == kind]
-
-
-def catalog_version(conn: sqlite3.Connection) -> tuple:
-    """Cheap fingerprint of the cached reference data: reload only when it moved."""
-    return tuple(conn.execute(f"SELECT count(*), max(version) FROM {table}").fetchone()  # noqa: S608
-                 for table in ("categories", "handling_units"))
-
-
-def load_catalog(conn: sqlite3.Connection) -> Catalog:
-    cats = [Category(r["id"], r["parent_id"], r["name"]) for r in
-            conn.execute("SELECT id, parent_id, name FROM categories ORDER BY position, id")]
-    units: list[HandlingUnit] = []
-    for r in conn.execute("SELECT id, name, kind, parent_id, phone, category_prefixes FROM handling_units "
-                          "ORDER BY id"):
-        try:
-            units.append(HandlingUnit(r["id"], r["name"], r["kind"], r["parent_id"], r["phone"] or "",
-                                      tuple(json.loads(r["category_prefixes"] or "[]"))))
-        except ValueError:  # a kind this version does not know: leave the unit out, keep the rest
-            log.warning("handling unit %s has an unknown kind %r", r["id"], r["kind"])
-    try:
-        tree = CategoryTree(cats)
-    except ValueError:  # a resync half way (a child before its parent): the next sync completes it
-        log.warning("category tree incomplete in the cache; waiting for the next sync")
-        tree = CategoryTree([])
-    return Catalog(tree, tuple(units))
-
 
 _calendars: dict[int, WorkCalendar] = {}
 
@@ -136,84 +65,6 @@ def _calendar_for(year: int) -> WorkCalendar:
     if year not in _calendars:
         _calendars[year] = WorkCalendar.from_library(range(year, year + 2))
     return _calendars[year]
-
-
-# --- the category type-ahead --------------------------------------------------------------------
-
-class CategoryPathModel(QAbstractListModel):
-    """Leaf categories, shown by their full path."""
-
-    IdRole = Qt.ItemDataRole.UserRole + 1
-    SearchRole = Qt.ItemDataRole.UserRole + 2
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[tuple[str, str, str]] = []  # (id, shown path, folded search text)
-
-    def set_paths(self, paths: list[tuple[str, list[str]]]) -> None:
-        self.beginResetModel()
-        self._rows = [(cat_id, PATH_SEPARATOR.join(p), "/".join(p).casefold()) for cat_id, p in paths]
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        cat_id, shown, folded = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole):
-            return shown
-        if role == self.IdRole:
-            return cat_id
-        if role == self.SearchRole:
-            return folded
-        return None
-
-    def id_for_text(self, text: str) -> str | None:
-        return next((cat_id for cat_id, shown, _ in self._rows if shown == text), None)
-
-    def text_for_id(self, cat_id: str) -> str | None:
-        return next((shown for i, shown, _ in self._rows if i == cat_id), None)
-
-
-class CategoryFilterProxy(QSortFilterProxyModel):
-    """Leaves whose path holds every word typed ("公积金 提取", "住房/公积金"), in tree order."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._words: list[str] = []
-
-    def set_query(self, text: str) -> None:
-        words = [w for w in re.split(r"[\s/]+", text.casefold()) if w]
-        if words == self._words:
-            return
-        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter() is deprecated there
-            self.beginFilterChange()
-            self._words = words
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self._words = words
-            self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        text = self.sourceModel().index(source_row, 0, source_parent).data(CategoryPathModel.SearchRole) or ""
-        return all(w in text for w in self._words)
-
-
-class _CategoryKeys(QObject):
-    """Down in the category box opens the list: the agent never needs the mouse to pick."""
-
-    def __init__(self, form: WorkOrderForm) -> None:
-        super().__init__(form)
-        self._form = form
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
-                and event.key() == Qt.Key.Key_Down and not self._form.category_completer.popup().isVisible():
-            self._form.show_categories()
-            return True
-        return False
 
 
 # --- the form ---------------------------------------------------------------------------------
@@ -244,6 +95,7 @@ class WorkOrderForm(QWidget):
         self._calendar_year = 0
         self._calendar_task: asyncio.Future | None = None
         self._baseline: dict = {}
+        self._checks = OrderChecks(self)
         self._build()
         self._build_actions()
         self._connect_edits()
@@ -346,7 +198,7 @@ class WorkOrderForm(QWidget):
         self.category_completer.popup().setObjectName("formCategoryList")
         self.category_completer.activated[QModelIndex].connect(self._category_picked)
         self.category_edit.textEdited.connect(self._category_typed)
-        self.category_edit.installEventFilter(_CategoryKeys(self))
+        self.category_edit.installEventFilter(CategoryKeys(self))
 
     def _combo(self, name: str, placeholder: str = "") -> QComboBox:
         combo = QComboBox()
@@ -466,7 +318,7 @@ class WorkOrderForm(QWidget):
     def has_content(self) -> bool:
         """Anything the agent typed or chose beyond what the form starts with for this call."""
         now = self.to_draft()
-        return any(now[k] != self._baseline.get(k) for k in DRAFT_KEYS if k not in _NOT_TYPED)
+        return any(now[k] != self._baseline.get(k) for k in DRAFT_KEYS if k not in NOT_TYPED)
 
     # --- session and reference data -------------------------------------------------------------
 
@@ -489,11 +341,11 @@ class WorkOrderForm(QWidget):
 
     def _reload_catalog(self) -> None:
         assert self._seat is not None
-        conn = self._seat.store.conn
-        version = catalog_version(conn)
+        catalog = self._seat.catalog
+        version = catalog.version()
         if version != self._catalog_version:
             self._catalog_version = version
-            self._apply_catalog(load_catalog(conn))
+            self._apply_catalog(catalog.catalog())
 
     def _apply_catalog(self, catalog: Catalog) -> None:
         """New reference data; what the agent already chose stays where it still exists."""
@@ -645,11 +497,11 @@ class WorkOrderForm(QWidget):
     def call_transferred(self, unit_id: str, three_way: bool, at: str, call_id: str) -> None:
         """The call itself went to `unit_id` (one key from the call bar): the form gets ready to
         record where, when and why, and the agent writes why."""
-        _select(self.transfer_combo, unit_id)
+        select(self.transfer_combo, unit_id)
         self.three_way_box.setChecked(three_way)
         self._transferred_at, self._transfer_call_id = at, call_id
         if not self.type_combo.currentData():
-            _select(self.type_combo, str(RequestType.help))
+            select(self.type_combo, str(RequestType.help))
         self._show_transfer_done()
         self._edited()
         self.activateWindow()  # the transfer menu may still hold the activation it took
@@ -674,69 +526,22 @@ class WorkOrderForm(QWidget):
     # --- drafts -------------------------------------------------------------------------------
 
     def to_draft(self) -> dict:
-        return {
-            "request_type": self.type_combo.currentData() or "",
-            "urgency": self.urgency_combo.currentData() or str(Urgency.normal),
-            "category_id": self._category_id or "",
-            "title": self.title_edit.text(),
-            "content": self.content_edit.toPlainText(),
-            "caller_phone": self.phone_edit.text(),
-            "requester_name": self.name_edit.text(),
-            "confidential": self.confidential_box.isChecked(),
-            "address_district": self.district_combo.currentData() or "",
-            "address_street": self.street_combo.currentData() or "",
-            "reply": self.reply_edit.toPlainText(),
-            "handling_unit_id": self.unit_combo.currentData() or "",
-            "reject_reason": self.reject_combo.currentData() or "",
-            "transfer_target_id": self.transfer_combo.currentData() or "",
-            "transfer_note": self.transfer_note.text(),
-            "transfer_three_way": self.three_way_box.isChecked(),
-            "transferred_at": self._transferred_at,
-            "transfer_call_id": self._transfer_call_id,
-        }
+        return draft_of(self)
 
     def load_draft(self, draft: dict) -> None:
         """Fill every field from a draft; values that no longer exist (a retired category) stay empty."""
         with self._quietly():
             self._clear_errors()
-            self._load_fields({**self._empty_draft(), **draft})
+            self._load_fields({**empty_draft(), **draft})
 
     def _load_fields(self, d: dict) -> None:
-        _select(self.type_combo, d.get("request_type"))
-        _select(self.urgency_combo, d.get("urgency") or str(Urgency.normal))
-        self._category_id = None
-        self._fill_units([])
-        self._set_category(d.get("category_id") or None)
-        self.title_edit.setText(d.get("title", ""))
-        self.content_edit.setPlainText(d.get("content", ""))
-        self.phone_edit.setText(d.get("caller_phone", ""))
-        self.name_edit.setText(d.get("requester_name", ""))
-        self.confidential_box.setChecked(bool(d.get("confidential")))
-        _select(self.district_combo, d.get("address_district") or "")
-        self._fill_streets()
-        _select(self.street_combo, d.get("address_street") or "")
-        self.reply_edit.setPlainText(d.get("reply", ""))
-        if d.get("handling_unit_id"):
-            _select(self.unit_combo, d["handling_unit_id"])
-        _select(self.reject_combo, d.get("reject_reason"))
-        _select(self.transfer_combo, d.get("transfer_target_id"))
-        self.transfer_note.setText(d.get("transfer_note", ""))
-        self.three_way_box.setChecked(bool(d.get("transfer_three_way")))
-        self._transferred_at, self._transfer_call_id = d.get("transferred_at") or "", d.get("transfer_call_id") or ""
-        self._show_transfer_done()
-        self._show_guidance()
-        self._update_deadline()
-
-    @staticmethod
-    def _empty_draft() -> dict:
-        return {k: "" for k in DRAFT_KEYS} | {"confidential": False, "urgency": str(Urgency.normal),
-                                              "transfer_three_way": False}
+        fill(self, d)
 
     def reset(self) -> None:
         """An empty form for the next call (the reference data stays)."""
         with self._quietly():
             self._clear_errors()
-            self._load_fields(self._empty_draft())
+            self._load_fields(empty_draft())
             self.category_completer.popup().hide()
         self._baseline = self.to_draft()
 
@@ -755,65 +560,6 @@ class WorkOrderForm(QWidget):
         """The reasons shown now, by field objectName."""
         return {name: label.text() for name, label in self._errors.items() if not label.isHidden()}
 
-    def _check(self, op: str) -> dict[str, str]:
-        """The invalid fields for `op`, in form order, with their reasons."""
-        found: dict[str, str] = {}
-        try:
-            normalize_phone(self.phone_edit.text())
-        except InvalidPhoneNumber as exc:
-            found["formPhone"] = self._phone_error(str(exc))
-        if not self.type_combo.currentData():
-            found["formType"] = self.tr("Choose the request type")
-        if self._category_id is None:
-            found["formCategory"] = self.tr("Pick a category from the list (type part of its name)") \
-                if self.category_edit.text().strip() else self.tr("Choose the category")
-        if not self.title_edit.text().strip():
-            found["formTitle"] = self.tr("Enter a title")
-        _check_text(found, "formContent", self.content_edit.toPlainText(), self.tr("Enter what the caller asks"),
-                    self.tr("Too long: at most {max} characters").format(max=TEXT_MAX))
-        if op == "close_at_intake":
-            _check_text(found, "formReply", self.reply_edit.toPlainText(),
-                        self.tr("Closing at intake needs the answer given to the caller"),
-                        self.tr("Too long: at most {max} characters").format(max=TEXT_MAX))
-        elif op == "dispatch" and not self.unit_combo.currentData():
-            found["formUnit"] = self.tr("Choose the unit to dispatch to")
-        elif op == "reject_at_intake" and not self.reject_combo.currentData():
-            found["formRejectReason"] = self.tr("Choose why the request is not accepted")
-        elif op == "transfer" and not self.transfer_combo.currentData():
-            found["formTransferTarget"] = self.tr("Choose where to transfer the call")
-        return found
-
-    def _phone_error(self, message: str) -> str:
-        """domain.phone's reasons, in the interface language."""
-        for pattern, text in self._phone_messages():
-            match = re.fullmatch(pattern, message)
-            if match:
-                return text(match)
-        return message  # a reason this table does not know yet: English beats nothing
-
-    def _phone_messages(self) -> list[tuple[str, Callable[[re.Match], str]]]:
-        return [
-            (r"phone number is empty", lambda m: self.tr("Enter the caller's phone number")),
-            (r"phone number contains letters", lambda m: self.tr("The phone number contains letters")),
-            (r"phone number contains an invalid character (.+)",
-             lambda m: self.tr("The phone number contains an invalid character {char}").format(char=m[1])),
-            (r"phone number has no digits", lambda m: self.tr("The phone number has no digits")),
-            (r"non-Chinese country code \+(\d+).*",
-             lambda m: self.tr("Country code +{code} is not Chinese: only +86 numbers are accepted").format(code=m[1])),
-            (r"unknown country code.*", lambda m: self.tr("Unknown country code: only +86 numbers are accepted")),
-            (r"landline number has no area code", lambda m: self.tr("The landline number needs its area code")),
-            (r"mobile numbers cannot start with (\d+)",
-             lambda m: self.tr("No mobile number starts with {prefix}").format(prefix=m[1])),
-            (r"wrong length: (\d+) digits \(a mobile number has 11\)",
-             lambda m: self.tr("{count} digits: a mobile number has 11").format(count=m[1])),
-            (r"wrong length: (\d+) digits \(a landline number with area code has 10 to 12\)",
-             lambda m: self.tr("{count} digits: a landline number with area code has 10 to 12").format(count=m[1])),
-            (r"wrong length: (\d+) digits \(a 400/800 number has 10\)",
-             lambda m: self.tr("{count} digits: a 400/800 number has 10").format(count=m[1])),
-            (r"wrong length: (\d+) digits", lambda m: self.tr("{count} digits: not a phone number").format(count=m[1])),
-            (r"invalid area code or landline number", lambda m: self.tr("Invalid area code or landline number")),
-        ]
-
     def _show_errors(self, found: dict[str, str]) -> None:
         self._clear_errors()
         for name, reason in found.items():
@@ -829,80 +575,39 @@ class WorkOrderForm(QWidget):
         for action in self.actions_for_help:
             action.setEnabled(enabled)
 
-    def _request(self, op: str) -> tuple[dict, tuple[str, dict]]:
-        """The order's fields and its intake action, from a valid form."""
-        fields = {
-            "request_type": self.type_combo.currentData(),
-            "urgency": self.urgency_combo.currentData() or str(Urgency.normal),
-            "category_id": self._category_id,
-            "title": self.title_edit.text().strip(),
-            "content": self.content_edit.toPlainText().strip(),
-            "caller_phone": normalize_phone(self.phone_edit.text()),
-            "requester_name": self.name_edit.text().strip(),
-            "confidential": self.confidential_box.isChecked(),
-            "address_district": self.district_combo.currentData() or "",
-            "address_street": self.street_combo.currentData() or "",
-        }
-        payload = {
-            "close_at_intake": lambda: {"answer": self.reply_edit.toPlainText().strip()},
-            "dispatch": lambda: {"handling_unit_id": self.unit_combo.currentData()},
-            "reject_at_intake": lambda: {"reason": NotAcceptedReason(self.reject_combo.currentData()).value,
-                                         "note": ""},
-            "transfer": lambda: {"target_unit_id": self.transfer_combo.currentData(),
-                                 "note": self.transfer_note.text().strip(),
-                                 "three_way": self.three_way_box.isChecked(),
-                                 **({"transferred_at": self._transferred_at, "call_id": self._transfer_call_id}
-                                    if self._transferred_at else {})},
-        }[op]()
-        return fields, (op, payload)
-
-    @asyncSlot(str)
-    async def submit(self, op: str) -> None:
+    def submit(self, op: str) -> None:
         """Validate for `op` ("close_at_intake", "dispatch", "reject_at_intake", "transfer"); when
         valid, record the order with its intake action and empty the form."""
         if self._seat is None or self._busy:
             return
-        found = self._check(op)
+        found = self._checks.check(self, op)
         self._show_errors(found)
         if found:
             self.status_label.setText(self.tr("Not sent: correct the marked fields"))
             self.status_label.setStyleSheet(ERROR_STYLE)
             return
-        fields, then = self._request(op)
+        fields, then = request_of(self, op)
         # what the window needs to move a live call that was not transferred before the record
         self.last_transfer = (self.transfer_target(), self.three_way_box.isChecked(), bool(self._transferred_at)) \
             if op == "transfer" else None
         self._busy = True
         self._set_enabled(False)
-        try:
-            number = await self._seat.orders.create(fields, then=then)
-        except sqlite3.Error as exc:  # disk full, a locked file: the form keeps everything
-            log.error("work order not recorded: %s", exc)
-            if shiboken6.isValid(self):
-                self.status_label.setText(self.tr("The work order could not be saved on this computer: {error}")
-                                          .format(error=exc))
-                self.status_label.setStyleSheet(ERROR_STYLE)
-            return
-        finally:
-            if shiboken6.isValid(self):
-                self._busy = False
-                self._set_enabled(self._seat is not None)
-        if not shiboken6.isValid(self):
-            return
+        Operation(self, self._seat.orders.create(fields, then=then)).always(self._done) \
+            .failure(lambda _exc, text: self._not_recorded(text)) \
+            .success(lambda number: self._recorded(number, op)).run()
+
+    def _done(self) -> None:
+        self._busy = False
+        self._set_enabled(self._seat is not None)
+
+    def _not_recorded(self, error: str) -> None:
+        """Disk full, a locked file: the form keeps everything."""
+        self.status_label.setText(self.tr("The work order could not be saved on this computer: {error}")
+                                  .format(error=error))
+        self.status_label.setStyleSheet(ERROR_STYLE)
+
+    def _recorded(self, number: str, op: str) -> None:
         self.reset()
         self.status_label.setText(self.tr("Work order {number} recorded").format(number=number))
         self.status_label.setStyleSheet("")
         self.submitted.emit(number, op)
-
-
-def _select(combo: QComboBox, data: object) -> None:
-    """Select the item holding `data`; else "not given" where the combo has it, else the placeholder."""
-    index = combo.findData(data) if data else -1
-    combo.setCurrentIndex(index if index >= 0 else combo.findData(""))
-
-
-def _check_text(found: dict[str, str], name: str, text: str, empty: str, too_long: str) -> None:
-    if not text.strip():
-        found[name] = empty
-    elif len(text.strip()) > TEXT_MAX:
-        found[name] = too_long

@@ -10,22 +10,11 @@ import html
 import logging
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (
-    QDialog,
-    QHBoxLayout,
-    QLineEdit,
-    QTextBrowser,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
-from qasync import asyncSlot
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QTextBrowser, QToolButton, QVBoxLayout, QWidget
 
-from domain import clock
-from ui.my_orders import ENTER_KEYS, ERROR, MUTED, Message, is_overdue, moment, page_action
+from ui.page import ENTER_KEYS, ERROR, MUTED, Message, Page, moment
 from ui.rows_model import RowsModel, table_view
 from workstation.worklists import ProgressAnswer, ProgressService
 
@@ -35,24 +24,18 @@ SHORTCUT = "Ctrl+Shift+F"  # the window's key for the dialog
 
 
 class ProgressModel(RowsModel):
-    NUMBER, STATUS, TITLE, CREATED, DEADLINE, UNIT, NEXT = range(7)
+    """The orders found, with what the caller may be told of each."""
+
     key = "number"
+    NUMBER, STATUS, TITLE, CREATED, DEADLINE, UNIT, NEXT = range(7)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__([self.tr("Number"), self.tr("Status"), self.tr("Title"), self.tr("Accepted on"),
-                          self.tr("Deadline"), self.tr("Handling unit"), self.tr("Next step")], parent)
-        self.setObjectName("progressModel")
-        self._now = clock.now()
-
-    def set_items(self, items: list[dict]) -> None:
-        self._now = clock.now()
-        self._reset(items)
+                          self.tr("Deadline"), self.tr("Handling unit"), self.tr("Next step")], parent, "progressModel")
 
     def cell(self, item: dict, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.DEADLINE and is_overdue(item, self._now):
-            return Qt.GlobalColor.red
         if role == Qt.ItemDataRole.ToolTipRole and column in (self.TITLE, self.NEXT):
             return self._text(item, column) or None
         return None
@@ -115,21 +98,20 @@ class ProgressModel(RowsModel):
         return names.get(step, step)
 
 
-class ProgressLookup(QWidget):
+class ProgressLookup(Page):
     """`set_session(seat)` binds it to a signed-in seat (None: signed out). `lookup(text)` runs a
     lookup as if typed; `answered(ProgressAnswer)` after each one."""
+
+    object_name = "progressLookup"
 
     answered = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("progressLookup")
         self.service: ProgressService | None = None
         self.answer: ProgressAnswer | None = None
         self._asking = 0
-        self._build()
-        self._build_actions()
-        self.set_session(None)
+        self._set_up()
 
     def page_title(self) -> str:
         return self.tr("Progress lookup")
@@ -151,26 +133,18 @@ class ProgressLookup(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_steps())
         self.steps_text = QTextBrowser(objectName="progressSteps")
         self.setFocusProxy(self.query_edit)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.offline_label)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.table, 2)
-        layout.addWidget(self.steps_text, 1)
+        self._lay_out(top, self.offline_label, self.error_label, self.notice, (self.table, 2), (self.steps_text, 1))
 
     def _build_actions(self) -> None:
-        self.lookup_action = page_action(self, self.tr("Look up the progress"), ["Return"], self.lookup_typed, None)
-        self.focus_action = page_action(self, self.tr("Type another order number or phone"), ["Ctrl+L"],
-                                        self.focus_query, self)
+        self.lookup_action = self.action(self.tr("Look up the progress"), ["Return"], self.lookup_typed, None)
+        self.focus_action = self.action(self.tr("Type another order number or phone"), ["Ctrl+L"], self.focus_query)
         self.lookup_button.setText(self.lookup_action.text())
         self.lookup_button.setToolTip(self.lookup_action.toolTip())
         self.lookup_button.clicked.connect(self.lookup_action.trigger)
         self.query_edit.setPlaceholderText(self.tr("Order number or caller's phone, then Enter"))
-        self.actions_for_help = [self.lookup_action, self.focus_action]
 
     def set_session(self, seat: Any) -> None:
+        super().set_session(seat)
         self.service = ProgressService(seat.client, seat.sync) if seat is not None else None
         self.answer = None
         self.model.set_items([])
@@ -184,6 +158,11 @@ class ProgressLookup(QWidget):
             self.notice.setText(self.tr("Signed out: sign in to look up orders."))
         else:
             self.query_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def offline_text(self, at: Any) -> str:
+        """A lookup answered offline: the cache may be behind the platform."""
+        return (self.tr("Offline: from this seat's cache as of {time}; the platform may know more").format(
+            time=moment(at)) if at else self.tr("Offline: from this seat's cache; the platform may know more"))
 
     def focus_query(self) -> None:
         self.query_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -200,12 +179,6 @@ class ProgressLookup(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
-    def _move(self, step: int) -> None:
-        count = self.model.rowCount()
-        if count:
-            row = max(0, min(count - 1, self.table.currentIndex().row() + step))
-            self.table.setCurrentIndex(self.model.index(row, 0))
-
     def lookup_typed(self) -> None:
         self.lookup(self.query_edit.text())
 
@@ -218,19 +191,19 @@ class ProgressLookup(QWidget):
             self.error_label.setText(self.tr("Type an order number or the caller's phone."))
             return
         self._asking += 1
+        asking, service = self._asking, self.service
         self.notice.setText(self.tr("Looking up…"))
-        self._lookup(self.service, text, self._asking)
+        self.operation(service.lookup(text)) \
+            .failure(lambda exc, _text: self._failed(exc, text, asking)) \
+            .success(lambda answer: self._answered(service, asking, answer)).run()
 
-    @asyncSlot(object, str, int)
-    async def _lookup(self, service: ProgressService, text: str, asking: int) -> None:
-        try:
-            answer = await service.lookup(text)
-        except ValueError:
-            if shiboken6.isValid(self) and asking == self._asking:
-                self.notice.clear()
-                self.error_label.setText(self.tr("Not an order number or a phone number: {text}").format(text=text))
-            return
-        if not shiboken6.isValid(self) or self.service is not service or asking != self._asking:
+    def _failed(self, exc: BaseException, text: str, asking: int) -> None:
+        self.notice.clear()
+        if isinstance(exc, ValueError) and asking == self._asking:
+            self.error_label.setText(self.tr("Not an order number or a phone number: {text}").format(text=text))
+
+    def _answered(self, service: ProgressService, asking: int, answer: ProgressAnswer) -> None:
+        if self.service is not service or asking != self._asking:
             return  # a newer lookup was asked for meanwhile
         self._show(answer)
         self.answered.emit(answer)
@@ -240,14 +213,7 @@ class ProgressLookup(QWidget):
         self.model.set_items(answer.items)
         self.error_label.setText(self.tr("The platform refused the lookup: {reason}").format(reason=answer.error)
                                  if answer.error else "")
-        if answer.offline:
-            at = answer.data_at
-            self.offline_label.setText(
-                self.tr("Offline: from this seat's cache as of {time}; the platform may know more").format(
-                    time=moment(clock.stamp(at))) if at
-                else self.tr("Offline: from this seat's cache; the platform may know more"))
-        else:
-            self.offline_label.clear()
+        self.show_offline(answer.offline, answer.data_at)
         if answer.error:
             self.notice.clear()
         elif not answer.items:
@@ -259,10 +225,6 @@ class ProgressLookup(QWidget):
         if answer.items:
             self.table.setCurrentIndex(self.model.index(0, 0))
         self._show_steps()
-
-    def current_item(self) -> dict | None:
-        index = self.table.currentIndex()
-        return self.model.item(index.row()) if index.isValid() else None
 
     def _show_steps(self) -> None:
         item = self.current_item()

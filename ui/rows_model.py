@@ -2,21 +2,49 @@
 Subclasses say what a cell shows for a role (`cell`) and which field identifies a row (`key`)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+from domain import clock
+from domain.workorder import TERMINAL_STATUSES
+
 Index = QModelIndex | QPersistentModelIndex
+OVERDUE = QColor("#b3261e")
+_TERMINAL = frozenset(str(s) for s in TERMINAL_STATUSES)
+
+
+def is_overdue(row: dict, now: datetime, also_done: tuple[str, ...] = ()) -> bool:
+    """An order past its deadline and not closed (nor in one of the statuses `also_done`)."""
+    deadline = row.get("deadline")
+    if not deadline or row.get("status") in _TERMINAL or row.get("status") in also_done:
+        return False
+    try:
+        return clock.parse(deadline) < now
+    except ValueError:
+        return False
 
 
 class RowsModel(QAbstractTableModel):
-    key = "id"
+    """`DEADLINE`, when a subclass has that column, shows an overdue order's deadline in red."""
 
-    def __init__(self, headers: list[str], parent: QObject | None = None) -> None:
+    key = "id"
+    DEADLINE = -1
+
+    def __init__(self, headers: list[str], parent: QObject | None = None, name: str = "") -> None:
         super().__init__(parent)
+        if name:
+            self.setObjectName(name)
         self._headers = headers
         self._rows: list[dict] = []
+        self._now = clock.now()  # what the rows are shown against (deadlines, ages)
+
+    def set_items(self, items: list[dict]) -> None:
+        self._now = clock.now()
+        self._reset(items)
 
     def _reset(self, rows: list[dict]) -> None:
         self.beginResetModel()
@@ -44,7 +72,14 @@ class RowsModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self.item(index.row()) if index.isValid() else None
-        return None if row is None else self.cell(row, index.column(), role)
+        if row is None:
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == self.DEADLINE and self.overdue(row):
+            return OVERDUE
+        return self.cell(row, index.column(), role)
+
+    def overdue(self, row: dict) -> bool:
+        return is_overdue(row, self._now)
 
     def cell(self, row: dict, column: int, role: int) -> Any:
         raise NotImplementedError

@@ -6,43 +6,21 @@ is kept offline too), Esc closes the panel. Ctrl+R reads the list again."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (
-    QApplication,
-    QComboBox,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
-from qasync import asyncSlot
+from PySide6.QtWidgets import QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from ui.page_actions import desk_action, desk_button
-from ui.reviews import (
-    ERROR_STYLE,
-    MUTED_STYLE,
-    DeskPage,
-    DeskTexts,
-    message_label,
-    show_message,
-)
-from ui.rows_model import RowsModel, table_view
+from ui.desk_page import DeskPage
+from ui.page import ERROR, MUTED, Message, action_button, day, moment
+from ui.rows_model import RowsModel
 from workstation.desk_lists import NOTE_MAX, SUPERVISION_KINDS, SupervisionService
-from workstation.session import SeatSession
-from workstation.sync import LinkState
 
 log = logging.getLogger(__name__)
 
-OVERDUE = QColor("#b3261e")
-PENDING = QColor("#6b6b6b")
+OVERDUE = QColor(ERROR)
+PENDING = QColor(MUTED)
 
 
 class SupervisionModel(RowsModel):
@@ -54,12 +32,7 @@ class SupervisionModel(RowsModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__([self.tr("Why"), self.tr("Kind"), self.tr("Order"), self.tr("Title"), self.tr("Deadline"),
-                          self.tr("Note"), self.tr("By"), self.tr("Since")], parent)
-        self.setObjectName("supervisionModel")
-        self._texts = DeskTexts(self)
-
-    def set_items(self, items: list[dict]) -> None:
-        self._reset(items)
+                          self.tr("Note"), self.tr("By"), self.tr("Since")], parent, "supervisionModel")
 
     def reason(self, reason: str | None) -> str:
         names = {"overdue": self.tr("Overdue"), "near_deadline": self.tr("Near the deadline"),
@@ -101,14 +74,14 @@ class SupervisionModel(RowsModel):
         if column == self.TITLE:
             return " ".join(str(item.get("title") or "").split())
         if column == self.DEADLINE:
-            return self._texts.day(item.get("deadline"))
+            return day(item.get("deadline"))
         if column == self.NOTE:
             return " ".join(str(item.get("note") or "").split())
         if column == self.BY:
             by = str(item.get("created_by") or "")
             return self.tr("system") if by == "system" else by
         if column == self.SINCE:
-            return self._texts.moment(item.get("created_at"))
+            return moment(item.get("created_at"))
         return ""
 
 
@@ -116,27 +89,19 @@ class SupervisionPage(DeskPage):
     """`set_session(seat)`: the seat's `supervisions` (a SupervisionService) when it has one.
     `last_supervision` is the mutation id of the last supervision recorded here."""
 
-    service_attr = "supervisions"
+    object_name, service_attr, service_class = "supervisionPage", "supervisions", SupervisionService
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("supervisionPage")
         self.last_supervision = ""
-        self._build()
-        self._build_actions()
-        self.set_session(None)
+        self._set_up()
 
     def page_title(self) -> str:
         return self.tr("Supervision")
 
-    def _new_service(self, seat: SeatSession) -> SupervisionService:
-        return SupervisionService(seat.client, seat.sync)
-
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self._build_common("supervision")
-        self.model = SupervisionModel(self)
-        self.table = table_view("supervisionTable", self.model, wrap=False)
+        top = self._build_common("supervision", SupervisionModel(self))
         self.table.activated.connect(lambda _index: self.open_panel())
         self.setFocusProxy(self.table)
 
@@ -156,7 +121,7 @@ class SupervisionPage(DeskPage):
         form.addRow(self.tr("Order"), self.number_edit)
         form.addRow(self.tr("Kind"), self.kind_box)
         form.addRow(self.tr("Note"), self.note_edit)
-        self.panel_error = message_label("superviseError", ERROR_STYLE)
+        self.panel_error = Message("superviseError", ERROR)
         self.panel_buttons = QHBoxLayout()
         box = QVBoxLayout(self.panel)
         box.setContentsMargins(6, 6, 6, 6)
@@ -166,35 +131,24 @@ class SupervisionPage(DeskPage):
         box.addLayout(self.panel_buttons)
         self.panel.hide()
 
-        top = QHBoxLayout()
-        top.addWidget(self.status_label)
-        top.addWidget(self.offline_label, 1)
         self.buttons = QHBoxLayout()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(self.buttons)
-        layout.addWidget(self.panel)
+        self._lay_out(top, self.error_label, self.notice, (self.table, 1), self.buttons, self.panel)
 
     def _build_actions(self) -> None:
-        self.supervise_action = desk_action(self, self.tr("Supervise the selected order"), ["Ctrl+Shift+S"],
-                                            self.open_panel, "superviseAction")
-        self.refresh_action = desk_action(self, self.tr("Read the supervisions again"), ["Ctrl+R"], self.refresh,
-                                          "refreshSupervisionsAction")
-        self.send_action = desk_action(self.panel, self.tr("Record the supervision"), ["Ctrl+Return", "Ctrl+Enter"],
-                                       self.send, "sendSupervisionAction")
-        self.cancel_action = desk_action(self.panel, self.tr("Close the supervision panel"), ["Esc"],
-                                         self.close_panel, "cancelSupervisionAction")
-        self.buttons.addWidget(desk_button(self.supervise_action, "superviseButton"))
+        self.supervise_action = self.action(self.tr("Supervise the selected order"), ["Ctrl+Shift+S"],
+                                            self.open_panel, name="superviseAction")
+        self.send_action = self.action(self.tr("Record the supervision"), ["Ctrl+Return", "Ctrl+Enter"],
+                                       self.send, self.panel, name="sendSupervisionAction")
+        self.cancel_action = self.action(self.tr("Close the supervision panel"), ["Esc"], self.close_panel,
+                                         self.panel, name="cancelSupervisionAction")
+        self.refresh_action = self.action(self.tr("Read the supervisions again"), ["Ctrl+R"], self.refresh,
+                                          name="refreshSupervisionsAction")
+        self.buttons.addWidget(action_button(self.supervise_action, "superviseButton"))
         self.buttons.addStretch(1)
-        self.buttons.addWidget(desk_button(self.refresh_action, "supervisionRefresh"))
+        self.buttons.addWidget(action_button(self.refresh_action, "supervisionRefresh"))
         self.panel_buttons.addStretch(1)
-        self.panel_buttons.addWidget(desk_button(self.send_action, "superviseSend"))
-        self.panel_buttons.addWidget(desk_button(self.cancel_action, "superviseCancel"))
-        self.actions_for_help = [self.supervise_action, self.send_action, self.cancel_action, self.refresh_action]
+        self.panel_buttons.addWidget(action_button(self.send_action, "superviseSend"))
+        self.panel_buttons.addWidget(action_button(self.cancel_action, "superviseCancel"))
 
     # --- the list -------------------------------------------------------------------------------
     def _show(self) -> None:
@@ -203,7 +157,7 @@ class SupervisionPage(DeskPage):
             action.setEnabled(service is not None)
         if not isinstance(service, SupervisionService):
             self.model.set_items([])
-            self.status_label.setText(self.texts.signed_out())
+            self.status_label.setText(self.signed_out_text())
             self.close_panel()
             self._show_state()
             return
@@ -212,11 +166,7 @@ class SupervisionPage(DeskPage):
         overdue = sum(1 for i in service.items if i.get("reason") == "overdue")
         self.status_label.setText(self.tr("{count} open supervisions and reminders, {overdue} overdue").format(
             count=len(service.items), overdue=overdue))
-        row = self.model.row_of(current["id"]) if current else -1
-        if row < 0 and self.model.rowCount():
-            row = 0
-        if row >= 0:
-            self.table.setCurrentIndex(self.model.index(row, 0))
+        self._select(current["id"] if current else None)
         self._show_state()
 
     def _enriched(self, item: dict) -> dict:
@@ -228,10 +178,6 @@ class SupervisionPage(DeskPage):
         return {**item, "title": item.get("title") or order.get("title"),
                 "deadline": item.get("deadline") or order.get("deadline")}
 
-    def current_item(self) -> dict | None:
-        index = self.table.currentIndex()
-        return self.model.item(index.row()) if index.isValid() else None
-
     # --- supervising ------------------------------------------------------------------------------
     def open_panel(self) -> None:
         if self._service is None:
@@ -241,17 +187,14 @@ class SupervisionPage(DeskPage):
         self.number_edit.setText(number)
         self.kind_box.setCurrentIndex(0)
         self.note_edit.clear()
-        show_message(self.panel_error, "")
+        self.panel_error.clear()
         self.panel_title.setText(self.tr("Supervise order {number}").format(number=number) if number
                                  else self.tr("Supervise an order"))
         self.panel.show()
         (self.note_edit if number else self.number_edit).setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def close_panel(self) -> None:
-        had_focus = self.panel.isAncestorOf(QApplication.focusWidget())
-        self.panel.hide()
-        if had_focus:
-            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._leave_panel(self.panel)
 
     def send(self) -> None:
         service = self._service
@@ -260,36 +203,23 @@ class SupervisionPage(DeskPage):
         number = self.number_edit.text().strip()
         note = self.note_edit.text().strip()
         if not number:
-            show_message(self.panel_error, self.tr("Which order? Type its number."))
+            self.panel_error.setText(self.tr("Which order? Type its number."))
             self.number_edit.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         if not note:
-            show_message(self.panel_error, self.tr("Write a note for the unit first."))
+            self.panel_error.setText(self.tr("Write a note for the unit first."))
             self.note_edit.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        self.send_action.setEnabled(False)  # one supervision per Ctrl+Enter
-        self._record(service, number, str(self.kind_box.currentData()), note)
+        kind = str(self.kind_box.currentData())
+        self.operation(service.supervise(number, note, kind)).busy(self.send_action).show_on(self.panel_error) \
+            .failure_text(self.tr("The supervision could not be saved: {error}")) \
+            .success(lambda mutation_id: self._supervised(number, kind, mutation_id)).run()
 
-    @asyncSlot(object, str, str, str)
-    async def _record(self, service: SupervisionService, number: str, kind: str, note: str) -> None:
-        try:
-            mutation_id = await service.supervise(number, note, kind)
-        except (sqlite3.Error, ValueError) as exc:
-            log.warning("supervision not recorded: %s", type(exc).__name__)
-            if shiboken6.isValid(self):
-                self.send_action.setEnabled(True)
-                show_message(self.panel_error, self.tr("The supervision could not be saved: {error}").format(
-                    error=exc))
-            return
-        if not shiboken6.isValid(self):
-            return
+    def _supervised(self, number: str, kind: str, mutation_id: str) -> None:
         self.last_supervision = mutation_id
-        self.send_action.setEnabled(True)
         self.close_panel()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         text = (self.tr("Order {number} supervised") if kind == "supervise"
                 else self.tr("Order {number} reminded")).format(number=number)
-        if self._seat is not None and self._seat.sync.link != LinkState.online:
-            text += " " + self.tr("(kept here until the platform can be reached)")
-        show_message(self.error_label, "")
-        show_message(self.notice, text, MUTED_STYLE)
+        self.error_label.clear()
+        self.notice.setText(self.texts.kept(text, self._seat))

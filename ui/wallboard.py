@@ -18,8 +18,8 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from domain import clock
-from ui.page_actions import desk_action, desk_button
-from ui.reviews import DeskPage
+from ui.desk_page import DeskPage
+from ui.page import action_button
 from ui.rows_model import RowsModel, table_view
 from workstation.desk_lists import WallboardService
 from workstation.session import SeatSession
@@ -56,8 +56,7 @@ class AgentsModel(RowsModel):
     key = "user_id"
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__([self.tr("Agent"), self.tr("State"), self.tr("Reason"), self.tr("Time in state")], parent)
-        self.setObjectName("wallboardAgentsModel")
+        super().__init__([self.tr("Agent"), self.tr("State"), self.tr("Reason"), self.tr("Time in state")], parent, "wallboardAgentsModel")
         self._elapsed = 0.0
 
     def state_name(self, state: str) -> str:
@@ -106,23 +105,17 @@ class WallboardPage(DeskPage):
     """`set_session(seat)`: the seat's `wallboard` (a WallboardService) when it has one. The big
     numbers are QLabels named wallboard<Tile> (wallboardWaiting, wallboardLongestWait ...)."""
 
-    service_attr = "wallboard"
+    object_name, service_attr, service_class = "wallboardPage", "wallboard", WallboardService
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("wallboardPage")
         self._by_hour: list | None = None
         self._timer = QTimer(self, interval=TICK_MS)
         self._timer.timeout.connect(self.tick)
-        self._build()
-        self._build_actions()
-        self.set_session(None)
+        self._set_up()
 
     def page_title(self) -> str:
         return self.tr("Wallboard")
-
-    def _new_service(self, seat: SeatSession) -> WallboardService:
-        return WallboardService(seat.client, seat.sync)
 
     # --- layout ---------------------------------------------------------------------------------
     def _captions(self) -> dict[str, str]:
@@ -132,7 +125,7 @@ class WallboardPage(DeskPage):
                 "overdue": self.tr("Orders over the deadline")}
 
     def _build(self) -> None:
-        self._build_common("wallboard")
+        top = self._build_common("wallboard")
         self.values: dict[str, QLabel] = {}
         tiles = QGridLayout()
         for n, (tile, caption) in enumerate(self._captions().items()):
@@ -193,9 +186,6 @@ class WallboardPage(DeskPage):
         self.chart_view.setMinimumHeight(180)
 
         self.buttons = QHBoxLayout()
-        top = QHBoxLayout()
-        top.addWidget(self.status_label)
-        top.addWidget(self.offline_label, 1)
         top.addLayout(self.buttons)
         lower = QSplitter(Qt.Orientation.Horizontal, objectName="wallboardSplitter")
         lower.setChildrenCollapsible(False)
@@ -207,18 +197,12 @@ class WallboardPage(DeskPage):
         lower.addWidget(agents_box)
         lower.addWidget(self.chart_view)
         lower.setSizes([420, 520])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.error_label)
-        layout.addLayout(tiles)
-        layout.addWidget(lower, 1)
+        self._lay_out(top, self.error_label, tiles, (lower, 1))
 
     def _build_actions(self) -> None:
-        self.refresh_action = desk_action(self, self.tr("Read the figures again"), ["Ctrl+R"], self.refresh,
-                                          "refreshWallboardAction")
-        self.buttons.addWidget(desk_button(self.refresh_action, "wallboardRefresh"))
-        self.actions_for_help = [self.refresh_action]
+        self.refresh_action = self.action(self.tr("Read the figures again"), ["Ctrl+R"], self.refresh,
+                                          name="refreshWallboardAction")
+        self.buttons.addWidget(action_button(self.refresh_action, "wallboardRefresh"))
 
     # --- showing the figures ------------------------------------------------------------------------
     def _data(self) -> dict | None:
@@ -242,7 +226,7 @@ class WallboardPage(DeskPage):
         self.refresh_action.setEnabled(self._service is not None)
         data = self._data()
         if self._service is None:
-            self.status_label.setText(self.texts.signed_out())
+            self.status_label.setText(self.signed_out_text())
         elif data is None:
             self.status_label.setText(self.tr("Waiting for the platform's figures…"))
         else:

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from domain import clock
 from domain.phone import InvalidPhoneNumber, normalize_phone
-from workstation.observable import Signal
+from workstation.observable import Signal, Subscriptions
 from workstation.platform_client import PlatformClient
 from workstation.sync import SyncService
 from workstation.telephony.base import CallEvent, CallSource, TelephonyError
@@ -80,15 +80,15 @@ class CallService:
         self.ended = Signal("ended")          # (Call)
         self.link = Signal("telephony link")  # (bool): the telephony link is up, whichever the source
         self._reports: set[asyncio.Task] = set()
+        self._source_subs = Subscriptions()
         self._attach(self.source)
 
     def _attach(self, source: CallSource) -> None:
-        source.events.connect(self.apply)
-        source.link.connect(self.link.emit)
+        self._source_subs.connect(source.events, self.apply)
+        self._source_subs.connect(source.link, self.link.emit)
 
-    def _detach(self, source: CallSource) -> None:
-        source.events.disconnect(self.apply)
-        source.link.disconnect(self.link.emit)
+    def _detach(self, _source: CallSource) -> None:
+        self._source_subs.close()
 
     async def start(self) -> None:
         await self.source.start()

@@ -6,12 +6,10 @@ the figures are not live. Decisions and supervisions go through the outbox (`Syn
 like every change and show at once; a refused one ends in the seat's rejections and is announced
 with the platform's reason (`rejected`), and the list is read again.
 
-Signals (of `workstation.observable`, emitted on the loop's thread): `changed()` after every read
-(also a failed one: see `offline`, `error`) and every local change; `rejected(Rejection)`.
+The attributes, signals and refresh semantics are those of every list (`workstation.list_service`).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 import time
@@ -19,11 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from domain import clock
-from offline_cache import lists, workorders
+from offline_cache import workorders
 from offline_cache.store import Rejection
-from workstation.observable import Signal
-from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
-from workstation.sync import LinkState, SyncService
+from workstation.list_service import NO_ANSWER, ListService, items_of
+from workstation.platform_client import PlatformClient
+from workstation.sync import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -39,147 +37,36 @@ SUPERVISION_KINDS = ("supervise", "remind")
 WALLBOARD_KEEP_S = 5.0     # the wallboard changes every second: the cache keeps it at most this often
 
 
-class FetchedListService:
+class FetchedListService(ListService):
     """A list read from the platform and kept for offline use; subclasses say how to read it
-    (`_fetch`) and what to keep of the answer (`_take`, `_cached`)."""
+    (`_fetch`) and what to keep of the answer (`_take`, `_cached`, `_to_keep`)."""
 
-    name = ""
+    keep = True
 
     def __init__(self, client: PlatformClient, sync: SyncService, *, refresh_delay_s: float = REFRESH_DELAY_S,
                  changes_delay_s: float = CHANGES_DELAY_S) -> None:
-        self.client, self.sync = client, sync
-        self.refresh_delay_s, self.changes_delay_s = refresh_delay_s, changes_delay_s
-        self.fetched_at = ""   # when the platform gave what is shown (a clock stamp), "" before any
-        self.offline = False   # the last read found the platform unreachable, or the link is down
-        self.offline_since: float | None = None  # monotonic time `offline` became true
-        self.error = ""        # the platform's reason when it refused the last read
-        self.allowed = True    # False once the platform said this role may not read the list
-        self.started = False
-        self.changed = Signal(f"{self.name}_changed")
-        self.rejected = Signal(f"{self.name}_rejected")
-        self._generation = 0   # only the newest read may replace the list
-        self._soon: asyncio.Task | None = None
-        self._soon_at = 0.0    # when the read asked for will run (loop time)
-        self._tasks: set[asyncio.Task] = set()
-        self._seen_rejections = {r.mutation_id for r in sync.store.rejections(include_dismissed=True)}
-        sync.event.connect(self._on_event)
-        sync.link_changed.connect(self._on_link)
-        sync.rejections_changed.connect(self._on_rejections)
+        super().__init__(client, sync, refresh_delay_s=refresh_delay_s)
+        self.changes_delay_s = changes_delay_s
+        self.listen(sync.event, self._on_event)
 
-    def close(self) -> None:
-        for signal, slot in ((self.sync.event, self._on_event), (self.sync.link_changed, self._on_link),
-                             (self.sync.rejections_changed, self._on_rejections)):
-            try:
-                signal.disconnect(slot)
-            except ValueError:
-                pass  # closed twice
-        for task in (self._soon, *self._tasks):
-            if task is not None:
-                task.cancel()
-        self._soon = None
-        self.started = False
-
-    @property
-    def username(self) -> str:
-        session = self.client.session
-        return str(session.user.get("username", "")) if session is not None else ""
-
-    # -- reading --------------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Show the kept list at once (when nothing fresher is there), then read the platform's."""
-        if not self.started:
-            self.started = True
-            self._spawn(self._load_kept())
-        await self.refresh()
-
-    async def _load_kept(self) -> None:
-        def work() -> lists.FetchedList | None:
-            lists.ensure_schema(self.sync.store)
-            return lists.load(self.sync.store, self.name)
-        try:
-            kept = await self.sync.write(work)
-        except sqlite3.Error as exc:
-            log.warning("%s: the kept list could not be read (%s)", self.name, type(exc).__name__)
-            return
-        except RuntimeError:  # the seat closed meanwhile (its writer is shut down)
-            log.debug("%s: the seat closed before the kept list was read", self.name)
-            return
-        if kept is not None and not self.fetched_at:  # a read that came first is fresher
-            self._cached(kept.data)
-            self.fetched_at = kept.fetched_at
-            self.changed.emit()
+    def _may_refresh(self) -> bool:
+        return self.started and self.allowed and not self.closed
 
     async def refresh(self) -> None:
         """Read the list; unreachable (or refused), keep the last one and say so."""
         self._generation += 1
         generation = self._generation
-        try:
-            body = await self._fetch()
-        except PlatformUnreachable:
-            if generation == self._generation:
-                log.info("%s: platform unreachable, keeping the list of %s", self.name, self.fetched_at or "never")
-                self._set_offline(True)
-                self.changed.emit()
-            return
-        except PlatformError as exc:
-            if exc.status == 403:
-                self.allowed = False  # events no longer ask for it
-            if generation == self._generation:
-                log.warning("%s refused: %s %s", self.name, exc.status, exc.code)
-                self._set_offline(exc.transient)
-                self.error = "" if exc.transient else (exc.message or exc.code)
-                self.changed.emit()
-            return
-        self.allowed = True
+        body = await self._ask(self._fetch, generation)
         if generation != self._generation:
             return  # a newer read was started meanwhile: its answer counts
+        if body is NO_ANSWER:
+            self.changed.emit()
+            return
         if not self._take(body):
             return
-        self.fetched_at, self.error = clock.stamp(), ""
-        self._set_offline(False)
+        self._fresh()
         self.changed.emit()
         self._keep()
-
-    def _set_offline(self, offline: bool) -> None:
-        if offline and not self.offline:
-            self.offline_since = time.monotonic()
-        self.offline = offline
-
-    def _keep(self) -> None:
-        """Keep what is shown for the next offline start, on the writer thread."""
-        data, at = self._to_keep(), self.fetched_at
-        self._spawn(self._save(data, at))
-
-    async def _save(self, data: Any, at: str) -> None:
-        try:
-            await self.sync.write(lists.save, self.sync.store, self.name, data, at)
-        except sqlite3.Error as exc:  # a full disk: the page works on, the next start fetches again
-            log.warning("%s not kept in the cache (%s)", self.name, type(exc).__name__)
-        except RuntimeError:  # the seat closed meanwhile (its writer is shut down): nothing to keep it in
-            log.debug("%s: the seat closed before the list was kept", self.name)
-
-    def refresh_soon(self, delay_s: float | None = None) -> None:
-        """Read again after a short delay; everything asking meanwhile is served by that one read."""
-        if not self.started or not self.allowed:
-            return
-        loop = asyncio.get_running_loop()
-        at = loop.time() + (self.refresh_delay_s if delay_s is None else delay_s)
-        if self._soon is not None and not self._soon.done():
-            if at >= self._soon_at:
-                return
-            self._soon.cancel()  # asked sooner than the read planned
-        self._soon_at = at
-        self._soon = loop.create_task(self._refresh_at(at), name=f"{self.name}-refresh")
-
-    async def _refresh_at(self, at: float) -> None:
-        await asyncio.sleep(max(0.0, at - asyncio.get_running_loop().time()))
-        await self.refresh()
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # -- what subclasses say ----------------------------------------------------------------------
 
@@ -190,18 +77,6 @@ class FetchedListService:
         """Take the platform's answer; False to ignore it (older than what is shown)."""
         raise NotImplementedError
 
-    def _cached(self, data: Any) -> None:
-        raise NotImplementedError
-
-    def _to_keep(self) -> Any:
-        raise NotImplementedError
-
-    def _mine(self, rejection: Rejection) -> bool:
-        return False
-
-    def _refused(self, rejection: Rejection) -> None:
-        """A change of ours the platform refused (before `rejected` is emitted)."""
-
     # -- what the sync service hears ---------------------------------------------------------------
 
     def _on_event(self, name: str, _data: Any) -> None:
@@ -210,52 +85,15 @@ class FetchedListService:
         elif name == "changes":
             self.refresh_soon(self.changes_delay_s)
 
-    def _on_link(self, state: LinkState) -> None:
-        if state == LinkState.offline and not self.offline:
-            self._set_offline(True)
-            self.changed.emit()
-        elif state == LinkState.online and self.offline:
-            self.refresh_soon()
-
-    def _on_rejections(self, _count: int) -> None:
-        refused = []
-        for rejection in self.sync.store.rejections(include_dismissed=True):
-            if rejection.mutation_id not in self._seen_rejections:
-                self._seen_rejections.add(rejection.mutation_id)
-                if self._mine(rejection):
-                    refused.append(rejection)
-        for rejection in refused:
-            log.info("%s: change refused: %s (%s)", self.name, rejection.op, rejection.code)
-            self._refused(rejection)
-            self.rejected.emit(rejection)
-        if refused:
-            self.changed.emit()
-            self.refresh_soon()  # the platform's state replaces what was shown here
-
     # -- the local cache, for the facts of an order ---------------------------------------------------
 
     def order(self, number: str) -> dict | None:
         """The order's summary as the seat's cache has it (None when it does not)."""
         try:
-            return workorders.find(self.sync.store.conn, number)
+            return workorders.find(self.store.conn, number)
         except sqlite3.Error as exc:
             log.warning("order summary not read from the cache (%s)", type(exc).__name__)
             return None
-
-    def unit_name(self, unit_id: str | None) -> str:
-        if not unit_id:
-            return ""
-        try:
-            row = self.sync.store.conn.execute("SELECT name FROM handling_units WHERE id = ?", (unit_id,)).fetchone()
-        except sqlite3.Error:
-            row = None
-        return str(row[0]) if row else str(unit_id)
-
-
-def _items(body: Any) -> list[dict]:
-    """A list answer: `{"items": [...]}` (or a bare list)."""
-    items = body.get("items", []) if isinstance(body, dict) else body
-    return [dict(i) for i in items or [] if isinstance(i, dict)]
 
 
 def _check_note(note: str, required: bool) -> str:
@@ -281,14 +119,14 @@ class ReviewService(FetchedListService):
         self._decided: dict[str, str] = {}  # review id -> mutation id, for decisions made here
 
     async def _fetch(self) -> Any:
-        return await self.client._request("GET", "/reviews", params={"state": "pending"}, auth=True)
+        return await self.client.reviews("pending")
 
     def _take(self, body: Any) -> bool:
-        self.items = self._pending(_items(body))
+        self.items = self._pending(items_of(body))
         return True
 
     def _cached(self, data: Any) -> None:
-        self.items = self._pending(_items(data))
+        self.items = self._pending(items_of(data))
 
     def _to_keep(self) -> Any:
         return {"items": self.items}
@@ -352,25 +190,18 @@ class SupervisionService(FetchedListService):
         self._platform: list[dict] = []
         self._waiting: set[str] = set()  # mutation ids of supervisions this service shows as pending
         self._local: dict[str, dict] = {}  # those items, by mutation id
-        sync.outbox_changed.connect(self._on_outbox)
-
-    def close(self) -> None:
-        try:
-            self.sync.outbox_changed.disconnect(self._on_outbox)
-        except ValueError:
-            pass
-        super().close()
+        self.listen(sync.outbox_changed, self._on_outbox)
 
     async def _fetch(self) -> Any:
-        return await self.client._request("GET", "/supervisions", params={"open": "true"}, auth=True)
+        return await self.client.supervisions(open_only=True)
 
     def _take(self, body: Any) -> bool:
-        self._platform = [i for i in _items(body) if not i.get("closed_at")]
+        self._platform = [i for i in items_of(body) if not i.get("closed_at")]
         self._merge()
         return True
 
     def _cached(self, data: Any) -> None:
-        self._platform = [i for i in _items(data) if not i.get("pending")]
+        self._platform = [i for i in items_of(data) if not i.get("pending")]
         self._merge()
 
     def _to_keep(self) -> Any:
@@ -436,7 +267,7 @@ class WallboardService(FetchedListService):
         self._kept_at = 0.0
 
     async def _fetch(self) -> Any:
-        return await self.client._request("GET", "/wallboard", auth=True)
+        return await self.client.wallboard()
 
     def _take(self, body: Any) -> bool:
         if not isinstance(body, dict) or _older(body, self.data):
@@ -458,8 +289,7 @@ class WallboardService(FetchedListService):
         if name != "wallboard" or not isinstance(data, dict) or _older(data, self.data):
             return
         self.data, self.received = data, time.monotonic()
-        self.fetched_at, self.error = clock.stamp(), ""
-        self._set_offline(False)
+        self._fresh()
         self.changed.emit()
         if self.started and time.monotonic() - self._kept_at >= WALLBOARD_KEEP_S:
             self._keep()

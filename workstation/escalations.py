@@ -9,13 +9,12 @@ is applied here at once (optimistically). The platform's `"escalation"` events r
 the platform's version; a refused change (in the seat's rejections) sets the list right with a
 fresh read. The list itself is kept in memory: after a restart it is read again.
 
-Signals (of `workstation.observable`, emitted on the loop's thread): `changed()` the list changed;
-`answered(item)` one of my escalations got its answer; `joined(item)` an expert joins my call;
-`rejected(Rejection)` the platform refused one of these changes.
+The attributes, signals and refresh semantics are those of every list (`workstation.list_service`;
+`items` is a dict by id here, `mine` the ones this user raised), and two more signals:
+`answered(item)` one of my escalations got its answer; `joined(item)` an expert joins my call.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -24,6 +23,7 @@ from typing import Any
 from domain import clock
 from domain.phone import InvalidPhoneNumber, normalize_phone
 from offline_cache.store import Rejection
+from workstation.list_service import ListService
 from workstation.observable import Signal
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
 from workstation.sync import SyncService
@@ -41,44 +41,25 @@ ANSWER_MAX = 5000
 COMMENT_MAX = 2000
 PROPOSED_ANSWER_MAX = 5000
 DRAFT_MAX_BYTES = 20_000
+REFRESH_DELAY_S = 0.0  # a read at once; a reason that comes during it makes one more read after it
 
 
-class EscalationService:
-    def __init__(self, client: PlatformClient, sync: SyncService) -> None:
-        self.client, self.sync = client, sync
+class EscalationService(ListService):
+    name = "escalations"
+
+    def __init__(self, client: PlatformClient, sync: SyncService, *,
+                 refresh_delay_s: float = REFRESH_DELAY_S) -> None:
+        super().__init__(client, sync, refresh_delay_s=refresh_delay_s)
         self.items: dict[str, dict[str, Any]] = {}  # by id: what the platform said, or a local change
         self.mine: dict[str, dict[str, Any]] = {}   # the escalations this user raised, by id
-        self.offline = False
-        self.refreshed_at = ""  # when the platform last gave the list (a clock stamp)
-        self.changed = Signal("changed")
         self.answered = Signal("answered")
         self.joined = Signal("joined")
-        self.rejected = Signal("rejected")
         self._announced: set[tuple[str, str]] = set()  # (id, "answered" | "joined") already emitted
         # A list read that started before an item changed here (an event, a local change) must not
         # put the older version back: each change gets a tick, each read remembers the tick it began at.
         self._tick = 0
         self._changed_at: dict[str, int] = {}
-        self._seen_rejections = {r.mutation_id for r in sync.store.rejections(include_dismissed=True)}
-        self._refresh_task: asyncio.Task | None = None
-        self._again = False
-        sync.event.connect(self._on_event)
-        sync.rejections_changed.connect(self._on_rejections)
-
-    def close(self) -> None:
-        """Stop listening to the sync service (the seat session closes)."""
-        for signal, slot in ((self.sync.event, self._on_event), (self.sync.rejections_changed, self._on_rejections)):
-            try:
-                signal.disconnect(slot)
-            except ValueError:
-                pass  # closed twice
-        if self._refresh_task is not None:
-            self._refresh_task.cancel()
-
-    @property
-    def username(self) -> str:
-        session = self.client.session
-        return str(session.user.get("username", "")) if session is not None else ""
+        self.listen(sync.event, self._on_event)
 
     def active(self) -> list[dict[str, Any]]:
         """Open and claimed escalations, newest first."""
@@ -174,10 +155,10 @@ class EscalationService:
                 fresh.update(await self._closed_mine(fresh))
         except PlatformUnreachable:
             if not self.offline:
-                self.offline = True
+                self._set_offline(True)
                 self.changed.emit()
             return []
-        self.offline, self.refreshed_at = False, clock.stamp()
+        self._fresh()
         newer = {k for k, tick in self._changed_at.items() if tick > began}  # changed while we read
         if state == "active":  # active here, gone there: closed meanwhile, or never ours to see
             for esc_id in [k for k, i in self.items.items()
@@ -197,23 +178,11 @@ class EscalationService:
             return {}
         return {i["id"]: i for i in await self.client.escalations("all") if i["id"] in gone}
 
-    def schedule_refresh(self) -> None:
-        """Refresh in the background, one read at a time; a reason that comes during a read makes
-        one more read after it (the read under way may have begun before what changed)."""
-        if self._refresh_task is not None and not self._refresh_task.done():
-            self._again = True
-            return
-        self._refresh_task = asyncio.get_running_loop().create_task(self._background_refresh())
-
-    async def _background_refresh(self) -> None:
-        self._again = True
-        while self._again:
-            self._again = False
-            try:
-                await self.refresh()
-            except PlatformError as exc:
-                log.warning("escalations not refreshed: %s %s", exc.status, exc.code)
-                return
+    async def _soon_refresh(self) -> None:
+        try:
+            await self.refresh()
+        except PlatformError as exc:
+            log.warning("escalations not refreshed: %s %s", exc.status, exc.code)
 
     def _take(self, item: dict[str, Any]) -> None:
         """The platform's version of an escalation; tell about an answer or a join once."""
@@ -240,7 +209,7 @@ class EscalationService:
 
     def _on_event(self, name: str, data: Any) -> None:
         if name == "hello":  # the stream (re)connected: events may have been missed meanwhile
-            self.schedule_refresh()
+            self.refresh_soon()
             return
         if name != "escalation" or not isinstance(data, dict) or not data.get("id"):
             return
@@ -256,26 +225,16 @@ class EscalationService:
         return known is not None and bool(known.get("pending")) and \
             RANK.get(str(item.get("state")), 0) < RANK.get(str(known.get("state")), 0)
 
-    def _on_rejections(self, _count: int) -> None:
-        refused: list[Rejection] = []
-        for rejection in self.sync.store.rejections():
-            if rejection.mutation_id in self._seen_rejections:
-                continue
-            self._seen_rejections.add(rejection.mutation_id)
-            if rejection.entity == "escalation" or (rejection.entity == "kb_correction"
-                                                    and rejection.payload.get("escalation_id")):
-                refused.append(rejection)
-        for rejection in refused:
-            log.info("escalation change refused: %s %s (%s)", rejection.entity, rejection.op, rejection.code)
-            if rejection.entity == "escalation" and rejection.op == "create" and rejection.entity_id:
-                self.items.pop(rejection.entity_id, None)
-                self.mine.pop(rejection.entity_id, None)
-            elif rejection.entity == "escalation" and rejection.entity_id in self.items:
-                self.items[rejection.entity_id].pop("pending", None)  # the platform's state stands
-            self.rejected.emit(rejection)
-        if refused:
-            self.changed.emit()
-            self.schedule_refresh()  # the platform's state replaces what was applied here
+    def _mine(self, rejection: Rejection) -> bool:
+        return rejection.entity == "escalation" or (rejection.entity == "kb_correction"
+                                                    and bool(rejection.payload.get("escalation_id")))
+
+    def _refused(self, rejection: Rejection) -> None:
+        if rejection.entity == "escalation" and rejection.op == "create" and rejection.entity_id:
+            self.items.pop(rejection.entity_id, None)
+            self.mine.pop(rejection.entity_id, None)
+        elif rejection.entity == "escalation" and rejection.entity_id in self.items:
+            self.items[rejection.entity_id].pop("pending", None)  # the platform's state stands
 
 
 def newest_first(items: Any) -> list[dict[str, Any]]:

@@ -231,14 +231,38 @@ class PlatformClient:
         body = await self._request("GET", "/escalations", params={"state": state}, auth=True)
         return body["items"]
 
+    async def callbacks(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Orders awaiting a callback (回访), oldest reply first."""
+        return _items(await self._request("GET", "/callbacks", params={"limit": limit}, auth=True))
+
+    async def progress(self, *, number: str | None = None, phone: str | None = None) -> list[dict[str, Any]]:
+        """What a caller may be told about their orders (R10), by number or by phone."""
+        params = {"number": number} if number else {"phone": phone}
+        return _items(await self._request("GET", "/progress", params=params, auth=True))
+
+    async def work_order(self, number: str) -> dict[str, Any]:
+        """One order with its whole timeline (audited on the platform)."""
+        return dict(await self._request("GET", f"/work-orders/{number}", auth=True))
+
+    async def reviews(self, state: str = "pending") -> Any:
+        """Reviews (returns, extensions, unreasonable repeats): `{"items": [...]}`."""
+        return await self._request("GET", "/reviews", params={"state": state}, auth=True)
+
+    async def supervisions(self, open_only: bool = True) -> Any:
+        """Supervisions and reminders (督办 / 催办): `{"items": [...]}`."""
+        return await self._request("GET", "/supervisions", params={"open": "true" if open_only else "false"}, auth=True)
+
+    async def wallboard(self) -> Any:
+        """The team lead's figures."""
+        return await self._request("GET", "/wallboard", auth=True)
+
     async def caller(self, phone: str) -> dict[str, Any]:
         """The platform's caller record (audited on the platform)."""
         return await self._request("GET", f"/callers/{phone}", auth=True)
 
     async def orders_of(self, phone: str, limit: int = 20) -> list[dict[str, Any]]:
         """The caller's newest work orders, from the platform (audited there)."""
-        body = await self._request("GET", "/work-orders", params={"phone": phone, "limit": limit}, auth=True)
-        return list(body["items"])
+        return _items(await self._request("GET", "/work-orders", params={"phone": phone, "limit": limit}, auth=True))
 
     async def sign_out(self) -> None:
         """Revoke the refresh token on the platform (best effort: offline, it expires by itself)."""
@@ -253,6 +277,13 @@ class PlatformClient:
     async def close(self) -> None:
         self._session = None
         await self._http.aclose()
+
+
+def _items(body: Any) -> list[dict[str, Any]]:
+    """A list answer: `{"items": [...]}` (or a bare list)."""
+    if isinstance(body, dict):
+        body = body.get("items", [])
+    return [dict(i) for i in body or [] if isinstance(i, dict)]
 
 
 def _session_from(body: dict) -> Session:

@@ -1,5 +1,6 @@
-"""A signed-in seat: its cache, its sync service and its work-order service, opened at sign-in
-and closed at sign-out."""
+"""A signed-in seat: its cache, its sync service and the services the UI calls (work orders, calls,
+missed calls, escalations, the knowledge base, the catalog, caller history), opened at sign-in and
+closed at sign-out. The UI reaches the cache and the platform only through these."""
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +9,12 @@ import re
 from pathlib import Path
 
 from offline_cache.store import CacheStore, PendingMutations, cache_path
-from workstation.callbacks import MissedCallService
+from workstation.callers import CallerService
 from workstation.calls import CallService
+from workstation.catalog import CatalogService
 from workstation.escalations import EscalationService
+from workstation.knowledge import KnowledgeService
+from workstation.missed_calls import MissedCallService
 from workstation.orders import OrderService
 from workstation.platform_client import PlatformClient
 from workstation.sync import SyncService
@@ -33,8 +37,11 @@ class SeatSession:
         self.orders = OrderService(self.sync, self.seat)
         self.telephony = telephony or TelephonySettings()
         self.calls = CallService(client, self.sync, make_source(self.telephony, client, self.sync, telephony_secret))
-        self.callbacks = MissedCallService(client, self.sync)
+        self.missed_calls = MissedCallService(client, self.sync)
         self.escalations = EscalationService(client, self.sync)
+        self.knowledge = KnowledgeService(self.sync)
+        self.catalog = CatalogService(self.sync)
+        self.callers = CallerService(client, self.sync)
 
     @classmethod
     async def open(cls, client: PlatformClient, seat: str, data_dir: Path | None = None,
@@ -55,9 +62,12 @@ class SeatSession:
         await self.calls.use_source(make_source(settings, self.client, self.sync, secret))
         self.telephony = settings
 
-    async def close(self) -> None:
-        self.callbacks.close()
+    def _close_lists(self) -> None:
+        self.missed_calls.close()
         self.escalations.close()
+
+    async def close(self) -> None:
+        self._close_lists()
         await self.calls.stop()
         await self.sync.stop()
         self.store.close()
@@ -76,8 +86,7 @@ class SeatSession:
         pending = self.store.outbox_size()
         if wipe and pending and not force:
             raise PendingMutations(pending)
-        self.callbacks.close()
-        self.escalations.close()
+        self._close_lists()
         await self.calls.stop()
         await self.sync.stop()
         await self.client.sign_out()

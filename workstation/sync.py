@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from offline_cache import textsearch
-from offline_cache.store import CacheStore, Mutation
+from offline_cache.store import CacheStore, Mutation, Rejection
 from workstation.observable import Signal
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
 
@@ -132,6 +132,18 @@ class SyncService:
         self.outbox_changed.emit(self.store.outbox_size())
         self._upload_wanted.set()
         return mutation_id
+
+    def outbox_size(self) -> int:
+        """Changes recorded here and not yet accepted or refused by the platform."""
+        return self.store.outbox_size()
+
+    def rejections(self) -> list[Rejection]:
+        """Changes the platform refused that the agent has not dismissed, oldest first."""
+        return self.store.rejections()
+
+    def dismiss_rejection(self, mutation_id: str) -> None:
+        """The agent has seen the refusal: it no longer counts."""
+        self.store.dismiss_rejection(mutation_id)
 
     # -- link state -----------------------------------------------------------------------------
 

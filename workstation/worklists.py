@@ -8,12 +8,11 @@ falls back to the cache offline. A callback result goes through the outbox with 
 the same transaction, so the lists are right at once, offline too; while it waits in the outbox, a
 fresh list from the platform is shown with it applied.
 
-The platform client has no methods for these reads; the small functions below call its request
-helper.
+The attributes, signals and refresh semantics are those of every list (`workstation.list_service`);
+`fetched_at` is, for the cache's lists, when the cache last caught up with the platform.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sqlite3
@@ -23,20 +22,20 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from domain import clock
+from domain.callbacks import NOTE_MAX, SATISFACTION, apply_callback, callback_payload, callback_result
 from domain.numbers import is_provisional_number, parse_order_number
 from domain.phone import InvalidPhoneNumber, normalize_phone
-from domain.workorder import Satisfaction, WorkOrderStatus, callback_outcome
+from domain.workorder import status_zh
 from offline_cache import workorders
 from offline_cache.store import CacheStore, Rejection
-from workstation.observable import Signal
+from workstation.catalog import unit_names
+from workstation.list_service import NO_ANSWER, ListService
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
 from workstation.sync import LinkState, SyncService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SATISFACTION = tuple(str(s) for s in Satisfaction)  # 非常满意 ... 非常不满意, digits 1-5 on the page
-NOTE_MAX = 2000
 LIST_LIMIT = 200
 SYNCED_AT = "worklists.synced_at"  # sync_state key: when the cache last caught up with the platform
 OUTBOX_SCAN = 10_000
@@ -44,47 +43,10 @@ REFRESH_DELAY_S = 0.2
 GROUPS = workorders.GROUPS
 
 
-# -- rules shared with the platform (central/orders.py) ----------------------------------------------
-
-def status_zh(status: str | None) -> str:
-    """The Chinese word for a status; a status this build does not know is shown as it is."""
-    try:
-        return WorkOrderStatus(status).label_zh
-    except ValueError:
-        return str(status or "")
-
-
-def callback_result(satisfaction: str | None, resolved: bool | None, reached: bool = True) -> str:
-    """The status a callback leaves the order in: still `replied` (the requester was not reached: an
-    attempt only), `closed` (satisfied and resolved) or `reopened` (back to the lead unit)."""
-    if not reached:
-        return "replied"
-    return str(callback_outcome(Satisfaction(satisfaction), bool(resolved)))
-
-
-def callback_payload(satisfaction: str | None, resolved: bool | None, note: str = "",
-                     reached: bool = True) -> dict:
-    """The mutation's payload, checked here so that a bad one never reaches the outbox."""
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise ValueError(f"the note is longer than {NOTE_MAX} characters")
-    if not reached:
-        return {"reached": False, "note": note}
-    if satisfaction not in SATISFACTION:
-        raise ValueError(f"unknown satisfaction {satisfaction!r}")
-    if not isinstance(resolved, bool):
-        raise ValueError("say whether the matter was resolved")
-    return {"satisfaction": satisfaction, "resolved": resolved, "note": note, "reached": True}
-
-
-def apply_callback(order: dict, payload: dict) -> dict:
-    """The order as the platform will make it once it applies the callback."""
-    attempts = int(order.get("callback_attempts") or 0) + 1  # every callback counts, reached or not
-    if not payload.get("reached", True):
-        return {**order, "callback_attempts": attempts}
-    return {**order, "status": callback_result(payload.get("satisfaction"), payload.get("resolved")),
-            "satisfaction": payload.get("satisfaction"), "resolved": payload.get("resolved"),
-            "callback_attempts": attempts}
+# the rules shared with the platform live in domain.callbacks (re-exported here for the pages)
+__all__ = ["GROUPS", "LIST_LIMIT", "NOTE_MAX", "SATISFACTION", "CacheListService", "CallbackQueue", "MyOrders",
+           "OrderDetail", "ProgressAnswer", "ProgressService", "apply_callback", "cached_progress", "callback_payload",
+           "callback_result", "looks_like_order_number", "progress_item", "status_zh"]
 
 
 def _callback_changes(order: dict, payload: dict) -> dict:
@@ -103,79 +65,22 @@ def looks_like_order_number(text: str) -> bool:
     return True
 
 
-# -- the reads the platform client lacks ----------------------------------------------------------------
-
-def _items(body: Any) -> list[dict]:
-    if isinstance(body, dict):
-        body = body.get("items", [])
-    return [dict(i) for i in body or [] if isinstance(i, dict)]
-
-
-async def fetch_callbacks(client: PlatformClient, limit: int = LIST_LIMIT) -> list[dict]:
-    """Orders awaiting a callback, oldest reply first (orders.callback)."""
-    return _items(await client._request("GET", "/callbacks", params={"limit": limit}, auth=True))
-
-
-async def fetch_progress(client: PlatformClient, *, number: str | None = None, phone: str | None = None) -> list[dict]:
-    """What a caller may be told about their orders (R10), by number or by phone."""
-    params = {"number": number} if number else {"phone": phone}
-    return _items(await client._request("GET", "/progress", params=params, auth=True))
-
-
-async def fetch_order(client: PlatformClient, number: str) -> dict:
-    """One order with its whole timeline (audited on the platform)."""
-    return dict(await client._request("GET", f"/work-orders/{number}", auth=True))
-
-
 # -- the services ----------------------------------------------------------------------------------------
 
-class _CacheList:
-    """What the cache-backed lists share: reads off the event loop, the time of the last data, the
-    link state, and a refresh that many triggers share."""
+class CacheListService(ListService):
+    """A list read from the seat's cache, read again when the cache moved on (a sync, a change in
+    the outbox). The cache's lists are offline while the link is."""
 
     def __init__(self, client: PlatformClient, sync: SyncService, refresh_delay_s: float) -> None:
-        self.client, self.sync = client, sync
-        self.store: CacheStore = sync.store
-        self.refresh_delay_s = refresh_delay_s
-        self.changed = Signal(f"{type(self).__name__}_changed")  # (items)
+        super().__init__(client, sync, refresh_delay_s=refresh_delay_s)
         self.items: list[dict] = []
-        self._generation = 0
-        self._soon: asyncio.Task | None = None
-        self._wanted = False
-        self._closed = False
-        self._tasks: set[asyncio.Task] = set()
-        self._connections: list[tuple[Signal, Callable]] = []
-        self._listen(sync.synced, self._on_synced)
-        self._listen(sync.outbox_changed, self._on_outbox)
-        self._listen(sync.link_changed, self._on_link)
-
-    def _listen(self, signal: Signal, slot: Callable) -> None:
-        signal.connect(slot)
-        self._connections.append((signal, slot))
-
-    def close(self) -> None:
-        self._closed = True
-        for signal, slot in self._connections:
-            try:
-                signal.disconnect(slot)
-            except ValueError:
-                pass  # closed twice
-        self._connections = []
-        if self._soon is not None:
-            self._soon.cancel()
-            self._soon = None
-
-    @property
-    def offline(self) -> bool:
-        return self.sync.link == LinkState.offline
+        self._set_offline(sync.link == LinkState.offline)
+        self.listen(sync.synced, self._on_synced)
+        self.listen(sync.outbox_changed, self._on_outbox)
 
     def data_at(self) -> datetime | None:
         """When this seat's cache last caught up with the platform (None: not known)."""
-        value = self.store.get_state(SYNCED_AT)
-        try:
-            return clock.parse(value) if value else None
-        except ValueError:
-            return None
+        return _synced_at(self.store)
 
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
         """A cache read on the caller's connection, as the window's other reads are (indexed and
@@ -183,34 +88,15 @@ class _CacheList:
         store cannot close, and a shared seat's cache could then not be wiped on Windows."""
         return fn(self.store.conn, *args)
 
-    def refresh_soon(self) -> None:
-        if self._closed:
-            return
-        self._wanted = True
-        if self._soon is None or self._soon.done():
-            self._soon = asyncio.get_running_loop().create_task(self._refresh_later(),
-                                                                name=f"{type(self).__name__}-refresh")
-
-    async def _refresh_later(self) -> None:
-        while self._wanted and not self._closed:
-            await asyncio.sleep(self.refresh_delay_s)
-            self._wanted = False
-            await self.refresh()
-
-    async def refresh(self) -> list[dict]:
-        raise NotImplementedError
-
     def _on_synced(self, _cursor: int) -> None:
-        if self._closed:
+        if self.closed:
             return
         store = self.store
 
         def note() -> None:
             with store.transaction() as conn:
                 store.set_state(conn, SYNCED_AT, clock.stamp())
-        task = asyncio.get_running_loop().create_task(self._note_synced(note), name="worklists-synced-at")
-        self._tasks.add(task)  # a task nobody holds may be collected before it ends
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._note_synced(note))
         self.refresh_soon()
 
     async def _note_synced(self, note: Callable[[], None]) -> None:
@@ -222,14 +108,17 @@ class _CacheList:
     def _on_outbox(self, _count: int) -> None:
         self.refresh_soon()  # a change recorded elsewhere (the order form) may move an order
 
-    def _on_link(self, _state: LinkState) -> None:
-        if not self._closed:
-            self.changed.emit(self.items)
+    def _on_link(self, state: LinkState) -> None:
+        if not self.closed:
+            self._set_offline(state == LinkState.offline)
+            self.changed.emit()
 
 
-class MyOrders(_CacheList):
+class MyOrders(CacheListService):
     """The orders this user created, from the cache: `group` (open / closed / all) and `query` (number
     or title words) choose which; `items` is the list, newest first."""
+
+    name = "my_orders"
 
     def __init__(self, client: PlatformClient, sync: SyncService, *, limit: int = LIST_LIMIT,
                  refresh_delay_s: float = REFRESH_DELAY_S) -> None:
@@ -253,17 +142,17 @@ class MyOrders(_CacheList):
         self._generation += 1
         generation = self._generation
         items = await self._read(workorders.my_orders, self.user_id, self.group, self.query, self.limit)
-        if generation != self._generation or self._closed:
+        if generation != self._generation or self.closed:
             return self.items  # a newer refresh (the agent typed on) counts
-        self.items = items
-        self.changed.emit(self.items)
+        self.items, self.fetched_at = items, self.data_at()
+        self.changed.emit()
         return self.items
 
     async def detail(self, number: str) -> OrderDetail:
         """The order with its timeline from the platform; offline, the cached summary."""
         cached = await self._read(workorders.by_number, number)
         try:
-            body = await fetch_order(self.client, (cached or {}).get("number") or number)
+            body = await self.client.work_order((cached or {}).get("number") or number)
         except PlatformUnreachable:
             return OrderDetail(cached or {"number": number}, [], offline=True, data_at=self.data_at())
         except PlatformError as exc:
@@ -285,29 +174,21 @@ class OrderDetail:
     error: str = ""
 
 
-class CallbackQueue(_CacheList):
+class CallbackQueue(CacheListService):
     """Orders awaiting the callback, oldest reply first: the cache's, merged by number with the
     platform's list (`GET /api/v1/callbacks`) when it answers. `fetched_at` is when the platform
     last sent its list; `error` its reason when it refused; `allowed` False once it said this user
     does not call back."""
 
+    name = "callback_queue"
+
     def __init__(self, client: PlatformClient, sync: SyncService, *, limit: int = LIST_LIMIT,
                  refresh_delay_s: float = REFRESH_DELAY_S) -> None:
         super().__init__(client, sync, refresh_delay_s)
         self.limit = limit
-        self.fetched_at: datetime | None = None
-        self.unreachable = False
-        self.error = ""
-        self.allowed = True
         self.calling: str | None = None
         self._remote: list[dict] = []
         self._fetch_wanted = False
-        self._refused = {r.mutation_id for r in self.rejections()}
-        self._listen(sync.rejections_changed, self._on_rejections)
-
-    @property
-    def offline(self) -> bool:
-        return self.unreachable or self.sync.link == LinkState.offline
 
     async def refresh(self, fetch: bool = False) -> list[dict]:
         """The list again from the cache; with `fetch`, the platform's list too (offline or refused:
@@ -315,62 +196,51 @@ class CallbackQueue(_CacheList):
         self._generation += 1
         generation = self._generation
         if fetch and self.allowed:
-            await self._fetch()
+            remote = await self._ask(lambda: self.client.callbacks(self.limit))
+            if remote is not NO_ANSWER:
+                self._remote = remote
+                self._fresh()
         cached = await self._read(workorders.awaiting_callback, self.limit)
-        names = await self._read(_unit_names, [r.get("handling_unit_id") for r in self._remote])
+        names = await self._read(unit_names, [r.get("handling_unit_id") for r in self._remote])
         pending = await self._read(_pending_callbacks)
-        if generation != self._generation or self._closed:
+        if generation != self._generation or self.closed:
             return self.items
         self.items = _merge(cached, self._remote, names, pending)
         if self.calling is not None and self.item(self.calling) is None:
             self.calling = None
-        self.changed.emit(self.items)
+        self.changed.emit()
         return self.items
 
-    async def _fetch(self) -> None:
-        try:
-            remote = await fetch_callbacks(self.client, self.limit)
-        except PlatformUnreachable:
-            log.info("callback queue: platform unreachable; the cache's list is shown")
-            self.unreachable = True
-            return
-        except PlatformError as exc:
-            log.warning("callback queue refused: %s", exc.code)
-            if exc.status == 403:
-                self.allowed = False
-            self.unreachable = exc.transient
-            self.error = "" if exc.transient else (exc.message or exc.code)
-            return
-        self._remote, self.fetched_at = remote, clock.now()
-        self.unreachable, self.error = False, ""
-
-    def refresh_soon(self, fetch: bool = False) -> None:
+    def refresh_soon(self, delay_s: float | None = None, fetch: bool = False) -> None:
         self._fetch_wanted = self._fetch_wanted or fetch
-        super().refresh_soon()
+        super().refresh_soon(delay_s)
 
-    async def _refresh_later(self) -> None:
-        while self._wanted and not self._closed:
-            await asyncio.sleep(self.refresh_delay_s)
-            self._wanted = False
-            fetch, self._fetch_wanted = self._fetch_wanted, False
-            await self.refresh(fetch)
+    async def _soon_refresh(self) -> None:
+        fetch, self._fetch_wanted = self._fetch_wanted, False
+        await self.refresh(fetch)
 
     def _on_link(self, state: LinkState) -> None:
-        if state == LinkState.online and self.unreachable and self.allowed:
-            self.refresh_soon(fetch=True)
-        super()._on_link(state)
+        if state == LinkState.offline and not self.offline:
+            self._set_offline(True)
+            self.changed.emit()
+        elif state == LinkState.online and self.offline:
+            if self.allowed:
+                self.refresh_soon(fetch=True)  # the read says whether the platform is back
+            else:
+                self._set_offline(False)
+                self.changed.emit()
 
     def _on_synced(self, cursor: int) -> None:
         # the feed answered: the platform is back even if the link never looked down to the sync
         super()._on_synced(cursor)
-        if self.unreachable and self.allowed:
+        if self.offline and self.allowed:
             self.refresh_soon(fetch=True)
 
-    def _on_rejections(self, _count: int) -> None:
-        refused = {r.mutation_id for r in self.rejections()}
-        if refused - self._refused:  # a refused callback: the platform's state again
-            self.refresh_soon(fetch=True)
-        self._refused = refused
+    def _mine(self, rejection: Rejection) -> bool:
+        return rejection.entity == "work_order" and rejection.op == "callback"
+
+    def _refused(self, rejection: Rejection) -> None:
+        self._fetch_wanted = True  # the platform's state again
 
     def item(self, number: str) -> dict | None:
         return next((i for i in self.items if i["number"] == number), None)
@@ -381,7 +251,7 @@ class CallbackQueue(_CacheList):
         if item is None:
             raise KeyError(number)
         self.calling = number
-        self.changed.emit(self.items)
+        self.changed.emit()
         return str(item.get("caller_phone") or "")
 
     async def record(self, number: str, satisfaction: str | None, resolved: bool | None, note: str = "",
@@ -405,15 +275,6 @@ class CallbackQueue(_CacheList):
     def rejections(self) -> list[Rejection]:
         """Callbacks the platform refused that the agent has not dismissed, oldest first."""
         return [r for r in self.store.rejections() if r.entity == "work_order" and r.op == "callback"]
-
-
-def _unit_names(conn: sqlite3.Connection, ids: list[str | None]) -> dict[str, str]:
-    wanted = sorted({i for i in ids if i})
-    if not wanted:
-        return {}
-    rows = conn.execute(f"SELECT id, name FROM handling_units WHERE id IN ({', '.join('?' for _ in wanted)})",
-                        wanted)  # noqa: S608 - placeholders only
-    return {r[0]: r[1] for r in rows}
 
 
 def _pending_callbacks(conn: sqlite3.Connection) -> list[tuple[str, dict]]:
@@ -475,8 +336,8 @@ class ProgressService:
             except InvalidPhoneNumber as exc:
                 raise ValueError(str(exc)) from None
         try:
-            items = await (fetch_progress(self.client, number=key) if kind == "number"
-                           else fetch_progress(self.client, phone=key))
+            items = await (self.client.progress(number=key) if kind == "number"
+                           else self.client.progress(phone=key))
         except PlatformUnreachable:
             log.info("progress lookup: platform unreachable; answering from the cache")
             return ProgressAnswer(text, kind, await self._cached(kind, key), offline=True,

@@ -13,6 +13,7 @@ from central import audit, db, orders, supervision
 from central.deps import PlatformDep, who
 from central.errors import ApiError, invalid, not_found
 from central.mutations import MutationIn, apply
+from central.orders import reads
 from central.permissions import Role
 from central.validation import clean
 from domain.phone import InvalidPhoneNumber, locate, normalize_phone
@@ -43,10 +44,10 @@ async def get_work_order(key: Key, platform: PlatformDep, claims: who("orders.re
         row = await orders.find(conn, key)
         if row is None:
             raise not_found("work order", key)
-        if claims.role == Role.unit and not await orders.handled_by(conn, row["number"], claims.unit_id or ""):
+        if claims.role == Role.unit and not await reads.handled_by(conn, row["number"], claims.unit_id or ""):
             raise ApiError(403, "forbidden", "a handling unit reads only the orders dispatched to it")
         await audit.record_reads(conn, claims, "read", "work_order", [row["number"]])
-        return {**orders.view(claims, row), "timeline": await orders.timeline(conn, row["number"])}
+        return {**orders.view(claims, row), "timeline": await reads.timeline(conn, row["number"])}
 
 
 @router.get("/work-orders")
@@ -66,7 +67,7 @@ async def list_work_orders(platform: PlatformDep, claims: who("orders.read"),
             raise ApiError(403, "forbidden", "a handling unit lists only its own orders")
         unit_id = claims.unit_id or ""
     async with platform.db.write() as conn:
-        rows = await orders.list_orders(conn, phone=number, statuses=[str(s) for s in status or []], unit_id=unit_id,
+        rows = await reads.list_orders(conn, phone=number, statuses=[str(s) for s in status or []], unit_id=unit_id,
                                         created_by=claims.user_id if created_by else None, limit=limit,
                                         offset=offset)
         action = "list_by_phone" if number is not None else "list"
@@ -89,9 +90,9 @@ async def get_progress(platform: PlatformDep, claims: who("orders.progress"),
             row = await orders.find(conn, number)
             rows = [row] if row is not None else []
         else:
-            rows = await orders.list_orders(conn, phone=_phone(phone), limit=limit)
+            rows = await reads.list_orders(conn, phone=_phone(phone), limit=limit)
         await audit.record_reads(conn, claims, "progress", "work_order", [r["number"] for r in rows])
-        return {"items": await orders.progress(conn, rows)}
+        return {"items": await reads.progress(conn, rows)}
 
 
 @router.get("/reviews")
@@ -102,7 +103,7 @@ async def list_reviews(platform: PlatformDep, claims: who("orders.review"),
                        offset: Annotated[int, Query(ge=0)] = 0) -> dict:
     """Returns, extensions and unreasonable repeat requests to decide, oldest first."""
     async with platform.db.write() as conn:
-        rows = await orders.list_reviews(conn, state, kind, limit, offset)
+        rows = await reads.list_reviews(conn, state, kind, limit, offset)
         await audit.record_reads(conn, claims, "reviews", "work_order", sorted({r["number"] for r in rows}))
     return {"items": rows}
 
@@ -125,7 +126,7 @@ async def list_callbacks(platform: PlatformDep, claims: who("orders.callback"),
                          offset: Annotated[int, Query(ge=0)] = 0) -> dict:
     """The callback queue: replied orders, the oldest reply first."""
     async with platform.db.write() as conn:
-        rows = await orders.callback_queue(conn, limit, offset)
+        rows = await reads.callback_queue(conn, limit, offset)
         await audit.record_reads(conn, claims, "callbacks", "work_order", [r["number"] for r in rows])
     return {"items": rows}
 

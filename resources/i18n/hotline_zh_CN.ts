@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>AgentsModel</name>
@@ -45,6 +46,14 @@
     <message>
         <source>Offline</source>
         <translation>离线</translation>
+    </message>
+</context>
+<context>
+    <name>CallBackPage</name>
+    <message>
+        <source>Calling back {number}…</source>
+        <extracomment>object names: of the page, the prefix of its lines, list and buttons, and the panel&apos;s own names</extracomment>
+        <translation>正在回拨 {number}…</translation>
     </message>
 </context>
 <context>
@@ -376,24 +385,8 @@
         <translation>待回访：{count}</translation>
     </message>
     <message>
-        <source>Offline: the queue as of {time}</source>
-        <translation>离线：显示 {time} 的待回访列表</translation>
-    </message>
-    <message>
-        <source>Offline: the queue this seat has cached</source>
-        <translation>离线：显示本机缓存的待回访列表</translation>
-    </message>
-    <message>
-        <source>The platform refused the queue: {reason}</source>
-        <translation>平台拒绝了列表请求：{reason}</translation>
-    </message>
-    <message>
         <source>Callback for order {order} to {number}: satisfaction 1-5, resolved Y/N, not reached 0</source>
         <translation>回访工单 {order}（{number}）：满意度按 1-5，是否解决按 Y/N，未接通按 0</translation>
-    </message>
-    <message>
-        <source>Calling back {number}…</source>
-        <translation>正在回拨 {number}…</translation>
     </message>
     <message>
         <source>Dissatisfied or not resolved: the order will be reopened and go back to the handling unit.</source>
@@ -439,7 +432,7 @@
         <translation>来电人</translation>
     </message>
     <message>
-        <source>No call. The caller's details appear here when a call rings.</source>
+        <source>No call. The caller&apos;s details appear here when a call rings.</source>
         <translation>当前无来电。来电振铃时，这里显示来电人信息。</translation>
     </message>
     <message>
@@ -541,22 +534,6 @@
 <context>
     <name>DeskTexts</name>
     <message>
-        <source>Signed out: sign in to see this page.</source>
-        <translation>已退出登录：请登录后查看本页。</translation>
-    </message>
-    <message>
-        <source>Offline: showing what the platform sent at {time}; what you do now is sent when the link is back</source>
-        <translation>离线：显示的是平台 {time} 的数据；现在的操作将在网络恢复后提交</translation>
-    </message>
-    <message>
-        <source>Offline: nothing has been loaded yet; what you do now is sent when the link is back</source>
-        <translation>离线：尚未加载到数据；现在的操作将在网络恢复后提交</translation>
-    </message>
-    <message>
-        <source>The platform refused to show this page: {reason}</source>
-        <translation>平台拒绝显示本页：{reason}</translation>
-    </message>
-    <message>
         <source>The platform refused the supervision of order {number}: {reason}</source>
         <translation>平台拒绝了对工单 {number} 的督办：{reason}</translation>
     </message>
@@ -583,6 +560,10 @@
     <message>
         <source>Repeat review</source>
         <translation>重复诉求审核</translation>
+    </message>
+    <message>
+        <source>(kept here until the platform can be reached)</source>
+        <translation>（已保存在本机，平台可连接后提交）</translation>
     </message>
 </context>
 <context>
@@ -654,7 +635,7 @@
         <translation>给话务员的答复。Ctrl+Enter 发送</translation>
     </message>
     <message>
-        <source>The agent's draft</source>
+        <source>The agent&apos;s draft</source>
         <translation>话务员的工单草稿</translation>
     </message>
     <message>
@@ -742,7 +723,7 @@
         <translation>已拟答复</translation>
     </message>
     <message>
-        <source>Expert's answer</source>
+        <source>Expert&apos;s answer</source>
         <translation>专家答复</translation>
     </message>
     <message>
@@ -770,7 +751,7 @@
         <translation>答复未能保存：{error}</translation>
     </message>
     <message>
-        <source>Answer sent: it goes into the agent's form.</source>
+        <source>Answer sent: it goes into the agent&apos;s form.</source>
         <translation>答复已发送，将填入话务员的工单。</translation>
     </message>
     <message>
@@ -946,10 +927,6 @@
     <message>
         <source>Comment</source>
         <translation>修改理由</translation>
-    </message>
-    <message>
-        <source>The local knowledge base cannot be read: {error}</source>
-        <translation>无法读取本地知识库：{error}</translation>
     </message>
     <message>
         <source>No entries found for “{query}”.</source>
@@ -1134,7 +1111,7 @@
         <translation>向专家求助（当前来电或问题）</translation>
     </message>
     <message>
-        <source>Insert the expert's last answer into the reply</source>
+        <source>Insert the expert&apos;s last answer into the reply</source>
         <translation>将专家最近的答复填入答复栏</translation>
     </message>
     <message>
@@ -1388,24 +1365,8 @@
         <translation>未接来电：{count}</translation>
     </message>
     <message>
-        <source>Offline: showing the list of {time}</source>
-        <translation>离线：显示的是 {time} 的列表</translation>
-    </message>
-    <message>
-        <source>Offline: the list has not been loaded yet</source>
-        <translation>离线：列表尚未加载</translation>
-    </message>
-    <message>
-        <source>The platform refused the list: {reason}</source>
-        <translation>平台拒绝提供列表：{reason}</translation>
-    </message>
-    <message>
         <source>Outcome of the callback to {who}: press 1-5</source>
         <translation>回访 {who} 的结果：按 1-5 选择</translation>
-    </message>
-    <message>
-        <source>Calling back {number}…</source>
-        <translation>正在回拨 {number}…</translation>
     </message>
     <message>
         <source>Choose the outcome first (keys 1-5).</source>
@@ -1549,14 +1510,6 @@
         <translation>我的工单：{count}</translation>
     </message>
     <message>
-        <source>Offline: the orders as of {time}</source>
-        <translation>离线：显示 {time} 的工单</translation>
-    </message>
-    <message>
-        <source>Offline: the orders this seat has cached</source>
-        <translation>离线：显示本机缓存的工单</translation>
-    </message>
-    <message>
         <source>Order {number}: {title}</source>
         <translation>工单 {number}：{title}</translation>
     </message>
@@ -1690,6 +1643,144 @@
     </message>
 </context>
 <context>
+    <name>Operation</name>
+    <message>
+        <source>the platform cannot be reached; try again when the link is back</source>
+        <translation>无法连接平台，请在网络恢复后重试</translation>
+    </message>
+    <message>
+        <source>the platform refused: {reason}</source>
+        <translation>平台拒绝：{reason}</translation>
+    </message>
+    <message>
+        <source>this seat&apos;s cache could not be written ({error})</source>
+        <translation>本机缓存无法写入（{error}）</translation>
+    </message>
+</context>
+<context>
+    <name>OrderChecks</name>
+    <message>
+        <source>Choose the request type</source>
+        <translation>请选择诉求类型</translation>
+    </message>
+    <message>
+        <source>Pick a category from the list (type part of its name)</source>
+        <translation>请从列表中选择诉求分类（输入部分名称查找）</translation>
+    </message>
+    <message>
+        <source>Choose the category</source>
+        <translation>请选择诉求分类</translation>
+    </message>
+    <message>
+        <source>Enter a title</source>
+        <translation>请填写标题</translation>
+    </message>
+    <message>
+        <source>Enter what the caller asks</source>
+        <translation>请填写诉求内容</translation>
+    </message>
+    <message>
+        <source>Too long: at most {max} characters</source>
+        <translation>内容过长：最多 {max} 个字</translation>
+    </message>
+    <message>
+        <source>Closing at intake needs the answer given to the caller</source>
+        <translation>直接办结需填写答复内容</translation>
+    </message>
+    <message>
+        <source>Choose the unit to dispatch to</source>
+        <translation>请选择派单的承办单位</translation>
+    </message>
+    <message>
+        <source>Choose why the request is not accepted</source>
+        <translation>请选择不予受理的原因</translation>
+    </message>
+    <message>
+        <source>Choose where to transfer the call</source>
+        <translation>请选择转办去向</translation>
+    </message>
+    <message>
+        <source>Enter the caller&apos;s phone number</source>
+        <translation>请填写来电人电话</translation>
+    </message>
+    <message>
+        <source>The phone number contains letters</source>
+        <translation>电话号码中含有字母</translation>
+    </message>
+    <message>
+        <source>The phone number contains an invalid character {char}</source>
+        <translation>电话号码中含有无效字符 {char}</translation>
+    </message>
+    <message>
+        <source>The phone number has no digits</source>
+        <translation>电话号码中没有数字</translation>
+    </message>
+    <message>
+        <source>Country code +{code} is not Chinese: only +86 numbers are accepted</source>
+        <translation>国家代码 +{code} 不是中国的：只受理 +86 号码</translation>
+    </message>
+    <message>
+        <source>Unknown country code: only +86 numbers are accepted</source>
+        <translation>未知的国家代码：只受理 +86 号码</translation>
+    </message>
+    <message>
+        <source>The landline number needs its area code</source>
+        <translation>固定电话号码需加区号</translation>
+    </message>
+    <message>
+        <source>No mobile number starts with {prefix}</source>
+        <translation>没有以 {prefix} 开头的手机号码</translation>
+    </message>
+    <message>
+        <source>{count} digits: a mobile number has 11</source>
+        <translation>{count} 位数字：手机号码应为 11 位</translation>
+    </message>
+    <message>
+        <source>{count} digits: a landline number with area code has 10 to 12</source>
+        <translation>{count} 位数字：带区号的固定电话应为 10 至 12 位</translation>
+    </message>
+    <message>
+        <source>{count} digits: a 400/800 number has 10</source>
+        <translation>{count} 位数字：400/800 号码应为 10 位</translation>
+    </message>
+    <message>
+        <source>{count} digits: not a phone number</source>
+        <translation>{count} 位数字：不是有效的电话号码</translation>
+    </message>
+    <message>
+        <source>Invalid area code or landline number</source>
+        <translation>区号或固定电话号码无效</translation>
+    </message>
+</context>
+<context>
+    <name>Page</name>
+    <message>
+        <source>Offline: the data of {time}; the platform cannot be reached, what you do now is sent when the link is back</source>
+        <extracomment>what the agent does offline is kept in the outbox and sent later (the offline line says so)</extracomment>
+        <translation>离线：显示的是 {time} 的数据，无法连接平台；现在的操作将在网络恢复后提交</translation>
+    </message>
+    <message>
+        <source>Offline: nothing loaded yet; what you do now is sent when the link is back</source>
+        <translation>离线：尚未加载到数据；现在的操作将在网络恢复后提交</translation>
+    </message>
+    <message>
+        <source>Offline: the data of {time}; the platform cannot be reached</source>
+        <translation>离线：显示的是 {time} 的数据，无法连接平台</translation>
+    </message>
+    <message>
+        <source>Offline: only what this seat has cached; the platform cannot be reached</source>
+        <translation>离线：只显示本机缓存的数据，无法连接平台</translation>
+    </message>
+    <message>
+        <source>The platform refused to show this page: {reason}</source>
+        <translation>平台拒绝显示本页：{reason}</translation>
+    </message>
+    <message>
+        <source>Signed out: sign in to see this page.</source>
+        <translation>已退出登录：请登录后查看本页。</translation>
+    </message>
+</context>
+<context>
     <name>ProgressDialog</name>
     <message>
         <source>Progress lookup</source>
@@ -1711,7 +1802,7 @@
         <translation>输入其他工单编号或电话</translation>
     </message>
     <message>
-        <source>Order number or caller's phone, then Enter</source>
+        <source>Order number or caller&apos;s phone, then Enter</source>
         <translation>输入工单编号或来电号码，回车查询</translation>
     </message>
     <message>
@@ -1719,7 +1810,7 @@
         <translation>未登录：登录后查询工单。</translation>
     </message>
     <message>
-        <source>Type an order number or the caller's phone.</source>
+        <source>Type an order number or the caller&apos;s phone.</source>
         <translation>请输入工单编号或来电号码。</translation>
     </message>
     <message>
@@ -1735,11 +1826,11 @@
         <translation>平台拒绝了查询：{reason}</translation>
     </message>
     <message>
-        <source>Offline: from this seat's cache as of {time}; the platform may know more</source>
+        <source>Offline: from this seat&apos;s cache as of {time}; the platform may know more</source>
         <translation>离线：结果来自本机 {time} 的缓存，平台上可能有更新</translation>
     </message>
     <message>
-        <source>Offline: from this seat's cache; the platform may know more</source>
+        <source>Offline: from this seat&apos;s cache; the platform may know more</source>
         <translation>离线：结果来自本机缓存，平台上可能有更新</translation>
     </message>
     <message>
@@ -2087,10 +2178,6 @@
         <source>Refused: {kind} of order {number}</source>
         <translation>已不同意：工单 {number} 的{kind}申请</translation>
     </message>
-    <message>
-        <source>(kept here until the platform can be reached)</source>
-        <translation>（已保存在本机，平台可连接后提交）</translation>
-    </message>
 </context>
 <context>
     <name>SignInOverlay</name>
@@ -2272,16 +2359,12 @@
         <source>Order {number} reminded</source>
         <translation>已催办工单 {number}</translation>
     </message>
-    <message>
-        <source>(kept here until the platform can be reached)</source>
-        <translation>（已保存在本机，平台可连接后提交）</translation>
-    </message>
 </context>
 <context>
     <name>TelephonyDialog</name>
     <message>
         <source>Phone settings</source>
-        <extracomment>the keyring entry of a FreeSWITCH event socket's password: user EVENT_SOCKET_USER at "freeswitch:&lt;address&gt;"</extracomment>
+        <extracomment>the keyring entry of a FreeSWITCH event socket&apos;s password: user EVENT_SOCKET_USER at &quot;freeswitch:&lt;address&gt;&quot;</extracomment>
         <translation>电话设置</translation>
     </message>
     <message>
@@ -2380,7 +2463,7 @@
         <translation>刷新监控数据</translation>
     </message>
     <message>
-        <source>Waiting for the platform's figures…</source>
+        <source>Waiting for the platform&apos;s figures…</source>
         <translation>正在等待平台数据…</translation>
     </message>
     <message>
@@ -2403,7 +2486,7 @@
         <translation>保密</translation>
     </message>
     <message>
-        <source>Keep the caller's identity from the handling unit</source>
+        <source>Keep the caller&apos;s identity from the handling unit</source>
         <translation>对承办单位隐去来电人身份</translation>
     </message>
     <message>
@@ -2565,90 +2648,6 @@
     <message>
         <source>The call went to {unit} at {time}: write why, then record it with Ctrl+Shift+T</source>
         <translation>来电已于 {time} 转至{unit}：请写明原因，再按 Ctrl+Shift+T 记录到工单</translation>
-    </message>
-    <message>
-        <source>Pick a category from the list (type part of its name)</source>
-        <translation>请从列表中选择诉求分类（输入部分名称查找）</translation>
-    </message>
-    <message>
-        <source>Choose the category</source>
-        <translation>请选择诉求分类</translation>
-    </message>
-    <message>
-        <source>Enter a title</source>
-        <translation>请填写标题</translation>
-    </message>
-    <message>
-        <source>Enter what the caller asks</source>
-        <translation>请填写诉求内容</translation>
-    </message>
-    <message>
-        <source>Too long: at most {max} characters</source>
-        <translation>内容过长：最多 {max} 个字</translation>
-    </message>
-    <message>
-        <source>Closing at intake needs the answer given to the caller</source>
-        <translation>直接办结需填写答复内容</translation>
-    </message>
-    <message>
-        <source>Choose the unit to dispatch to</source>
-        <translation>请选择派单的承办单位</translation>
-    </message>
-    <message>
-        <source>Choose why the request is not accepted</source>
-        <translation>请选择不予受理的原因</translation>
-    </message>
-    <message>
-        <source>Enter the caller's phone number</source>
-        <translation>请填写来电人电话</translation>
-    </message>
-    <message>
-        <source>The phone number contains letters</source>
-        <translation>电话号码中含有字母</translation>
-    </message>
-    <message>
-        <source>The phone number contains an invalid character {char}</source>
-        <translation>电话号码中含有无效字符 {char}</translation>
-    </message>
-    <message>
-        <source>The phone number has no digits</source>
-        <translation>电话号码中没有数字</translation>
-    </message>
-    <message>
-        <source>Country code +{code} is not Chinese: only +86 numbers are accepted</source>
-        <translation>国家代码 +{code} 不是中国的：只受理 +86 号码</translation>
-    </message>
-    <message>
-        <source>Unknown country code: only +86 numbers are accepted</source>
-        <translation>未知的国家代码：只受理 +86 号码</translation>
-    </message>
-    <message>
-        <source>The landline number needs its area code</source>
-        <translation>固定电话号码需加区号</translation>
-    </message>
-    <message>
-        <source>No mobile number starts with {prefix}</source>
-        <translation>没有以 {prefix} 开头的手机号码</translation>
-    </message>
-    <message>
-        <source>{count} digits: a mobile number has 11</source>
-        <translation>{count} 位数字：手机号码应为 11 位</translation>
-    </message>
-    <message>
-        <source>{count} digits: a landline number with area code has 10 to 12</source>
-        <translation>{count} 位数字：带区号的固定电话应为 10 至 12 位</translation>
-    </message>
-    <message>
-        <source>{count} digits: a 400/800 number has 10</source>
-        <translation>{count} 位数字：400/800 号码应为 10 位</translation>
-    </message>
-    <message>
-        <source>{count} digits: not a phone number</source>
-        <translation>{count} 位数字：不是有效的电话号码</translation>
-    </message>
-    <message>
-        <source>Invalid area code or landline number</source>
-        <translation>区号或固定电话号码无效</translation>
     </message>
     <message>
         <source>Not sent: correct the marked fields</source>

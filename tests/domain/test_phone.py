@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pickle
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from domain.phone import (
     InvalidPhoneNumber,
     PhoneInfo,
+    PhoneProblem,
     locate,
     mask_phone,
     normalize_phone,
@@ -111,6 +113,41 @@ def test_local_number_with_area_code_given() -> None:
 def test_normalize_rejects(raw: str, message: str) -> None:
     with pytest.raises(InvalidPhoneNumber, match=re.escape(message)):
         normalize_phone(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "detail"),
+    [
+        ("", PhoneProblem.EMPTY, ""),
+        ("sip:anonymous@host", PhoneProblem.LETTERS, ""),
+        ("138#0013", PhoneProblem.BAD_CHARACTER, "#"),
+        ("+", PhoneProblem.NO_DIGITS, ""),
+        ("+85212345678", PhoneProblem.FOREIGN_COUNTRY_CODE, "852"),
+        ("+999 1234", PhoneProblem.UNKNOWN_COUNTRY_CODE, ""),
+        ("88123456", PhoneProblem.NO_AREA_CODE, ""),
+        ("12012345678", PhoneProblem.BAD_MOBILE_PREFIX, "12"),
+        ("1380013800", PhoneProblem.MOBILE_LENGTH, "10"),
+        ("05191234567890", PhoneProblem.LANDLINE_LENGTH, "14"),
+        ("400800123456", PhoneProblem.TOLL_FREE_LENGTH, "12"),
+        ("999999999", PhoneProblem.BAD_LENGTH, "9"),
+        ("0112345678", PhoneProblem.BAD_LANDLINE, ""),
+    ],
+)
+def test_the_reason_has_a_code(raw: str, code: PhoneProblem, detail: str) -> None:
+    with pytest.raises(InvalidPhoneNumber) as caught:
+        normalize_phone(raw)
+    assert (caught.value.code, caught.value.detail) == (code, detail)
+
+
+def test_every_code_has_a_message() -> None:
+    for code in PhoneProblem:
+        assert str(InvalidPhoneNumber(code, "7"))
+
+
+def test_the_code_survives_pickling() -> None:
+    copy = pickle.loads(pickle.dumps(InvalidPhoneNumber(PhoneProblem.FOREIGN_COUNTRY_CODE, "852")))
+    assert (copy.code, copy.detail, str(copy)) == (PhoneProblem.FOREIGN_COUNTRY_CODE, "852",
+                                                   "non-Chinese country code +852: only Chinese (+86) numbers are accepted")
 
 
 def test_invalid_phone_number_is_a_value_error() -> None:

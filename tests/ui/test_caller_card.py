@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QLabel, QTableView
 from domain import clock
 from domain.workorder import WorkOrderStatus
 from tests.ui.conftest import run_async
-from ui.caller_card import OVERDUE, CallerCard, CallerOrdersModel
+from ui.caller_card import CallerCard, CallerOrdersModel
+from ui.rows_model import OVERDUE
+from workstation.callers import CallerService
 from workstation.platform_client import PlatformClient
 from workstation.session import SeatSession
 
@@ -233,7 +235,7 @@ def test_offline_keeps_the_cache_view(qtbot: Any, seat: SeatSession, history: tu
     run_async(qtbot, seat.sync.download_all())
     dead = PlatformClient(f"http://127.0.0.1:{unused_port}", timeout=2.0)
     dead.adopt_refresh_token("unused")  # signed in as far as the client knows: the request is really sent
-    offline_seat = SimpleNamespace(store=seat.store, client=dead)
+    offline_seat = SimpleNamespace(client=dead, callers=CallerService(dead, seat.sync), catalog=seat.catalog)
     card = _card(qtbot, offline_seat)
     try:
         with qtbot.waitSignal(card.refinement_failed, timeout=10_000):

@@ -93,7 +93,7 @@ def expert(qtbot: Any, qloop: Any, demo_platform: DemoPlatform, data_home: Path)
 def inbox(qtbot: Any, expert: SeatSession) -> Iterator[EscalationInbox]:
     widget = _show(qtbot, EscalationInbox())
     widget.set_session(expert)
-    qtbot.waitUntil(lambda: expert.escalations.refreshed_at != "", timeout=10_000)
+    qtbot.waitUntil(lambda: expert.escalations.fetched_at is not None, timeout=10_000)
     yield widget
     widget.set_session(None)
 
@@ -162,7 +162,7 @@ def test_round_trip_from_the_agents_form_to_the_expert_and_back(
     # read after the stream's hello); the second one must then come by event alone.
     first = run_async(qtbot, agent.raise_(f"预热问题 {SUFFIX}"))
     qtbot.waitUntil(lambda: inbox.model.row_of(first) >= 0, timeout=10_000)
-    read_at = expert.escalations.refreshed_at
+    read_at = expert.escalations.fetched_at
     heard: list[str] = []
     expert.sync.event.connect(lambda name, data: name == "escalation" and heard.append(data["id"]))
 
@@ -186,7 +186,7 @@ def test_round_trip_from_the_agents_form_to_the_expert_and_back(
 
     # It arrives in the expert's inbox live, newest first, with no read of the list.
     qtbot.waitUntil(lambda: inbox.model.row_of(esc_id) == 0, timeout=10_000)
-    assert esc_id in heard and expert.escalations.refreshed_at == read_at
+    assert esc_id in heard and expert.escalations.fetched_at == read_at
     assert inbox.model.row_of(first) > 0
     texts = EscalationTexts()
     row = inbox.model.row_of(esc_id)
@@ -229,7 +229,7 @@ def test_round_trip_from_the_agents_form_to_the_expert_and_back(
 def test_the_agent_cancels_from_the_keyboard(qtbot: Any, seat: SeatSession, agent: EscalationService,
                                             platform_api: Callable[[str], httpx.Client]) -> None:
     # Esc closes the dialog and nothing is recorded; an empty question is not sent.
-    qtbot.waitUntil(lambda: agent.refreshed_at != "", timeout=10_000)  # the session's first read
+    qtbot.waitUntil(lambda: agent.fetched_at is not None, timeout=10_000)  # the session's first read
     earlier = set(agent.mine)  # this agent's escalations from earlier tests
     task = asyncio.ensure_future(escalate(None, seat, "", None, {}))
     qtbot.waitUntil(lambda: _dialog("escalateDialog") is not None, timeout=5_000)
@@ -377,7 +377,7 @@ def test_offline_the_list_stays_and_the_answer_waits_in_the_outbox(
     try:
         inbox.set_session(expert)
         qtbot.waitUntil(lambda: inbox.model.row_of(esc_id) >= 0, timeout=10_000)
-        read_at = expert.escalations.refreshed_at
+        read_at = expert.escalations.fetched_at
         assert "—" not in inbox.status.text() and inbox.status.styleSheet() == ""
 
         transport.down = True  # the cable pulled
@@ -385,7 +385,7 @@ def test_offline_the_list_stays_and_the_answer_waits_in_the_outbox(
         qtbot.keyClick(inbox.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: expert.escalations.offline, timeout=10_000)
         offline_note = _tr("EscalationInbox", "Offline: showing the list of {time}; what you send goes when the "
-                                              "link is back").format(time=read_at[11:16])
+                                              "link is back").format(time=read_at.strftime("%H:%M"))
         qtbot.waitUntil(lambda: offline_note in inbox.status.text(), timeout=5_000)
         assert inbox.model.row_of(esc_id) >= 0  # the last list stays
 

@@ -19,8 +19,8 @@ from offline_cache.store import CacheStore
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from tests.workstation.faults import FaultyTransport
 from ui.missed_calls import MissedCallsModel, MissedCallsPage
-from workstation.callbacks import MissedCallService
 from workstation.demo import DemoPlatform
+from workstation.missed_calls import MissedCallService
 from workstation.platform_client import PlatformClient
 from workstation.session import SeatSession
 from workstation.sync import SyncService
@@ -99,9 +99,9 @@ def _open_page(qtbot: Any, seat: SeatSession) -> MissedCallsPage:
 
 def _replace_service(seat: SeatSession, service: MissedCallService) -> None:
     """The page works with whatever service the seat has: the test's own, made here."""
-    if (old := getattr(seat, "callbacks", None)) is not None:
+    if (old := getattr(seat, "missed_calls", None)) is not None:
         old.close()  # one that SeatSession made: it would fetch too on every event
-    seat.callbacks = service
+    seat.missed_calls = service
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def page(qtbot: Any, seat: SeatSession) -> Iterator[MissedCallsPage]:
     widget = _open_page(qtbot, seat)
     yield widget
     widget.set_session(None)
-    seat.callbacks.close()
+    seat.missed_calls.close()
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_an_abandoned_call_appears_by_itself_with_the_callers_name(qtbot: Any, p
     assert _cell(page, call_id, M.ATTEMPTS) == "0"
     assert _cell(page, call_id, M.OUTCOME) == ""
     assert page.model.index(_row(page, call_id), 0).data(M.PhoneRole) == phone
-    assert page.count_label.text() == page.tr("Open callbacks: {count}").format(count=seat.callbacks.total)
+    assert page.count_label.text() == page.tr("Open callbacks: {count}").format(count=seat.missed_calls.total)
     assert page.offline_label.text() == ""
     assert page.table.hasFocus()
     qtmodeltester.check(page.model)
@@ -176,7 +176,7 @@ def test_no_answer_keeps_the_call_with_one_attempt(qtbot: Any, page: MissedCalls
     assert item is not None
     assert (item["callback_attempts"], item["callback_outcome"], item["callback_by"], item["callback_note"]) == \
         (1, "no_answer", "agent", "无人接听，下午再拨 2")
-    with qtbot.waitSignal(seat.callbacks.changed, timeout=10_000):
+    with qtbot.waitSignal(seat.missed_calls.changed, timeout=10_000):
         qtbot.keyClick(page.table, Qt.Key.Key_F5)  # the page's refresh, not the call bar's Ready
     assert _cell(page, call_id, M.ATTEMPTS) == "1"
     assert seat.store.rejections() == []
@@ -207,7 +207,7 @@ def test_reached_leaves_the_open_list_and_the_platform_has_it_done(qtbot: Any, p
     assert done is not None
     assert (done["callback_state"], done["callback_outcome"], done["callback_by"], done["callback_order"]) == \
         ("done", "reached", "agent", "20250301-0001")
-    with qtbot.waitSignal(seat.callbacks.changed, timeout=10_000):
+    with qtbot.waitSignal(seat.missed_calls.changed, timeout=10_000):
         qtbot.keyClick(page.table, Qt.Key.Key_F5)
     assert _row(page, call_id) == -1
     assert seat.store.rejections() == []
@@ -253,26 +253,25 @@ def test_offline_keeps_the_last_list_and_says_so(qtbot: Any, seat: SeatSession, 
     page = _open_page(qtbot, seat)
     try:
         qtbot.waitUntil(lambda: _row(page, call_id) >= 0, timeout=10_000)
-        fetched = seat.callbacks.fetched_at
+        fetched = seat.missed_calls.fetched_at
         assert fetched is not None and page.offline_label.text() == ""
 
         transport.down = True  # the cable pulled
-        with qtbot.waitSignal(seat.callbacks.changed, timeout=10_000):
+        with qtbot.waitSignal(seat.missed_calls.changed, timeout=10_000):
             qtbot.keyClick(page.table, Qt.Key.Key_F5)
-        assert seat.callbacks.offline
+        assert seat.missed_calls.offline
         assert page.offline_label.isVisible()
-        assert page.offline_label.text() == page.tr("Offline: showing the list of {time}").format(
-            time=fetched.strftime("%H:%M"))
+        assert page.offline_label.text() == page.offline_text(fetched)
         assert _cell(page, call_id, M.NUMBER) == _masked(phone)  # the last list stays
 
         transport.down = False
-        with qtbot.waitSignal(seat.callbacks.changed, timeout=10_000):
+        with qtbot.waitSignal(seat.missed_calls.changed, timeout=10_000):
             qtbot.keyClick(page.table, Qt.Key.Key_F5)
-        assert not seat.callbacks.offline and page.offline_label.text() == ""
+        assert not seat.missed_calls.offline and page.offline_label.text() == ""
         assert _row(page, call_id) >= 0
     finally:
         page.set_session(None)
-        seat.callbacks.close()
+        seat.missed_calls.close()
         run_async(qtbot, client.close())
 
 

@@ -21,7 +21,8 @@ from domain.workorder import WorkOrderStatus
 from offline_cache.store import CacheStore
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from tests.workstation.faults import FaultyTransport
-from ui.my_orders import OVERDUE, MyOrdersModel, MyOrdersPage, moment
+from ui.my_orders import MyOrdersModel, MyOrdersPage
+from ui.rows_model import OVERDUE
 from workstation.demo import DemoPlatform
 from workstation.platform_client import PlatformClient
 from workstation.session import SeatSession
@@ -177,8 +178,7 @@ def test_offline_the_page_keeps_the_cached_orders_and_says_since_when(qtbot: Any
 
         transport.down = True  # the cable pulled
         qtbot.waitUntil(lambda: sync.link == LinkState.offline and page.offline_label.isVisible(), timeout=10_000)
-        assert page.offline_label.text() == page.tr("Offline: the orders as of {time}").format(
-            time=moment(clock.stamp(page.service.data_at())))
+        assert page.offline_label.text() == page.offline_text(page.service.data_at())
         assert page.model.row_of(number) >= 0  # the list stays
         _type(page.search_edit, f"{tag}井盖")  # the cache still searches
         qtbot.waitUntil(lambda: _numbers(page) == [number], timeout=5_000)

@@ -21,7 +21,7 @@ from domain import clock
 from offline_cache.store import CacheStore
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from tests.workstation.faults import FaultyTransport
-from ui.my_orders import moment
+from ui.page import moment
 from ui.progress import ProgressDialog, ProgressLookup, ProgressModel
 from workstation.demo import DemoPlatform
 from workstation.platform_client import PlatformClient

@@ -153,7 +153,7 @@ def test_a_return_appears_by_itself_and_is_refused_from_the_keyboard(qtbot: Any,
     phone = _mobile()
     number = _dispatched(agent, "医保报销未到账", phone)
     page = _open(qtbot, desk)
-    qtbot.waitUntil(lambda: page.service.fetched_at != "", timeout=10_000)
+    qtbot.waitUntil(lambda: page.service.fetched_at is not None, timeout=10_000)
     _mutate(dispatcher, number, "apply_return", {"unit_id": UNIT, "reason": "不属于本单位职责，应由社保中心办理"})
     qtbot.waitUntil(lambda: _row(page, number) >= 0, timeout=10_000)  # the change feed's event reads it again
 
@@ -252,7 +252,7 @@ def test_a_decision_the_platform_refuses_shows_its_reason(qtbot: Any, desk: Seat
         assert page.error_label.isVisible()
         assert page.error_label.text() == page.texts.refusal(rejection)
         assert (rejection.message or rejection.code) in page.error_label.text()
-        qtbot.waitUntil(lambda: page.service.fetched_at != "" and _row(page, number) < 0, timeout=10_000)
+        qtbot.waitUntil(lambda: page.service.fetched_at is not None and _row(page, number) < 0, timeout=10_000)
         assert _platform_order(dispatcher, number)["status"] == "accepted"  # the lead's decision stands
         page.set_session(None)
 
@@ -284,12 +284,12 @@ def test_offline_the_list_stays_and_decisions_wait_in_the_outbox(qtbot: Any, qlo
         assert store.outbox_size() == 1
         assert _row(page, decided) < 0 and _row(page, kept) >= 0  # at once, offline too
         qtbot.waitUntil(page.notice.isVisible, timeout=2_000)
-        assert page.notice.text().endswith(page.tr("(kept here until the platform can be reached)"))
+        assert page.notice.text().endswith(page.texts.tr("(kept here until the platform can be reached)"))
 
         with qtbot.waitSignal(page.service.changed, timeout=5_000):
             qtbot.keyClick(page.table, Qt.Key.Key_R, CTRL)
         assert page.service.offline and page.offline_label.isVisible()
-        assert page.offline_label.text() == page.texts.offline(page.texts.moment(fetched))
+        assert page.offline_label.text() == page.offline_text(fetched)
         assert _row(page, kept) >= 0 and _row(page, decided) < 0
 
         # the page opened again offline: the kept list, without what was decided here
@@ -297,7 +297,7 @@ def test_offline_the_list_stays_and_decisions_wait_in_the_outbox(qtbot: Any, qlo
             second = _open(qtbot, seat)
             qtbot.waitUntil(lambda: cold.offline and _row(second, kept) >= 0, timeout=5_000)
             assert _row(second, decided) < 0
-            assert second.offline_label.text() == second.texts.offline(second.texts.moment(fetched))
+            assert second.offline_label.text() == second.offline_text(fetched)
             second.set_session(None)
 
         transport.down = False
@@ -311,7 +311,7 @@ def test_offline_the_list_stays_and_decisions_wait_in_the_outbox(qtbot: Any, qlo
     finally:
         page.set_session(None)
         seat.escalations.close()
-        seat.callbacks.close()
+        seat.missed_calls.close()
         run_async(qtbot, seat.sync.stop())
         store.close()
         run_async(qtbot, client.close())
@@ -321,14 +321,14 @@ def test_an_agent_is_refused_the_reviews_with_the_platforms_reason(qtbot: Any, s
     page = _open(qtbot, seat)
     qtbot.waitUntil(lambda: page.error_label.isVisible(), timeout=10_000)
     assert not page.service.allowed and page.service.error
-    assert page.error_label.text() == page.texts.list_refused(page.service.error)
+    assert page.error_label.text() == page.list_refused_text(page.service.error)
     page.set_session(None)
 
 
 def test_signed_out_page_keys_and_model(qtbot: Any, qtmodeltester: Any) -> None:
     page = _open(qtbot, None)
     assert page.page_title() == page.tr("Reviews")
-    assert page.status_label.text() == page.texts.signed_out()
+    assert page.status_label.text() == page.signed_out_text()
     names = [a.objectName() for a in page.actions_for_help]
     assert names == ["approveReviewAction", "refuseReviewAction", "sendReviewAction", "backToReviewsAction",
                      "refreshReviewsAction"]

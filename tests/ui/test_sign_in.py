@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import Any
 
 import keyring.backends.fail
-import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
+from tests.conftest import unavailable
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from ui.main_window import MainWindow
 from workstation.credentials import Credentials
@@ -62,10 +62,11 @@ def test_empty_fields_are_named_before_anything_is_sent(qtbot: Any, qloop: Any, 
     assert window.client is None  # nothing was sent anywhere
 
 
-@pytest.mark.skipif(not Credentials().available, reason="this machine has no OS keyring backend (Secret Service)")
 def test_with_a_keyring_the_seat_signs_in_again_without_the_password(
         qtbot: Any, qloop: Any, demo_platform: DemoPlatform, settings_path: Path) -> None:
     credentials = Credentials()
+    if not credentials.available:
+        unavailable("this machine has no OS keyring backend (Secret Service); `./dev test` starts one")
     window = _window(qtbot, credentials)
     window.show_sign_in(demo_platform.url, "agent")
     qtbot.keyClicks(window.findChild(QLineEdit, "signInPassword"), DEMO_PASSWORD)

@@ -72,7 +72,7 @@ def test_supervise_the_selected_order_from_the_keyboard(qtbot: Any, lead_seat: S
     agent, lead = platform_api("agent"), platform_api("lead")
     number = _dispatched(agent, "道路积水多日未处理")
     page = _open(qtbot, lead_seat)
-    qtbot.waitUntil(lambda: page.service.fetched_at != "", timeout=10_000)
+    qtbot.waitUntil(lambda: page.service.fetched_at is not None, timeout=10_000)
     _mutate(lead, number, "supervise", {"kind": "remind", "note": "请今日内联系来电人"})
     qtbot.waitUntil(lambda: len(_rows(page, number)) == 1, timeout=10_000)  # by itself, from the feed's event
     row = _rows(page, number)[0]
@@ -115,7 +115,7 @@ def test_overdue_first_and_in_red(qtbot: Any, lead_seat: SeatSession) -> None:
     # a service that never reads the platform: its list is the one given here
     service = SupervisionService(lead_seat.client, lead_seat.sync)
     service._take({"items": items})
-    service.fetched_at = now
+    service.fetched_at = clock.parse(now)
     with seat_service(lead_seat, "supervisions", service):
         service.started = True  # the page's start() reads nothing more
         service.refresh = _nothing  # type: ignore[method-assign]
@@ -139,7 +139,7 @@ def test_a_supervision_the_platform_refuses_shows_its_reason(qtbot: Any, lead_se
     closed = _order(agent, "已直接办结的咨询")
     _mutate(agent, closed, "close_at_intake", {"answer": "已按知识库口径答复。"})
     page = _open(qtbot, lead_seat)
-    qtbot.waitUntil(lambda: page.service.fetched_at != "", timeout=10_000)
+    qtbot.waitUntil(lambda: page.service.fetched_at is not None, timeout=10_000)
     page.table.setFocus()
     qtbot.keyClick(page.table, Qt.Key.Key_S, CTRL_SHIFT)
     page.number_edit.setText(closed)
@@ -176,7 +176,7 @@ def test_offline_the_list_stays_and_a_supervision_waits_in_the_outbox(qtbot: Any
         with qtbot.waitSignal(page.service.changed, timeout=5_000):
             qtbot.keyClick(page.table, Qt.Key.Key_R, CTRL)
         assert page.service.offline and page.offline_label.isVisible()
-        assert page.offline_label.text() == page.texts.offline(page.texts.moment(fetched))
+        assert page.offline_label.text() == page.offline_text(fetched)
         assert len(_rows(page, listed)) == 1
 
         qtbot.keyClick(page.table, Qt.Key.Key_S, CTRL_SHIFT)
@@ -187,7 +187,7 @@ def test_offline_the_list_stays_and_a_supervision_waits_in_the_outbox(qtbot: Any
         assert store.outbox_size() == 1
         assert [r.get("pending") for r in _rows(page, later)] == [True]  # at once, offline too
         qtbot.waitUntil(page.notice.isVisible, timeout=2_000)
-        assert page.notice.text().endswith(page.tr("(kept here until the platform can be reached)"))
+        assert page.notice.text().endswith(page.texts.tr("(kept here until the platform can be reached)"))
 
         transport.down = False
         run_async(qtbot, seat.sync.upload_all())
@@ -198,7 +198,7 @@ def test_offline_the_list_stays_and_a_supervision_waits_in_the_outbox(qtbot: Any
     finally:
         page.set_session(None)
         seat.escalations.close()
-        seat.callbacks.close()
+        seat.missed_calls.close()
         run_async(qtbot, seat.sync.stop())
         store.close()
         run_async(qtbot, client.close())
@@ -208,14 +208,14 @@ def test_an_agent_is_refused_the_supervisions_with_the_platforms_reason(qtbot: A
     page = _open(qtbot, seat)
     qtbot.waitUntil(lambda: page.error_label.isVisible(), timeout=10_000)
     assert not page.service.allowed
-    assert page.error_label.text() == page.texts.list_refused(page.service.error)
+    assert page.error_label.text() == page.list_refused_text(page.service.error)
     page.set_session(None)
 
 
 def test_signed_out_page_keys_and_model(qtbot: Any, qtmodeltester: Any) -> None:
     page = _open(qtbot, None)
     assert page.page_title() == page.tr("Supervision")
-    assert page.status_label.text() == page.texts.signed_out()
+    assert page.status_label.text() == page.signed_out_text()
     assert [a.objectName() for a in page.actions_for_help] == [
         "superviseAction", "sendSupervisionAction", "cancelSupervisionAction", "refreshSupervisionsAction"]
     assert page.supervise_action.shortcut().toString() == "Ctrl+Shift+S"

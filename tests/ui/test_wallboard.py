@@ -210,7 +210,7 @@ def test_offline_keeps_the_last_figures_with_their_time(qtbot: Any, lead_seat: S
         qtbot.waitUntil(lambda: service.offline, timeout=5_000)
         when = clock.parse(service.data["at"]).astimezone(clock.CENTRE_TZ).strftime("%H:%M:%S")
         assert page.offline_label.isVisible()
-        assert page.offline_label.text() == page.texts.offline(when)
+        assert page.offline_label.text() == page.offline_words(when)
         assert _tile(page, "wallboardWaiting") == str(service.data["waiting"])  # the last figures stay
         assert service.elapsed() == service.offline_since - service.received  # offline, the times stop
 
@@ -221,7 +221,7 @@ def test_offline_keeps_the_last_figures_with_their_time(qtbot: Any, lead_seat: S
             second.set_session(lead_seat)
             qtbot.waitUntil(lambda: cold.data is not None and cold.offline, timeout=5_000)
             kept = clock.parse(cold.data["at"]).astimezone(clock.CENTRE_TZ).strftime("%H:%M:%S")
-            assert second.offline_label.text() == second.texts.offline(kept)
+            assert second.offline_label.text() == second.offline_words(kept)
             assert _tile(second, "wallboardAnswered") == str(cold.data["answered_today"])
             assert cold.elapsed() == 0.0  # figures from the cache do not run on
             second.set_session(None)
@@ -240,7 +240,7 @@ def test_an_agent_is_refused_the_wallboard_with_the_platforms_reason(qtbot: Any,
     qtbot.waitUntil(lambda: page.error_label.isVisible(), timeout=10_000)
     service = page.service
     assert not service.allowed and service.data is None
-    assert service.error and page.error_label.text() == page.texts.list_refused(service.error)
+    assert service.error and page.error_label.text() == page.list_refused_text(service.error)
     assert _tile(page, "wallboardWaiting") == "—"
     page.set_session(None)
 
@@ -248,7 +248,7 @@ def test_an_agent_is_refused_the_wallboard_with_the_platforms_reason(qtbot: Any,
 def test_signed_out_page_and_its_help(qtbot: Any, qtmodeltester: Any) -> None:
     page = _open(qtbot, None)
     assert page.page_title() == page.tr("Wallboard")
-    assert page.status_label.text() == page.texts.signed_out()
+    assert page.status_label.text() == page.signed_out_text()
     assert [a.objectName() for a in page.actions_for_help] == ["refreshWallboardAction"]
     assert all(not a.shortcut().isEmpty() for a in page.actions_for_help)
     assert not page.refresh_action.isEnabled()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offline_cache.store import PendingMutations, cache_path
+from offline_cache.store import CacheStore, PendingMutations, cache_path
 from tests.workstation.test_sync import new_order, until
 from workstation.session import SeatSession, seat_name
 
@@ -48,3 +48,23 @@ def test_seat_names_are_made_safe_for_provisional_numbers():
     assert seat_name("座席 07/A") == "07-A"
     assert seat_name("ws-12.local") == "ws-12.local"
     assert seat_name("座席") == "seat"
+
+
+@pytest.mark.asyncio
+async def test_a_seat_that_closes_before_its_call_source_started_closes_cleanly(client, tmp_path):
+    """Signing out while the seat is still opening (its call source not started yet) must not fail:
+    stopping a source undoes only what starting it did."""
+    store = CacheStore(cache_path(tmp_path, client.address, "agent"))
+    seat = SeatSession(client, store, "A-01")
+    assert len(seat.sync.event) > 0  # the seat's lists listen already; the call source does not yet
+    await seat.close()  # the call source never started
+    await seat.close()  # and twice is harmless
+    assert len(seat.sync.event) == 0 and len(seat.sync.link_changed) == 0
+
+
+@pytest.mark.asyncio
+async def test_a_started_call_source_stops_listening_when_the_seat_closes(client, tmp_path):
+    seat = await SeatSession.open(client, "A-01", tmp_path)
+    assert seat.sync.event.connected(seat.calls.source._on_event)
+    await seat.close()
+    assert len(seat.sync.event) == 0 and len(seat.sync.link_changed) == 0

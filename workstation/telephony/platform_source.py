@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from workstation.observable import Subscriptions
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
 from workstation.sync import LinkState, SyncService
 from workstation.telephony.base import CallEvent, CallSource, TelephonyError
@@ -17,15 +18,16 @@ class PlatformCallSource(CallSource):
     def __init__(self, client: PlatformClient, sync: SyncService) -> None:
         super().__init__()
         self.client, self.sync = client, sync
+        self._subs = Subscriptions()
 
     async def start(self) -> None:
-        self.sync.event.connect(self._on_event)
-        self.sync.link_changed.connect(self._on_link)
+        self._subs.close()  # started twice: listen once
+        self._subs.connect(self.sync.event, self._on_event)
+        self._subs.connect(self.sync.link_changed, self._on_link)
         self._on_link(self.sync.link)
 
     async def stop(self) -> None:
-        self.sync.event.disconnect(self._on_event)
-        self.sync.link_changed.disconnect(self._on_link)
+        self._subs.close()  # also when never started
 
     def _on_link(self, state: LinkState) -> None:
         self._set_up(state == LinkState.online)

@@ -1,0 +1,183 @@
+"""What each work-order operation takes, and who may do it (domain/roles.py): the payloads are
+checked here, before any row is read."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from central.errors import invalid
+from central.validation import text
+from domain import clock
+from domain.intake import NotAcceptedReason
+from domain.workorder import CaseKind, RequestType, Satisfaction, Urgency
+
+Text200 = text(1, 200)
+Text5000 = text(1, 5000)
+Reason = text(1, 2000)
+Note = text(0, 2000)
+Short = text(0, 64)
+UnitId = text(1, 32)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewWorkOrder(_Strict):
+    request_type: RequestType
+    urgency: Urgency = Urgency.normal
+    category_id: Short
+    title: Text200
+    content: Text5000
+    caller_phone: text(1, 80)
+    requester_name: Short = ""
+    confidential: bool = False
+    address_district: Short = ""
+    address_street: Short = ""
+    client_ref: Short | None = None
+    status: Literal["draft", "accepted"] = "accepted"
+
+
+class CloseAtIntake(_Strict):
+    answer: Text5000
+
+
+class RejectAtIntake(_Strict):
+    reason: NotAcceptedReason
+    note: Note = ""
+
+
+class Transfer(_Strict):
+    target_unit_id: Short
+    note: Note = ""
+    three_way: bool = False
+    transferred_at: Short | None = Field(default=None, description="when the call itself went (the seat's clock)")
+    call_id: Short | None = Field(default=None, description="the call that was transferred")
+
+    @field_validator("transferred_at")
+    @classmethod
+    def _moment(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 time") from None
+        return clock.stamp(moment)  # a time without an offset is China time
+
+
+class Dispatch(_Strict):
+    handling_unit_id: Short
+    assisting_unit_ids: list[Short] = Field(default_factory=list, max_length=10)
+    working_days: int | None = Field(default=None, ge=1, le=60)
+
+
+class Accept(_Strict):
+    pass
+
+
+class Sign(_Strict):
+    unit_id: UnitId
+
+
+class Reply(_Strict):
+    unit_id: UnitId
+    reply: Text5000
+
+
+class ApplyReturn(_Strict):
+    unit_id: UnitId
+    reason: Reason
+
+
+class ApplyExtension(_Strict):
+    unit_id: UnitId
+    working_days: int | None = Field(default=None, ge=1, le=30)
+    hours: int | None = Field(default=None, ge=1, le=72, description="urgent orders only")
+    reason: Reason
+
+
+class Review(_Strict):
+    decision: Literal["approve", "refuse"]
+    note: Note = ""
+    unit_id: UnitId | None = Field(default=None, description="whose application, when several are pending")
+
+
+class Callback(_Strict):
+    satisfaction: Satisfaction | None = None
+    resolved: bool | None = None
+    note: Note = ""
+    reached: bool = True
+
+
+class Supervise(_Strict):
+    kind: Literal["supervise", "remind"] = "supervise"
+    note: Note = ""
+
+
+class Merge(_Strict):
+    into: text(1, 32)
+
+
+class ApplyUnreasonable(_Strict):
+    reason: Reason
+
+
+class Flag(_Strict):
+    case_kind: CaseKind
+
+
+PAYLOADS: dict[str, type[BaseModel]] = {
+    "create": NewWorkOrder,
+    "accept": Accept,
+    "close_at_intake": CloseAtIntake,
+    "reject_at_intake": RejectAtIntake,
+    "transfer": Transfer,
+    "dispatch": Dispatch,
+    "sign": Sign,
+    "reply": Reply,
+    "apply_return": ApplyReturn,
+    "apply_extension": ApplyExtension,
+    "review_return": Review,
+    "review_extension": Review,
+    "callback": Callback,
+    "supervise": Supervise,
+    "merge": Merge,
+    "apply_unreasonable": ApplyUnreasonable,
+    "review_unreasonable": Review,
+    "flag": Flag,
+}
+
+# Who may do each operation (domain/roles.py); an unknown op is checked as intake and then
+# refused as invalid.
+PERMISSIONS: dict[str, str] = {
+    "dispatch": "orders.dispatch",
+    "sign": "orders.handle",
+    "reply": "orders.handle",
+    "apply_return": "orders.handle",
+    "apply_extension": "orders.handle",
+    "review_return": "orders.review",
+    "review_extension": "orders.review",
+    "review_unreasonable": "orders.review",
+    "flag": "orders.review",
+    "callback": "orders.callback",
+    "supervise": "orders.supervise",
+}
+
+
+def permission(op: str) -> str:
+    return PERMISSIONS.get(op, "orders.intake")
+
+
+def parse_payload(op: str, payload: dict) -> BaseModel:
+    model = PAYLOADS.get(op)
+    if model is None:
+        raise invalid("op", f"unknown work-order operation {op!r}; expected one of {', '.join(PAYLOADS)}")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "payload"
+        raise invalid(f"payload.{field}", err["msg"]) from None

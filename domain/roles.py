@@ -1,0 +1,90 @@
+"""Roles, what each may do, and the pages each works with (R14).
+
+The platform checks every request against `PERMISSIONS`; the workstation shows a role only the
+pages whose work the platform allows it (a page it hid would be refused anyway).
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    agent = "agent"
+    expert = "expert"
+    team_lead = "team_lead"
+    dispatcher = "dispatcher"
+    admin = "admin"
+    unit = "unit"  # a handling unit's staff (users.unit_id says which unit)
+
+
+_SEATS = frozenset({Role.agent, Role.expert, Role.team_lead})
+_DESK = _SEATS | {Role.dispatcher}
+ALL = frozenset(Role)
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "kb.read": ALL,
+    "kb.import": frozenset({Role.admin}),
+    "kb.export": frozenset({Role.admin}),
+    "kb.report": _DESK,
+    # the feed and snapshots carry every order as it is: not for handling units (R14, confidential requesters)
+    "feed.read": ALL - {Role.unit},
+    "events.subscribe": ALL,
+    "orders.read": _DESK | {Role.unit},  # a unit reads only the orders it handles
+    "orders.intake": _SEATS,
+    "orders.dispatch": _DESK,
+    # dispatcher and admin may act for any unit: the department simulator signs in as one
+    "orders.handle": frozenset({Role.unit, Role.dispatcher, Role.admin}),
+    "orders.review": frozenset({Role.dispatcher, Role.team_lead, Role.admin}),
+    "orders.callback": frozenset({Role.agent, Role.expert, Role.team_lead}),
+    "orders.supervise": frozenset({Role.team_lead, Role.dispatcher, Role.admin}),
+    "orders.progress": _SEATS,
+    "metrics.read": frozenset({Role.team_lead, Role.admin, Role.dispatcher}),
+    "callers.read": _DESK,
+    "agent.state": frozenset({Role.agent, Role.expert}),
+    "calls.handle": frozenset({Role.agent, Role.expert}),
+    "calls.inject": frozenset({Role.team_lead, Role.admin}),
+    "queue.watch": frozenset({Role.team_lead, Role.admin}),
+    "callbacks.work": _SEATS,
+    "escalations.raise": frozenset({Role.agent, Role.team_lead}),
+    "escalations.read": _SEATS,
+    "escalations.answer": frozenset({Role.expert}),
+    "kb.review": frozenset({Role.team_lead, Role.admin}),
+    "users.manage": frozenset({Role.admin}),
+    "audit.read": frozenset({Role.admin}),
+}
+
+
+def allowed(role: str, permission: str) -> bool:
+    return role in PERMISSIONS[permission]
+
+
+class Page(StrEnum):
+    """The workstation's pages besides the desk, which every role has."""
+    my_orders = "my_orders"
+    callback_queue = "callback_queue"
+    missed_calls = "missed_calls"
+    escalation_inbox = "escalation_inbox"
+    my_escalations = "my_escalations"
+    progress = "progress"
+    reviews = "reviews"
+    supervision = "supervision"
+    wallboard = "wallboard"
+
+
+# The permission a page's work needs: its list and its actions are refused without it.
+PAGE_PERMISSIONS: dict[Page, str] = {
+    Page.my_orders: "orders.intake",  # the orders the user recorded
+    Page.callback_queue: "orders.callback",
+    Page.missed_calls: "callbacks.work",
+    Page.escalation_inbox: "escalations.answer",
+    Page.my_escalations: "escalations.raise",
+    Page.progress: "orders.progress",
+    Page.reviews: "orders.review",
+    Page.supervision: "orders.supervise",
+    Page.wallboard: "queue.watch",
+}
+
+
+def pages_for(role: str) -> frozenset[Page]:
+    """The pages `role` works with; an unknown role (signed out) has none."""
+    return frozenset(page for page, permission in PAGE_PERMISSIONS.items() if allowed(role, permission))

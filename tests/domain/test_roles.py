@@ -1,0 +1,32 @@
+"""The pages each role sees follow the permission table: a page shown to a role the platform would
+refuse is a dead end, a page hidden from a role that may do its work is missing."""
+from __future__ import annotations
+
+from domain.roles import PAGE_PERMISSIONS, PERMISSIONS, Page, Role, allowed, pages_for
+
+
+def test_every_page_is_seen_by_exactly_the_roles_its_permission_allows() -> None:
+    assert set(PAGE_PERMISSIONS) == set(Page)
+    for page, permission in PAGE_PERMISSIONS.items():
+        assert permission in PERMISSIONS, page
+        assert {role for role in Role if page in pages_for(role)} == set(PERMISSIONS[permission]), page
+
+
+def test_the_pages_of_each_role() -> None:
+    seat = {Page.my_orders, Page.callback_queue, Page.missed_calls, Page.progress}
+    assert pages_for(Role.agent) == seat | {Page.my_escalations}
+    assert pages_for(Role.expert) == seat | {Page.escalation_inbox}
+    assert pages_for(Role.team_lead) == seat | {Page.my_escalations, Page.reviews, Page.supervision, Page.wallboard}
+    assert pages_for(Role.dispatcher) == {Page.reviews, Page.supervision}
+    assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard}
+    assert pages_for(Role.unit) == set()
+
+
+def test_a_signed_out_window_or_an_unknown_role_sees_no_page() -> None:
+    assert pages_for("") == set() and pages_for("visitor") == set()
+    assert not allowed("", "kb.read")
+
+
+def test_roles_compare_as_their_names() -> None:
+    assert allowed("team_lead", "queue.watch") and not allowed("agent", "queue.watch")
+    assert Role("dispatcher") is Role.dispatcher

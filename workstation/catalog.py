@@ -1,0 +1,155 @@
+"""The reference data a seat keeps in its cache: the category tree and the handling units (with the
+districts and streets the form offers), read for the UI so that it never touches the cache.
+
+`version()` is a cheap fingerprint: a page reloads the catalog only when it moved (after a sync).
+A cache that cannot be read raises `CacheError` from `catalog()`; the small look-ups (a category's
+path, a unit's name) fall back to the id, since they only label what is shown.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+
+from domain.catalog import Category, CategoryTree, HandlingUnit, UnitKind
+from workstation.sync import SyncService
+
+log = logging.getLogger(__name__)
+
+PATH_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tree: CategoryTree = field(default_factory=lambda: CategoryTree([]))
+    units: tuple[HandlingUnit, ...] = ()
+
+    def leaf_paths(self) -> list[tuple[str, list[str]]]:
+        """Leaves in tree order (parents by position), each with its path from the root."""
+        out: list[tuple[str, list[str]]] = []
+
+        def walk(parent: str | None) -> None:
+            for cat in self.tree.children(parent):
+                if self.tree.is_leaf(cat.id):
+                    out.append((cat.id, self.tree.path(cat.id)))
+                else:
+                    walk(cat.id)
+        walk(None)
+        return out
+
+    def unit(self, unit_id: str) -> HandlingUnit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def of_kind(self, *kinds: UnitKind) -> list[HandlingUnit]:
+        return [u for kind in kinds for u in self.units if u.kind == kind]
+
+
+def catalog_version(conn: sqlite3.Connection) -> tuple:
+    """Cheap fingerprint of the cached reference data: reload only when it moved."""
+    return tuple(conn.execute(f"SELECT count(*), max(version) FROM {table}").fetchone()  # noqa: S608
+                 for table in ("categories", "handling_units"))
+
+
+def load_catalog(conn: sqlite3.Connection) -> Catalog:
+    cats = [Category(r["id"], r["parent_id"], r["name"]) for r in
+            conn.execute("SELECT id, parent_id, name FROM categories ORDER BY position, id")]
+    units: list[HandlingUnit] = []
+    for r in conn.execute("SELECT id, name, kind, parent_id, phone, category_prefixes FROM handling_units "
+                          "ORDER BY id"):
+        try:
+            units.append(HandlingUnit(r["id"], r["name"], r["kind"], r["parent_id"], r["phone"] or "",
+                                      tuple(json.loads(r["category_prefixes"] or "[]"))))
+        except ValueError:  # a kind this version does not know: leave the unit out, keep the rest
+            log.warning("handling unit %s has an unknown kind %r", r["id"], r["kind"])
+    try:
+        tree = CategoryTree(cats)
+    except ValueError:  # a resync half way (a child before its parent): the next sync completes it
+        log.warning("category tree incomplete in the cache; waiting for the next sync")
+        tree = CategoryTree([])
+    return Catalog(tree, tuple(units))
+
+
+def category_path(conn: sqlite3.Connection, category_id: str) -> list[str]:
+    """The names from the root down to the category ([] when the cache does not know it)."""
+    names, current, seen = [], category_id, set()
+    while current and current not in seen:
+        seen.add(current)
+        row = conn.execute("SELECT name, parent_id FROM categories WHERE id = ?", (current,)).fetchone()
+        if row is None:
+            break
+        names.append(row[0])
+        current = row[1]
+    return names[::-1]
+
+
+def unit_names(conn: sqlite3.Connection, ids: list[str | None]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    rows = conn.execute(f"SELECT id, name FROM handling_units WHERE id IN ({', '.join('?' for _ in wanted)})",
+                        wanted)  # noqa: S608 - placeholders only
+    return {r[0]: r[1] for r in rows}
+
+
+def category_names(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(f"SELECT id, name FROM categories WHERE id IN ({', '.join('?' for _ in wanted)})",
+                        wanted)  # noqa: S608 - placeholders only
+    return {r[0]: r[1] for r in rows}
+
+
+class CatalogService:
+    def __init__(self, sync: SyncService) -> None:
+        self.sync = sync
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self.sync.store.conn
+
+    def version(self) -> tuple:
+        """A fingerprint of the categories and units kept: compare to reload only when it moved."""
+        return catalog_version(self._conn)
+
+    def catalog(self) -> Catalog:
+        """The category tree and the handling units (CacheError when the cache cannot be read)."""
+        return load_catalog(self._conn)
+
+    def category_path(self, category_id: str | None) -> str:
+        """"市政 › 道路 › 路灯"; the id itself when the cache does not know it (or cannot be read)."""
+        if not category_id:
+            return category_id or ""
+        try:
+            names = category_path(self._conn, category_id)
+        except sqlite3.Error as exc:
+            log.warning("category not read from the cache (%s)", type(exc).__name__)
+            names = []
+        return PATH_SEPARATOR.join(names) or category_id
+
+    def category_names(self, ids: list[str]) -> list[str]:
+        """Each category's own name, in the order given (the id when unknown)."""
+        try:
+            names = category_names(self._conn, ids)
+        except sqlite3.Error as exc:
+            log.warning("categories not read from the cache (%s)", type(exc).__name__)
+            names = {}
+        return [names.get(i, i) for i in ids]
+
+    def unit_name(self, unit_id: str | None) -> str:
+        """The handling unit's name; its id when the cache does not know it."""
+        if not unit_id:
+            return ""
+        return self.unit_names([unit_id]).get(unit_id, str(unit_id))
+
+    def unit_names(self, ids: list[str | None]) -> dict[str, str]:
+        """Names of the units the cache knows, by id."""
+        try:
+            return unit_names(self._conn, ids)
+        except sqlite3.Error as exc:
+            log.warning("unit names not read from the cache (%s)", type(exc).__name__)
+            return {}
+
+    def districts(self) -> list[HandlingUnit]:
+        return self.catalog().of_kind(UnitKind.district)

@@ -1,0 +1,47 @@
+"""The knowledge base on the seat: search the local index (offline too), read an entry, report an
+error in one (纠错) through the outbox.
+
+Search and reads run on the caller's connection: an indexed search takes milliseconds. A cache
+that cannot be read raises `CacheError` (the UI shows it; it need not know the cache is SQLite).
+"""
+from __future__ import annotations
+
+import logging
+
+from offline_cache import kb_index
+from offline_cache.kb_index import MARK_END, MARK_START, KbHit
+from workstation.sync import SyncService
+
+log = logging.getLogger(__name__)
+
+COMMENT_MAX = 2000  # the platform's limit for a correction's comment
+SEARCH_LIMIT = 20
+
+__all__ = ["COMMENT_MAX", "MARK_END", "MARK_START", "KbHit", "KnowledgeService"]
+
+
+class KnowledgeService:
+    def __init__(self, sync: SyncService) -> None:
+        self.sync = sync
+
+    def search(self, query: str, limit: int = SEARCH_LIMIT) -> list[KbHit]:
+        """Entries matching words or pinyin (initials too), best first, expired ones last; each
+        hit's snippet has its matches between MARK_START and MARK_END."""
+        return kb_index.search(self.sync.store.conn, query, limit=limit)
+
+    def entry(self, entry_id: str) -> dict | None:
+        """The whole entry (None when the cache does not have it)."""
+        return kb_index.get_entry(self.sync.store.conn, entry_id)
+
+    async def report_error(self, entry: dict, comment: str) -> str:
+        """Report an error in an entry (纠错) through the outbox; returns the mutation id.
+        ValueError when the platform would refuse it (empty, too long)."""
+        comment = comment.strip()
+        if not comment:
+            raise ValueError("the comment is empty")
+        if len(comment) > COMMENT_MAX:
+            raise ValueError(f"the comment has more than {COMMENT_MAX} characters")
+        mutation_id = await self.sync.record("kb_correction", "create", {
+            "entry_id": entry["id"], "entry_version": entry.get("version"), "comment": comment})
+        log.info("correction reported for entry %s", entry["id"])
+        return mutation_id
