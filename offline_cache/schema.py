@@ -9,14 +9,14 @@ import logging
 import sqlite3
 from collections.abc import Callable
 
-import sqlite_utils
-
 from offline_cache import kb_index, workorders
 
 log = logging.getLogger(__name__)
 
 
 def _v1(conn: sqlite3.Connection) -> None:
+    import sqlite_utils  # only a new cache needs it: not loaded at start-up
+
     db = sqlite_utils.Database(conn)
     db["sync_state"].create({"key": str, "value": str}, pk="key")
     db["categories"].create({"id": str, "parent_id": str, "name": str, "position": int, "version": int}, pk="id")

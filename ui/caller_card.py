@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStackedWidget,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -46,6 +47,8 @@ class CallerOrdersModel(RowsModel):
     NUMBER, CREATED, STATUS, TITLE, DEADLINE = range(5)
 
     key = "number"
+    roles = frozenset(int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                       Qt.ItemDataRole.ForegroundRole))
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__([self.tr("Number"), self.tr("Created"), self.tr("Status"), self.tr("Title"),
@@ -172,14 +175,34 @@ class CallerCard(QWidget):
         self.orders_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.orders_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.orders_view.setAlternatingRowColors(True)
-        self.orders_view.verticalHeader().hide()
-        header = self.orders_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(CallerOrdersModel.TITLE, QHeaderView.ResizeMode.Stretch)
+        self._size_orders_view()
         self.orders_view.activated.connect(self._activated)
         body.addWidget(self.orders_view, 1)
         self.source_note = self._label("callerSourceNote", body, "color: palette(mid); font-size: 9pt;")
         self._pages.addWidget(details)
+
+    def _size_orders_view(self) -> None:
+        """Column widths and row height from the font, never from the rows: sizing to contents asks
+        every cell for its size on each ring, which alone would take most of a frame."""
+        view = self.orders_view
+        view.setWordWrap(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        rows = view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(view.fontMetrics().height() + 8)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # the agent may still drag
+        metrics = view.fontMetrics()
+        pad = 2 * view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 16
+        widest_status = max((s.label_zh for s in WorkOrderStatus), key=metrics.horizontalAdvance)
+        samples = {CallerOrdersModel.NUMBER: "20261231000000", CallerOrdersModel.CREATED: "2026-12-31",
+                   CallerOrdersModel.STATUS: widest_status, CallerOrdersModel.DEADLINE: "2026-12-31"}
+        for column, sample in samples.items():
+            title = self.orders_model.headerData(column, Qt.Orientation.Horizontal)
+            header.resizeSection(column, max(metrics.horizontalAdvance(sample),
+                                             header.fontMetrics().horizontalAdvance(title)) + pad)
+        header.setSectionResizeMode(CallerOrdersModel.TITLE, QHeaderView.ResizeMode.Stretch)
 
     def _build_actions(self) -> None:
         self.reveal_action = QAction(self.tr("Show number in full"), self)

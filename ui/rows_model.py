@@ -15,6 +15,7 @@ from domain.workorder import TERMINAL_STATUSES
 Index = QModelIndex | QPersistentModelIndex
 OVERDUE = QColor("#b3261e")
 _TERMINAL = frozenset(str(s) for s in TERMINAL_STATUSES)
+_USER_ROLE = int(Qt.ItemDataRole.UserRole)
 
 
 def is_overdue(row: dict, now: datetime, also_done: tuple[str, ...] = ()) -> bool:
@@ -33,6 +34,12 @@ class RowsModel(QAbstractTableModel):
 
     key = "id"
     DEADLINE = -1
+    # The standard roles a subclass answers (its own roles from UserRole up are always asked). A
+    # view paints each cell with seven roles; those no model answers end here, before Python does
+    # any more work, which keeps a repaint of a long list well within a frame.
+    roles: frozenset[int] = frozenset(int(r) for r in (
+        Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole))
 
     def __init__(self, headers: list[str], parent: QObject | None = None, name: str = "") -> None:
         super().__init__(parent)
@@ -71,6 +78,8 @@ class RowsModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in self.roles and role < _USER_ROLE:
+            return None
         row = self.item(index.row()) if index.isValid() else None
         if row is None:
             return None

@@ -110,8 +110,8 @@ class WallboardPage(DeskPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._by_hour: list | None = None
-        self._timer = QTimer(self, interval=TICK_MS)
-        self._timer.timeout.connect(self.tick)
+        self.ticker = QTimer(self, interval=TICK_MS)  # the times run on between updates
+        self.ticker.timeout.connect(self.tick)
         self._set_up()
 
     def page_title(self) -> str:
@@ -233,7 +233,7 @@ class WallboardPage(DeskPage):
             self.status_label.setText(self.tr("Figures of {time}").format(time=self._data_time()))
         self._show_state()
         if data is None:
-            self._timer.stop()
+            self.ticker.stop()
             for label in self.values.values():
                 label.setText("—")
                 label.setStyleSheet("font-size: 28pt; font-weight: bold;")
@@ -251,8 +251,8 @@ class WallboardPage(DeskPage):
         if current is not None and (row := self.agents.row_of(current.get("user_id"))) >= 0:
             self.agents_view.setCurrentIndex(self.agents.index(row, 0))  # the lead's pick survives updates
         self._show_chart(data.get("by_hour") or [])
-        if not self._timer.isActive():
-            self._timer.start()
+        if not self.ticker.isActive():
+            self.ticker.start()
 
     def _show_tiles(self, data: dict) -> None:
         waiting = int(data.get("waiting") or 0)
@@ -316,5 +316,5 @@ class WallboardPage(DeskPage):
 
     def set_session(self, seat: SeatSession | None) -> None:
         if seat is None:
-            self._timer.stop()
+            self.ticker.stop()
         super().set_session(seat)

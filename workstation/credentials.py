@@ -6,10 +6,10 @@ backends (keyrings.alt) are refused for the same reason."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +20,26 @@ def _stores_in_files(backend: KeyringBackend) -> bool:
     return type(backend).__module__.startswith("keyrings.alt")
 
 
+def _keyring_error() -> type[Exception]:
+    import keyring.errors
+
+    return keyring.errors.KeyringError
+
+
 class Credentials:
+    """The OS keyring is found on first use, not at start-up: finding it loads every backend the
+    keyring library knows (about 0.2 s), and the main window need not wait for that."""
+
     def __init__(self, backend: KeyringBackend | None = None) -> None:
-        self._backend = backend or keyring.get_keyring()
+        self._chosen = backend
+
+    @property
+    def _backend(self) -> KeyringBackend:
+        if self._chosen is None:
+            import keyring
+
+            self._chosen = keyring.get_keyring()
+        return self._chosen
 
     @property
     def available(self) -> bool:
@@ -39,7 +56,7 @@ class Credentials:
             return None
         try:
             return self._backend.get_password(SERVICE, self._key(address, username))
-        except keyring.errors.KeyringError as exc:
+        except _keyring_error() as exc:
             log.warning("keyring read failed: %s", type(exc).__name__)
             return None
 
@@ -48,7 +65,7 @@ class Credentials:
             return False
         try:
             self._backend.set_password(SERVICE, self._key(address, username), refresh_token)
-        except keyring.errors.KeyringError as exc:
+        except _keyring_error() as exc:
             log.warning("keyring write failed: %s", type(exc).__name__)
             return False
         return True
@@ -58,5 +75,5 @@ class Credentials:
             return
         try:
             self._backend.delete_password(SERVICE, self._key(address, username))
-        except keyring.errors.KeyringError:
+        except _keyring_error():
             pass  # nothing stored: nothing to forget

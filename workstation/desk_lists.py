@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -44,8 +45,8 @@ class FetchedListService(ListService):
     keep = True
 
     def __init__(self, client: PlatformClient, sync: SyncService, *, refresh_delay_s: float = REFRESH_DELAY_S,
-                 changes_delay_s: float = CHANGES_DELAY_S) -> None:
-        super().__init__(client, sync, refresh_delay_s=refresh_delay_s)
+                 changes_delay_s: float = CHANGES_DELAY_S, monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(client, sync, refresh_delay_s=refresh_delay_s, monotonic=monotonic)
         self.changes_delay_s = changes_delay_s
         self.listen(sync.event, self._on_event)
 
@@ -272,7 +273,7 @@ class WallboardService(FetchedListService):
     def _take(self, body: Any) -> bool:
         if not isinstance(body, dict) or _older(body, self.data):
             return False  # an event came while the read was on its way
-        self.data, self.received = body, time.monotonic()
+        self.data, self.received = body, self.monotonic()
         return True
 
     def _cached(self, data: Any) -> None:
@@ -280,7 +281,7 @@ class WallboardService(FetchedListService):
             self.data, self.received = data, None
 
     def _to_keep(self) -> Any:
-        self._kept_at = time.monotonic()
+        self._kept_at = self.monotonic()
         return self.data
 
     def _on_event(self, name: str, data: Any) -> None:
@@ -288,10 +289,10 @@ class WallboardService(FetchedListService):
             self.refresh_soon()
         if name != "wallboard" or not isinstance(data, dict) or _older(data, self.data):
             return
-        self.data, self.received = data, time.monotonic()
+        self.data, self.received = data, self.monotonic()
         self._fresh()
         self.changed.emit()
-        if self.started and time.monotonic() - self._kept_at >= WALLBOARD_KEEP_S:
+        if self.started and self.monotonic() - self._kept_at >= WALLBOARD_KEEP_S:
             self._keep()
 
     def elapsed(self) -> float:
@@ -299,7 +300,7 @@ class WallboardService(FetchedListService):
         stop where the link was lost; figures from the cache do not run at all."""
         if self.received is None:
             return 0.0
-        end = self.offline_since if self.offline and self.offline_since is not None else time.monotonic()
+        end = self.offline_since if self.offline and self.offline_since is not None else self.monotonic()
         return max(0.0, end - self.received)
 
 

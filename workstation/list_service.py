@@ -48,8 +48,9 @@ class ListService:
     keep = False  # kept in the seat's cache for an offline start
 
     def __init__(self, client: PlatformClient, sync: SyncService, *,
-                 refresh_delay_s: float = REFRESH_DELAY_S) -> None:
+                 refresh_delay_s: float = REFRESH_DELAY_S, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.client, self.sync = client, sync
+        self.monotonic = monotonic  # the clock of `offline_since` (a test drives its own)
         self.store = sync.store
         self.refresh_delay_s = refresh_delay_s
         self.items: Any = []
@@ -132,7 +133,7 @@ class ListService:
 
     def _set_offline(self, offline: bool) -> None:
         if offline and not self.offline:
-            self.offline_since = time.monotonic()
+            self.offline_since = self.monotonic()
         elif not offline:
             self.offline_since = None
         self.offline = offline

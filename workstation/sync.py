@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from domain import phone
 from offline_cache import textsearch
 from offline_cache.store import CacheStore, Mutation, Rejection
 from workstation.observable import Signal
@@ -108,8 +109,10 @@ class SyncService:
         Full garbage collections traverse every tracked object, and the pinyin tables alone are
         hundreds of thousands of them: during a big sync that stalled the loop ~60 ms every few
         seconds. Frozen objects are never traversed again. Loading itself stalls the loop once
-        (~0.1 s), so this runs at sign-in, before calls arrive."""
+        (~0.1 s), so this runs at sign-in, before calls arrive; the number-location table too, so
+        the first screen pop does not pay for reading it."""
         await self.write(textsearch.warm_up)
+        await self.write(phone.warm_up)
         gc.freeze()
 
     @staticmethod

@@ -81,7 +81,9 @@ async def events(request: Request, platform: PlatformDep, claims: who("events.su
             yield sse_frame("queue", platform.router.stats())
             while not sub.closed:
                 try:
-                    item = await asyncio.wait_for(sub.next(), KEEPALIVE_S)
+                    # not asyncio.wait_for: on Python 3.11 it can swallow the stream's cancellation
+                    async with asyncio.timeout(KEEPALIVE_S):
+                        item = await sub.next()
                 except TimeoutError:
                     if await request.is_disconnected():
                         break

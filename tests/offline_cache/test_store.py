@@ -97,7 +97,9 @@ def test_caller_history_is_newest_first_with_open_orders_and_repeats(store):
                                                      "20261108000001", "20261107000001"]
     assert [o["number"] for o in history.open_orders] == ["20261120000001"]
     assert history.repeats("030101") == "20261120000001"  # an open order comes first
-    assert set(history.recent_categories) == {"010101", "020101", "030101"}  # within 30 days
+    # within 30 days: each category with its newest order, the most recent category first
+    assert list(history.recent_categories.items()) == [
+        ("030101", "20261124000001"), ("020101", "20261120000001"), ("010101", "20261109000001")]
     stranger = workorders.caller_history(store.conn, "13700000000", NOW)
     assert not stranger.known and stranger.orders == [] and stranger.repeats("010101") is None
 

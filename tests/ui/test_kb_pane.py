@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import statistics
-import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,10 +15,8 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from central.seed import demo_kb_lines, demo_synonyms
 from offline_cache import kb_index
 from offline_cache.kb_index import KbHit
-from offline_cache.store import CacheStore
 from tests.ui.conftest import run_async
 from ui.kb_pane import KbHitModel, KnowledgePane, snippet_html
 from workstation.demo import DemoPlatform
@@ -257,22 +252,3 @@ def test_snippet_html_escapes_text_and_marks_matches() -> None:
     assert html.startswith("a&lt;b&gt;<b style=") and "公积金</b>&amp;" in html and html.endswith("x</b>")
 
 
-def test_search_is_fast_on_the_demo_kb(tmp_path: Path) -> None:
-    """The search runs on the GUI thread: it must stay within a frame (16 ms) on the demo KB."""
-    store = CacheStore(tmp_path / "cache.db")
-    try:
-        with store.transaction() as conn:
-            kb_index.upsert_entries(conn, [json.loads(line) for line in demo_kb_lines() if line.strip()])
-            kb_index.set_synonyms(conn, demo_synonyms())
-        slowest = []
-        for query in ("公积金", "gjj", "医保", "市", "护照丢了", "物业 投诉", "ylbx", "居住证办理"):
-            times = []
-            for _ in range(3):
-                started = time.perf_counter()
-                kb_index.search(store.conn, query, limit=20)
-                times.append((time.perf_counter() - started) * 1000)
-            slowest.append(min(times))  # best of three: scheduling noise is not the search's cost
-        assert max(slowest) < 16, slowest
-        assert statistics.median(slowest) < 8, slowest
-    finally:
-        store.close()

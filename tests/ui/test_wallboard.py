@@ -180,19 +180,21 @@ def test_time_in_state_runs_on_between_updates(qtbot: Any, lead_seat: SeatSessio
                                                platform_api: Callable[[str], httpx.Client]) -> None:
     api = platform_api("agent2")
     assert api.post("/api/v1/agent/state", json={"state": "break", "reason": "午休"}).status_code == 200
-    page = _open(qtbot, lead_seat)
-    qtbot.waitUntil(lambda: _agent_state(page, "agent2") == "break", timeout=10_000)
-    service = page.service
-    lead_seat.sync.event.disconnect(service._on_event)  # no more updates from the platform
-    try:
+    ticks = [1000.0]  # the service's monotonic clock, driven by the test
+    service = WallboardService(lead_seat.client, lead_seat.sync, monotonic=lambda: ticks[0])
+    with seat_service(lead_seat, "wallboard", service):
+        page = _open(qtbot, lead_seat)
+        qtbot.waitUntil(lambda: _agent_state(page, "agent2") == "break", timeout=10_000)
+        lead_seat.sync.event.disconnect(service._on_event)  # no more updates from the platform
+        assert page.ticker.isActive() and page.ticker.interval() == 1000
         shown = _agent_time(page, "agent2")
         seconds = page.agents.index(_agent_row(page, "agent2"), 0).data(AgentsModel.SecondsRole)
-        qtbot.waitUntil(lambda: _agent_time(page, "agent2") != shown, timeout=2_500)  # the page's own tick
+        ticks[0] += 65
+        page.ticker.timeout.emit()  # the page's own tick, a second later in its clock's eyes
         later = page.agents.index(_agent_row(page, "agent2"), 0).data(AgentsModel.SecondsRole)
-        assert later > seconds
-        assert _agent_time(page, "agent2") == duration(later)
-    finally:
-        lead_seat.sync.event.connect(service._on_event)
+        assert later == seconds + 65
+        assert _agent_time(page, "agent2") == duration(later) != shown
+        page.set_session(None)
 
 
 def test_offline_keeps_the_last_figures_with_their_time(qtbot: Any, lead_seat: SeatSession) -> None:

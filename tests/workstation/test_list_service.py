@@ -39,43 +39,47 @@ async def test_every_list_keeps_the_contract_and_closes_cleanly(kind, client, sy
 
 
 class Counting(ListService):
+    """A list whose read waits for the test to let it finish (`release`), so "during the read" is a
+    state the test holds, not a moment it hopes to hit."""
+
     name = "counting"
 
-    def __init__(self, client, sync, read_s: float) -> None:  # noqa: ANN001
-        super().__init__(client, sync, refresh_delay_s=0.05)
-        self.read_s, self.reads = read_s, 0
+    def __init__(self, client, sync) -> None:  # noqa: ANN001
+        super().__init__(client, sync, refresh_delay_s=0.0)
+        self.reads = 0
         self.reading = asyncio.Event()
+        self.release = asyncio.Event()
 
     async def refresh(self) -> None:
         self.reads += 1
         self.reading.set()
-        await asyncio.sleep(self.read_s)
+        await self.release.wait()
+        self.release.clear()
         self._fresh()
         self.changed.emit()
 
 
 @pytest.mark.asyncio
 async def test_requests_before_the_read_share_it_and_one_during_it_brings_one_more(client, sync):
-    service = Counting(client, sync, read_s=0.2)
-    done = asyncio.Event()
-    service.changed.connect(lambda: done.set())
+    service = Counting(client, sync)
     for _ in range(5):
         service.refresh_soon()
     await service.reading.wait()
     service.reading.clear()
     for _ in range(3):
         service.refresh_soon()  # while the read is on its way: it may have begun before what changed
-    await service.reading.wait()
-    await asyncio.wait_for(done.wait(), 5)
-    while service._soon is not None and not service._soon.done():
-        await asyncio.sleep(0.01)
+    service.release.set()
+    await service.reading.wait()  # the one more read
+    planned = service._soon  # the task that plans the reads: it ends when none is asked for
+    service.release.set()
+    await planned
     assert service.reads == 2 and service.fetched_at is not None
     service.close()
 
 
 @pytest.mark.asyncio
 async def test_a_closed_list_plans_no_read(client, sync):
-    service = Counting(client, sync, read_s=0.0)
+    service = Counting(client, sync)
     service.close()
     service.refresh_soon()
     assert service._soon is None and service.reads == 0  # nothing planned
