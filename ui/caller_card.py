@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStackedWidget,
-    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -83,8 +82,8 @@ class CallerOrdersModel(RowsModel):
         return None
 
     def _tooltip(self, row: dict, column: int) -> str | None:
-        if column == self.TITLE:
-            return row.get("title") or None
+        if column in (self.TITLE, self.STATUS):
+            return self._text(row, column) or None
         if column == self.NUMBER and row.get("local"):
             return self.tr("Recorded on this seat; not yet confirmed by the platform")
         if column == self.DEADLINE and row.get("deadline"):
@@ -194,14 +193,17 @@ class CallerCard(QWidget):
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # the agent may still drag
         metrics = view.fontMetrics()
-        pad = 2 * view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 16
-        widest_status = max((s.label_zh for s in WorkOrderStatus), key=metrics.horizontalAdvance)
+        pad = 8  # the item delegate's text margins, 4 px either side
+        # the usual four-character statuses fit; a rarer longer one is elided, whole in its tooltip
         samples = {CallerOrdersModel.NUMBER: "20261231000000", CallerOrdersModel.CREATED: "2026-12-31",
-                   CallerOrdersModel.STATUS: widest_status, CallerOrdersModel.DEADLINE: "2026-12-31"}
+                   CallerOrdersModel.STATUS: WorkOrderStatus.closed_at_intake.label_zh,
+                   CallerOrdersModel.DEADLINE: "2026-12-31"}
         for column, sample in samples.items():
             title = self.orders_model.headerData(column, Qt.Orientation.Horizontal)
             header.resizeSection(column, max(metrics.horizontalAdvance(sample),
                                              header.fontMetrics().horizontalAdvance(title)) + pad)
+        # the free text last, taking what the pane has left: the deadline stays in sight
+        header.moveSection(header.visualIndex(CallerOrdersModel.DEADLINE), header.visualIndex(CallerOrdersModel.TITLE))
         header.setSectionResizeMode(CallerOrdersModel.TITLE, QHeaderView.ResizeMode.Stretch)
 
     def _build_actions(self) -> None:

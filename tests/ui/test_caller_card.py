@@ -249,3 +249,31 @@ def test_offline_keeps_the_cache_view(qtbot: Any, seat: SeatSession, history: tu
     finally:
         card.clear()
         run_async(qtbot, dead.close())
+
+
+def test_the_orders_list_keeps_number_dates_status_and_deadline_in_sight(qtbot: Any, card: CallerCard) -> None:
+    """The card is narrow (its pane in a 1440-pixel window): the fixed-width columns come first and
+    the title takes what is left, whole in its tooltip; the rows are never wrapped into two lines."""
+    card.resize(360, 600)
+    card.show_caller(_random_mobile())
+    qtbot.waitUntil(lambda: card.orders_view.width() < 360)
+    now = clock.now()
+    title = "小区楼下餐馆夜间油烟噪音扰民，多次反映未解决，要求执法部门到现场处理"
+    card.orders_model.set_rows([{"number": "20261201000003", "created_at": clock.stamp(now), "status": "return_review",
+                                 "title": title, "deadline": clock.stamp(now + timedelta(days=5))}], now)
+    view, model = card.orders_view, card.orders_model
+    header = view.horizontalHeader()
+    visual = [header.logicalIndex(n) for n in range(header.count())]
+    assert visual[-1] == CallerOrdersModel.TITLE
+    width = view.viewport().width()
+    for column in (CallerOrdersModel.NUMBER, CallerOrdersModel.CREATED, CallerOrdersModel.STATUS,
+                   CallerOrdersModel.DEADLINE):
+        assert 0 <= header.sectionViewportPosition(column) and \
+            header.sectionViewportPosition(column) + header.sectionSize(column) <= width, column
+        text = model.index(0, column).data()
+        if column != CallerOrdersModel.STATUS:  # the longest statuses are elided, whole in the tooltip
+            assert view.fontMetrics().horizontalAdvance(text) <= header.sectionSize(column), column
+    assert model.index(0, CallerOrdersModel.TITLE).data(Qt.ItemDataRole.ToolTipRole) == title
+    assert model.index(0, CallerOrdersModel.STATUS).data(Qt.ItemDataRole.ToolTipRole) == \
+        WorkOrderStatus.return_review.label_zh
+    assert not view.wordWrap() and view.rowHeight(0) < 2 * view.fontMetrics().height()
