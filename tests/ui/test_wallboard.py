@@ -217,7 +217,11 @@ def test_offline_keeps_the_last_figures_with_their_time(qtbot: Any, lead_seat: S
         assert service.elapsed() == service.offline_since - service.received  # offline, the times stop
 
         # a new start offline shows what the cache kept, with its time
-        with seat_service(lead_seat, "wallboard", WallboardService(lead_seat.client, lead_seat.sync)) as cold:
+        cold = WallboardService(lead_seat.client, lead_seat.sync)
+        # no pushes for it either: the seat's event stream, opened before the cut, is still alive
+        # (the injected fault fails new requests only), and a push would bring it back online
+        lead_seat.sync.event.disconnect(cold._on_event)
+        with seat_service(lead_seat, "wallboard", cold):
             second = WallboardPage()  # the page takes the seat's service when it has one
             qtbot.addWidget(second)
             second.set_session(lead_seat)
