@@ -61,6 +61,12 @@ refresh_tokens = Table(
     Column("seat", String(64), nullable=False),
     Column("expires_at", String(40), nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    # migration 6: rotation with a grace period (central/routes/auth.py `refresh`). `parent` is the
+    # token this one was issued for (none after a sign-in), `replaced_by` the newest token issued
+    # for it, `used_at` when it was first presented for a refresh.
+    Column("parent", String(64), nullable=True),
+    Column("replaced_by", String(64), nullable=True),
+    Column("used_at", String(40), nullable=True),
 )
 
 categories = Table(

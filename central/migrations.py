@@ -86,12 +86,21 @@ def _v5_lifecycle(conn: Connection) -> None:
         table.create(conn)
 
 
+V6_REFRESH_COLUMNS = ("parent", "replaced_by", "used_at")
+
+
+def _v6_refresh_grace(conn: Connection) -> None:
+    # Tokens spent before this step stay spent: they are revoked, and a grace needs `used_at`.
+    _add_columns(conn, db.refresh_tokens, V6_REFRESH_COLUMNS)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
     Migration(3, "correction reports on knowledge entries", _v3_corrections),
     Migration(4, "telephony: reported calls, callbacks, escalations", _v4_telephony),
     Migration(5, "work orders after intake: units, reviews, callbacks, repeats, supervision", _v5_lifecycle),
+    Migration(6, "refresh tokens: rotation links and a grace for a lost answer", _v6_refresh_grace),
 ]
 
 

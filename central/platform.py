@@ -23,18 +23,24 @@ from domain.calendar import WorkCalendar
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 60.0
+# A rotated refresh token stays good this long (or until its successor is used): the seat may
+# have lost the answer that carried the new pair.
+REFRESH_GRACE_S = 120.0
 
 
 class Platform:
     def __init__(self, db_url: str, *, access_ttl_s: int = 900, refresh_ttl_s: int = 30 * 86400,
-                 ring_timeout_s: float = 20.0, calls_per_hour: float = 0.0, seed: int | None = None,
+                 refresh_grace_s: float = REFRESH_GRACE_S, ring_timeout_s: float = 20.0,
+                 calls_per_hour: float = 0.0, seed: int | None = None,
                  scheduler: Scheduler | None = None, sweep_every_s: float | None = SWEEP_EVERY_S,
                  departments=None, announce_changes: bool = True) -> None:  # noqa: ANN001
         """departments: OfficeRates to run the department simulator with (the demo), or None.
-        announce_changes: False when no seat follows the feed (a simulation), to save a query a change."""
+        announce_changes: False when no seat follows the feed (a simulation), to save a query a change.
+        refresh_grace_s: how long a refresh token just rotated stays good for a seat that lost the answer."""
         self.db = Database(db_url)
         self.access_ttl_s = access_ttl_s
         self.refresh_ttl_s = refresh_ttl_s
+        self.refresh_grace_s = refresh_grace_s
         self.scheduler: Scheduler = scheduler or LoopScheduler()
         self.broker = EventBroker()
         self.router = CallRouter(self, ring_timeout_s=ring_timeout_s, scheduler=self.scheduler)

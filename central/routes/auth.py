@@ -1,8 +1,9 @@
 """Sign-in, token refresh, sign-out, and user administration."""
 from __future__ import annotations
 
+import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
@@ -24,6 +25,8 @@ from central.security import (
 )
 from central.validation import text
 from domain import clock
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -57,12 +60,12 @@ def _user_public(row) -> dict:  # noqa: ANN001
             "unit_id": row["unit_id"]}
 
 
-async def _issue(platform: Platform, conn, user, seat: str) -> dict:  # noqa: ANN001
+async def _issue(platform: Platform, conn, user, seat: str, parent: str | None = None) -> dict:  # noqa: ANN001
     claims = Claims(user["id"], user["username"], user["role"], seat, int(time.time()) + platform.access_ttl_s,
                     user["unit_id"])
     refresh = new_refresh_token()
     await conn.execute(db.refresh_tokens.insert().values(
-        token_hash=refresh_token_hash(refresh), user_id=user["id"], seat=seat, revoked=False,
+        token_hash=refresh_token_hash(refresh), user_id=user["id"], seat=seat, revoked=False, parent=parent,
         expires_at=clock.stamp(clock.now() + timedelta(seconds=platform.refresh_ttl_s))))
     return {"access_token": issue_access_token(platform.secret, claims), "token_type": "bearer",
             "expires_in": platform.access_ttl_s, "refresh_token": refresh, "user": _user_public(user)}
@@ -77,28 +80,72 @@ async def sign_in(body: SignIn, platform: PlatformDep) -> dict:
         return await _issue(platform, conn, user, body.seat)
 
 
+def _bad_refresh_token(message: str = "the refresh token is unknown, spent or expired; sign in again") -> ApiError:
+    return ApiError(401, "bad_refresh_token", message)
+
+
+async def _spend_unused_successor(conn, row, now: datetime, grace_s: float) -> bool:  # noqa: ANN001
+    """A token already rotated is good again while its grace lasts and its successor is unused (the
+    seat may never have received the answer that carried it); the successor is spent then. False
+    when the grace is over."""
+    if clock.parse(row["used_at"]) + timedelta(seconds=grace_s) <= now:
+        return False
+    t = db.refresh_tokens
+    spent = await conn.execute(t.update()
+                               .where(t.c.token_hash == row["replaced_by"], t.c.used_at.is_(None), ~t.c.revoked)
+                               .values(revoked=True))
+    return spent.rowcount == 1
+
+
 @router.post("/auth/refresh")
 async def refresh(body: Refresh, platform: PlatformDep) -> dict:
-    """Rotate: the presented refresh token is spent and a new pair comes back."""
+    """Rotate: the presented refresh token is spent and a new pair comes back.
+
+    The answer can be lost on its way, and the seat then still holds the spent token. So a spent
+    token stays good for `platform.refresh_grace_s` after it was first presented, or until its
+    successor is used, whichever comes first. Presenting it again within the grace gives a fresh
+    pair and spends the unused successor: a token has at most one live descendant. `parent`,
+    `replaced_by` and `used_at` keep the history of the rotations.
+
+    Rows are locked ancestor first (the presented token, then its successor), as sign-out does.
+    """
     t = db.refresh_tokens
     async with platform.db.write() as conn:
         key = refresh_token_hash(body.refresh_token)
-        row = (await conn.execute(select(t).where(t.c.token_hash == key))).mappings().first()
-        if row is None or row["revoked"] or row["expires_at"] <= clock.stamp():
-            raise ApiError(401, "bad_refresh_token", "the refresh token is unknown, spent or expired; sign in again")
-        await conn.execute(t.update().where(t.c.token_hash == key).values(revoked=True))
+        # FOR UPDATE (PostgreSQL; SQLite serializes writers anyway): two refreshes of one token take turns
+        row = (await conn.execute(select(t).where(t.c.token_hash == key).with_for_update())).mappings().first()
+        now = clock.now()
+        if row is None or row["revoked"] or row["expires_at"] <= clock.stamp(now):
+            raise _bad_refresh_token()
+        if row["used_at"] is not None:
+            if not await _spend_unused_successor(conn, row, now, platform.refresh_grace_s):
+                raise _bad_refresh_token()
+            log.info("a refresh token of user id %s was presented again within its grace", row["user_id"])
         user = (await conn.execute(select(db.users).where(db.users.c.id == row["user_id"]))).mappings().first()
         if user is None or not user["active"]:
-            raise ApiError(401, "bad_refresh_token", "the user is no longer active")
-        return await _issue(platform, conn, user, row["seat"])
+            raise _bad_refresh_token("the user is no longer active")
+        pair = await _issue(platform, conn, user, row["seat"], parent=key)
+        await conn.execute(t.update().where(t.c.token_hash == key).values(
+            replaced_by=refresh_token_hash(pair["refresh_token"]), used_at=row["used_at"] or clock.stamp(now)))
+        return pair
 
 
 @router.post("/auth/sign-out")
 async def sign_out(body: Refresh, platform: PlatformDep) -> dict:
+    """Revoke the token, and the rotation next to it: its predecessor (which may still be in its
+    grace) and its successor (issued in an answer the seat may have lost). Rows are revoked ancestor
+    first, the order a refresh locks them in."""
+    t = db.refresh_tokens
     async with platform.db.write() as conn:
-        await conn.execute(db.refresh_tokens.update()
-                           .where(db.refresh_tokens.c.token_hash == refresh_token_hash(body.refresh_token))
-                           .values(revoked=True))
+        key = refresh_token_hash(body.refresh_token)
+        row = (await conn.execute(select(t.c.parent).where(t.c.token_hash == key))).first()  # parent never changes
+        if row is not None:
+            if row.parent is not None:
+                await conn.execute(t.update().where(t.c.token_hash == row.parent).values(revoked=True))
+            successor = (await conn.execute(t.update().where(t.c.token_hash == key).values(revoked=True)
+                                            .returning(t.c.replaced_by))).scalar()
+            if successor is not None:
+                await conn.execute(t.update().where(t.c.token_hash == successor).values(revoked=True))
     return {"signed_out": True}
 
 

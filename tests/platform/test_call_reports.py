@@ -17,7 +17,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, ins
 from sqlalchemy import inspect as sa_inspect
 
 from central import db
-from central.migrations import V5_ORDER_COLUMNS, migrate
+from central.migrations import V5_ORDER_COLUMNS, V6_REFRESH_COLUMNS, migrate
 from central.security import Claims, issue_access_token
 from central.store import Database
 from domain import clock
@@ -178,6 +178,8 @@ def _v3_schema() -> MetaData:
     # the tables schema version 5 changes, as they were before it
     for table, later in ((db.users, ("unit_id",)), (db.work_orders, V5_ORDER_COLUMNS)):
         Table(table.name, old, *[c._copy() for c in table.columns if c.name not in later])
+    # and the one schema version 6 changes
+    Table("refresh_tokens", old, *[c._copy() for c in db.refresh_tokens.columns if c.name not in V6_REFRESH_COLUMNS])
     return old
 
 
@@ -209,7 +211,7 @@ async def _upgrade_from_v3(url: str) -> dict:
 
 def test_version_4_upgrades_a_version_3_database_in_place(empty_db_url):
     result = asyncio.run(_upgrade_from_v3(empty_db_url))
-    assert result["applied"] == [4, 5]
+    assert result["applied"] == [4, 5, 6]
     call = result["call"]
     assert (call["source"], call["caller_name"], call["callback_state"], call["callback_attempts"]) == (
         "platform", "", None, 0)

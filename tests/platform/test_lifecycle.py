@@ -15,7 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, s
 from sqlalchemy import inspect as sa_inspect
 
 from central import db
-from central.migrations import V5_ORDER_COLUMNS, migrate
+from central.migrations import V5_ORDER_COLUMNS, V6_REFRESH_COLUMNS, migrate
 from central.security import Claims, issue_access_token
 from central.store import Database
 from domain import clock
@@ -416,6 +416,8 @@ def _v4_tables() -> MetaData:
           Column("created_at", String(40), nullable=False))
     wanted = {c.name for c in db.work_orders.columns} - set(V5_ORDER_COLUMNS)
     Table("work_orders", old, *[c._copy() for c in db.work_orders.columns if c.name in wanted])
+    # and the one schema version 6 changes
+    Table("refresh_tokens", old, *[c._copy() for c in db.refresh_tokens.columns if c.name not in V6_REFRESH_COLUMNS])
     return old
 
 
@@ -447,7 +449,7 @@ async def _upgrade_from_v4(url: str) -> dict:
 
 def test_version_5_upgrades_a_version_4_database_in_place(empty_db_url):
     result = asyncio.run(_upgrade_from_v4(empty_db_url))
-    assert result["applied"] == [5]
+    assert result["applied"] == [5, 6]
     order = result["order"]
     assert {k: order[k] for k in NEW_FIELDS} == {
         "reply": "", "replied_at": None, "callback_at": None, "closed_at": None, "satisfaction": None,
