@@ -67,6 +67,7 @@ refresh_tokens = Table(
     Column("parent", String(64), nullable=True),
     Column("replaced_by", String(64), nullable=True),
     Column("used_at", String(40), nullable=True),
+    Index("ix_refresh_tokens_parent", "parent"),
 )
 
 categories = Table(

@@ -92,6 +92,8 @@ V6_REFRESH_COLUMNS = ("parent", "replaced_by", "used_at")
 def _v6_refresh_grace(conn: Connection) -> None:
     # Tokens spent before this step stay spent: they are revoked, and a grace needs `used_at`.
     _add_columns(conn, db.refresh_tokens, V6_REFRESH_COLUMNS)
+    for index in db.refresh_tokens.indexes:
+        index.create(conn, checkfirst=True)
 
 
 MIGRATIONS: list[Migration] = [

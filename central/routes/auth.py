@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
@@ -84,43 +84,46 @@ def _bad_refresh_token(message: str = "the refresh token is unknown, spent or ex
     return ApiError(401, "bad_refresh_token", message)
 
 
-async def _spend_unused_successor(conn, row, now: datetime, grace_s: float) -> bool:  # noqa: ANN001
-    """A token already rotated is good again while its grace lasts and its successor is unused (the
-    seat may never have received the answer that carried it); the successor is spent then. False
-    when the grace is over."""
-    if clock.parse(row["used_at"]) + timedelta(seconds=grace_s) <= now:
-        return False
+async def _successor_used(conn, key: str) -> bool:  # noqa: ANN001
+    """One of the tokens issued for `key` has been presented itself: the seat has its new pair."""
     t = db.refresh_tokens
-    spent = await conn.execute(t.update()
-                               .where(t.c.token_hash == row["replaced_by"], t.c.used_at.is_(None), ~t.c.revoked)
-                               .values(revoked=True))
-    return spent.rowcount == 1
+    used = await conn.execute(select(t.c.token_hash).where(t.c.parent == key, t.c.used_at.is_not(None)).limit(1))
+    return used.first() is not None
 
 
 @router.post("/auth/refresh")
 async def refresh(body: Refresh, platform: PlatformDep) -> dict:
     """Rotate: the presented refresh token is spent and a new pair comes back.
 
-    The answer can be lost on its way, and the seat then still holds the spent token. So a spent
-    token stays good for `platform.refresh_grace_s` after it was first presented, or until its
-    successor is used, whichever comes first. Presenting it again within the grace gives a fresh
-    pair and spends the unused successor: a token has at most one live descendant. `parent`,
-    `replaced_by` and `used_at` keep the history of the rotations.
+    The answer can be lost on its way (or the request delivered twice, and either answer be the one
+    that arrives), and the seat then holds the spent token or one of several new ones. So a spent
+    token stays good for `platform.refresh_grace_s` after it was first presented, until one of the
+    tokens issued for it is used, whichever comes first; presenting it again within the grace
+    issues another new pair beside the first. The first of those siblings to be used wins: the
+    others are revoked then, and the parent's grace ends. `parent`, `replaced_by` (the newest
+    sibling) and `used_at` keep the history of the rotations.
 
-    Rows are locked ancestor first (the presented token, then its successor), as sign-out does.
+    Rows are locked ancestor first (the parent of the presented token, then the token), as sign-out
+    revokes them.
     """
     t = db.refresh_tokens
     async with platform.db.write() as conn:
         key = refresh_token_hash(body.refresh_token)
-        # FOR UPDATE (PostgreSQL; SQLite serializes writers anyway): two refreshes of one token take turns
+        parent = (await conn.execute(select(t.c.parent).where(t.c.token_hash == key))).scalar()  # never changes
+        if parent is not None:  # FOR UPDATE (PostgreSQL; SQLite serializes writers anyway)
+            await conn.execute(select(t.c.token_hash).where(t.c.token_hash == parent).with_for_update())
         row = (await conn.execute(select(t).where(t.c.token_hash == key).with_for_update())).mappings().first()
         now = clock.now()
         if row is None or row["revoked"] or row["expires_at"] <= clock.stamp(now):
             raise _bad_refresh_token()
         if row["used_at"] is not None:
-            if not await _spend_unused_successor(conn, row, now, platform.refresh_grace_s):
+            in_grace = clock.parse(row["used_at"]) + timedelta(seconds=platform.refresh_grace_s) > now
+            if not in_grace or await _successor_used(conn, key):
                 raise _bad_refresh_token()
             log.info("a refresh token of user id %s was presented again within its grace", row["user_id"])
+        elif parent is not None:  # this sibling wins: the others issued for the same parent are spent
+            await conn.execute(t.update().where(t.c.parent == parent, t.c.token_hash != key, t.c.used_at.is_(None),
+                                                ~t.c.revoked).values(revoked=True))
         user = (await conn.execute(select(db.users).where(db.users.c.id == row["user_id"]))).mappings().first()
         if user is None or not user["active"]:
             raise _bad_refresh_token("the user is no longer active")
@@ -133,8 +136,8 @@ async def refresh(body: Refresh, platform: PlatformDep) -> dict:
 @router.post("/auth/sign-out")
 async def sign_out(body: Refresh, platform: PlatformDep) -> dict:
     """Revoke the token, and the rotation next to it: its predecessor (which may still be in its
-    grace) and its successor (issued in an answer the seat may have lost). Rows are revoked ancestor
-    first, the order a refresh locks them in."""
+    grace) and the tokens issued for it (in answers the seat may have lost). Rows are revoked
+    ancestor first, the order a refresh locks them in."""
     t = db.refresh_tokens
     async with platform.db.write() as conn:
         key = refresh_token_hash(body.refresh_token)
@@ -142,10 +145,8 @@ async def sign_out(body: Refresh, platform: PlatformDep) -> dict:
         if row is not None:
             if row.parent is not None:
                 await conn.execute(t.update().where(t.c.token_hash == row.parent).values(revoked=True))
-            successor = (await conn.execute(t.update().where(t.c.token_hash == key).values(revoked=True)
-                                            .returning(t.c.replaced_by))).scalar()
-            if successor is not None:
-                await conn.execute(t.update().where(t.c.token_hash == successor).values(revoked=True))
+            await conn.execute(t.update().where(t.c.token_hash == key).values(revoked=True))
+            await conn.execute(t.update().where(t.c.parent == key).values(revoked=True))
     return {"signed_out": True}
 
 

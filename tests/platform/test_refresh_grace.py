@@ -64,7 +64,7 @@ def refused(r: httpx.Response) -> bool:
 
 # -- the lost answer -------------------------------------------------------------------------------
 
-def test_after_a_lost_answer_the_old_token_gives_a_working_pair_and_the_lost_one_is_spent(
+def test_after_a_lost_answer_the_old_token_gives_a_working_pair_and_the_first_one_used_wins(
         platform, sign_in, http, sim_clock):
     old = sign_in("agent").session["refresh_token"]
     lost = refresh(http, old)
@@ -76,9 +76,22 @@ def test_after_a_lost_answer_the_old_token_gives_a_working_pair_and_the_lost_one
     pair = again.json()
     assert pair["refresh_token"] not in (old, lost.json()["refresh_token"])
     assert works(http, pair)
-    # at most one live descendant: the successor nobody received is spent
-    assert refused(refresh(http, lost.json()["refresh_token"]))
+    # the first of the two siblings to be used wins: the other is spent, and so is the old token
     assert refresh(http, pair["refresh_token"]).status_code == 200
+    assert refused(refresh(http, lost.json()["refresh_token"]))
+    assert refused(refresh(http, old))
+
+
+def test_a_refresh_delivered_twice_leaves_the_seat_signed_in_whichever_answer_arrives(
+        platform, sign_in, http, sim_clock):
+    """A proxy that delivers a request twice answers the seat with the first answer: the token in
+    it must still work, though the platform rotated the same token a second time."""
+    old = sign_in("agent").session["refresh_token"]
+    first, second = refresh(http, old), refresh(http, old)
+    assert first.status_code == second.status_code == 200
+    kept = refresh(http, first.json()["refresh_token"])  # the seat goes on with the answer it got
+    assert kept.status_code == 200, kept.text
+    assert refused(refresh(http, second.json()["refresh_token"]))  # the other sibling is spent
 
 
 class LosesTheFirstRefreshAnswer(httpx.AsyncBaseTransport):
