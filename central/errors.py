@@ -1,5 +1,6 @@
-"""Errors the API answers with: one JSON shape, a status a client can act on, never a 500 for
-bad input."""
+"""Errors the API answers with: one JSON shape (`domain.errors.error_body`: code, message and the
+platform's marker, so that a client tells our refusals from a proxy's pages), a status a client
+can act on, never a 500 for bad input."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import error_body
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +24,8 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
 
     def body(self) -> dict:
-        body: dict = {"error": self.code, "message": self.message}
-        if self.field:
-            body["field"] = self.field
-        body.update(self.extra)
-        return body
+        extra = {"field": self.field} if self.field else {}
+        return error_body(self.code, self.message, **extra, **self.extra)
 
 
 def invalid(field: str, reason: str) -> ApiError:
@@ -50,19 +50,19 @@ def install(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [{"field": _field_name(e.get("loc", ())), "reason": e.get("msg", "invalid")} for e in exc.errors()]
         message = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
-        return JSONResponse({"error": "invalid", "message": message, "field": fields[0]["field"] if fields else None,
-                             "fields": fields}, status_code=422)
+        return JSONResponse(error_body("invalid", message, field=fields[0]["field"] if fields else None,
+                                       fields=fields), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
-        return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code,
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse({"error": "internal", "message": "internal error; it has been logged"}, status_code=500)
+        return JSONResponse(error_body("internal", "internal error; it has been logged"), status_code=500)
 
 
 class BodyLimit:
@@ -94,6 +94,5 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
     async def _refuse(self, scope, receive, send) -> None:  # noqa: ANN001
-        response = JSONResponse({"error": "too_large", "message": f"request body exceeds {self.limit} bytes"},
-                                status_code=413)
+        response = JSONResponse(error_body("too_large", f"request body exceeds {self.limit} bytes"), status_code=413)
         await response(scope, receive, send)

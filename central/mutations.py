@@ -19,6 +19,7 @@ from central.permissions import allowed
 from central.security import Claims
 from central.validation import text
 from domain import clock
+from domain.errors import error_body
 
 
 class MutationIn(BaseModel):
@@ -74,7 +75,12 @@ async def _stored(conn, mutation_id: str, who: Claims) -> tuple[int, dict] | Non
         return None
     if row["user_id"] != who.user_id:
         raise ApiError(409, "conflict", "this mutation id was already used by another user", field="id")
-    return row["status_code"], row["response"]
+    status, body = row["status_code"], row["response"]
+    if status >= 400 and isinstance(body, dict) and isinstance(body.get("error"), str):
+        # stored before rejections carried the platform's marker: replayed as the platform's own
+        body = error_body(body["error"], str(body.get("message", "")),
+                          **{k: v for k, v in body.items() if k not in ("error", "message")})
+    return status, body
 
 
 async def apply(platform, who: Claims, m: MutationIn) -> tuple[int, dict]:  # noqa: ANN001

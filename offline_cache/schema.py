@@ -50,8 +50,18 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
 ]
 
 
+class CacheFromNewerVersion(RuntimeError):
+    """The file was written by a newer workstation: refused, never downgraded nor taken for damage."""
+
+
 def version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def check_version(conn: sqlite3.Connection) -> None:
+    newest = MIGRATIONS[-1][0]
+    if version(conn) > newest:
+        raise CacheFromNewerVersion(f"the cache file is from a newer version (schema {version(conn)} > {newest})")
 
 
 def migrate(conn: sqlite3.Connection) -> list[int]:
@@ -70,7 +80,5 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
         conn.execute("COMMIT")
         log.info("cache schema migrated to %d: %s", number, description)
         applied.append(number)
-    newest = MIGRATIONS[-1][0]
-    if version(conn) > newest:
-        raise RuntimeError(f"the cache file is from a newer version (schema {version(conn)} > {newest})")
+    check_version(conn)
     return applied

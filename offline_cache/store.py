@@ -4,10 +4,15 @@ thread reads while the sync worker writes.
 Every local change that must reach the platform is written together with its outbox mutation in
 one transaction (`record`), and every page of the change feed together with its cursor
 (`apply_changes`): a crash at any point leaves the store consistent and resumable.
+
+The file is checked at open (`integrity`); a damaged one is moved aside and its outbox rescued
+(`recovery`), with the help of the outbox journal kept beside it (`journal`). One store
+at a time per file (`lock`).
 """
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import uuid
@@ -17,7 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain import clock
-from offline_cache import kb_index, schema, workorders
+from offline_cache import integrity, kb_index, recovery, schema, workorders
+from offline_cache.journal import JournalContents, OutboxJournal
+from offline_cache.lock import InstanceLock, lock_path
+from offline_cache.recovery import CacheRecovery
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,9 @@ class Mutation:
 
 @dataclass(frozen=True)
 class Rejection:
+    """A mutation the platform refused with its own rejection body (code, message). Until the agent
+    resends or discards it, later mutations of the same subject are held behind it."""
+
     mutation_id: str
     entity: str
     op: str
@@ -60,7 +73,9 @@ def _now() -> str:
 
 
 class CacheStore:
-    """Opens the file, migrates it, and hands each thread its own connection."""
+    """Opens the file (checked, rescued when damaged, migrated) and hands each thread its own
+    connection. Raises lock.CacheInUse when another store has the file open, and
+    schema.CacheFromNewerVersion for a file a newer workstation wrote."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -68,9 +83,60 @@ class CacheStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._journaled = False
+        # what was rescued when the file was found damaged at this open, for the agent to be told
+        self.recovery: CacheRecovery | None = None
+        self._instance = InstanceLock(self.path)
+        self._journal = OutboxJournal(self.path)
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        journal = self._journal.read()
+        damage = integrity.before_open(self.path, had_cache=journal.exists) or self._check_and_migrate(
+            full=integrity.needs_full_check(self.path, suspect=journal.suspect))
+        if damage is not None:
+            self._recover(damage, journal)
+        # from now on the journal follows the outbox; it starts as a copy of it
+        rows = self.conn.execute("SELECT * FROM outbox ORDER BY seq").fetchall()
+        if damage is None and (dropped := {r["id"] for r in journal.pending} - {r["id"] for r in rows}):
+            log.info("outbox journal: %d change(s) not in the sound cache (never committed, or sent before a "
+                     "crash) dropped", len(dropped))
+        self._journal.rewrite(rows)
+        self._journal.install(self.conn)
+        self._journaled = True
+
+    def _check_and_migrate(self, *, full: bool) -> integrity.Damage | None:
+        try:
+            schema.check_version(self.conn)
+            damage = integrity.check(self.conn, full=full)
+            if damage is None:
+                self._migrate()
+            return damage
+        except sqlite3.DatabaseError as exc:
+            damage = integrity.from_error(exc)
+            if damage is None:
+                raise
+            return damage
+
+    def _migrate(self) -> None:
         schema.migrate(self.conn)
         with self.transaction() as conn:
             kb_index.create_schema(conn)  # rebuilds the search index when its tokenizer changed
+
+    def _recover(self, damage: integrity.Damage, journal: JournalContents) -> None:
+        """Move the damaged file aside, start a fresh one and put into it what could be rescued.
+        With no cursor, the sync service fills it with a full resync."""
+        self._close_connections()
+        moved = recovery.move_aside(self.path, clock.now())
+        rescued = recovery.rescue(moved, journal)
+        drafts, rejections = recovery.rebuild(self.path, rescued)
+        self.recovery = CacheRecovery(damage.reason, moved, len(rescued.outbox), rescued.at_risk, drafts, rejections,
+                                      damage.detail)
+        log.warning("%s", recovery.describe(self.recovery))
 
     # -- connections --------------------------------------------------------------------------
 
@@ -80,11 +146,17 @@ class CacheStore:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            workorders.register_functions(conn)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                workorders.register_functions(conn)
+                if self._journaled:
+                    self._journal.install(conn)
+            except BaseException:
+                conn.close()  # a damaged file fails here already
+                raise
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -96,14 +168,59 @@ class CacheStore:
         way on an upgrade from reader to writer."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
+        self._journal.begin()
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            finally:
+                self._journal.rolled_back()
+                if isinstance(exc, sqlite3.DatabaseError) and integrity.from_error(exc) and self._journaled:
+                    self._journal.suspect()  # checked in full at the next open
             raise
-        conn.execute("COMMIT")
+        self._journal.committed()
+        if self._journaled and self._journal.wants_rewrite():
+            self._compact_journal()
+
+    def _compact_journal(self) -> None:
+        """Rewrite the journal with only the pending mutations (after the COMMIT: never fails the
+        transaction that asked for it)."""
+        try:
+            with self.transaction() as conn:  # the write lock: the outbox cannot change meanwhile
+                self._journal.rewrite(conn.execute("SELECT * FROM outbox ORDER BY seq"))
+        except OSError as exc:
+            log.warning("outbox journal not compacted: %s", exc)
 
     def close(self) -> None:
+        """Close every connection and give the file up (idempotent)."""
+        self._close_connections()
+        self._journaled = False
+        self._journal.close()
+        self._instance.release()
+
+    @property
+    def damage_seen(self) -> bool:
+        """SQLite reported the file damaged while this store ran; the next open checks it all and
+        recovers it (a restart of the seat repairs it)."""
+        return self._journal.suspected
+
+    def release_thread(self) -> None:
+        """Close this thread's connection (a worker thread about to end calls it): a connection
+        can only be closed on its own thread, and the last one closed folds the WAL back into the
+        file, so that the next open finds a clean cache."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        conn.close()
+        self._local.conn = None
+
+    def _close_connections(self) -> None:
         with self._lock:
             for conn in self._all:
                 try:
@@ -200,6 +317,39 @@ class CacheStore:
             if isinstance(data, dict) and entity in APPLY:  # entities this cache does not keep are only uploaded
                 apply_one(conn, entity, _key_of(entity, data), "upsert", data)
 
+    def next_to_send(self) -> Mutation | None:
+        """The first mutation of the outbox that is not held behind an unresolved rejection of the
+        same subject (see `_subject`); None when there is none. Mutations of other subjects go on."""
+        conn = self.conn
+        blocked = {(r["entity"], _subject(conn, r["entity"], r["entity_id"], json.loads(r["payload"])))
+                   for r in conn.execute("SELECT entity, entity_id, payload FROM rejected WHERE dismissed = 0")}
+        for row in conn.execute("SELECT * FROM outbox ORDER BY seq"):
+            mutation = _mutation(row)
+            if not blocked or (mutation.entity, _subject(conn, mutation.entity, mutation.entity_id,
+                                                         mutation.payload)) not in blocked:
+                return mutation
+        return None
+
+    def held_behind(self, mutation_id: str) -> list[Mutation]:
+        """The outbox mutations waiting behind an unresolved rejection, in order."""
+        return self._held(self.conn, self._unresolved(self.conn, mutation_id))
+
+    @staticmethod
+    def _unresolved(conn: sqlite3.Connection, mutation_id: str) -> sqlite3.Row:
+        row = conn.execute("SELECT * FROM rejected WHERE id = ? AND dismissed = 0", (mutation_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no unresolved rejection {mutation_id}")
+        return row
+
+    @staticmethod
+    def _held(conn: sqlite3.Connection, rejection: sqlite3.Row) -> list[Mutation]:
+        entity = rejection["entity"]
+        subject = _subject(conn, entity, rejection["entity_id"], json.loads(rejection["payload"]))
+        if subject is None:
+            return []
+        rows = conn.execute("SELECT * FROM outbox WHERE entity = ? ORDER BY seq", (entity,))
+        return [m for m in map(_mutation, rows) if _subject(conn, entity, m.entity_id, m.payload) == subject]
+
     def rejected(self, mutation: Mutation, status: int, code: str, message: str) -> None:
         """The platform refused it: keep it, with the reason, for the agent to see."""
         with self.transaction() as conn:
@@ -216,9 +366,67 @@ class CacheStore:
         return [Rejection(r["id"], r["entity"], r["op"], r["entity_id"], json.loads(r["payload"]), r["status"],
                           r["code"], r["message"], r["at"]) for r in self.conn.execute(sql)]
 
-    def dismiss_rejection(self, mutation_id: str) -> None:
+    def resend_rejection(self, mutation_id: str, payload: dict | None = None) -> str:
+        """Put a refused change back at the head of the outbox (before what is held behind it), as
+        it was or with the agent's edited payload, under a new id (the platform answers a known id
+        with its first answer); the rejection is resolved. Returns the new mutation id."""
         with self.transaction() as conn:
+            rejection = self._unresolved(conn, mutation_id)
+            before = json.loads(rejection["payload"])
+            after = dict(before if payload is None else payload)
+            if rejection["op"] == "create" and "client_ref" in before:
+                after["client_ref"] = before["client_ref"]  # what is held behind it knows the order by it
+            new_id = str(uuid.uuid4())
+            head = conn.execute("SELECT min(seq) FROM outbox").fetchone()[0]
+            conn.execute(
+                "INSERT INTO outbox(seq, id, entity, op, entity_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (None if head is None else head - 1, new_id, rejection["entity"], rejection["op"],
+                 rejection["entity_id"], json.dumps(after, ensure_ascii=False), _now()))
             conn.execute("UPDATE rejected SET dismissed = 1 WHERE id = ?", (mutation_id,))
+            if rejection["entity"] == "work_order":
+                key = rejection["entity_id"] or before.get("client_ref")
+                fields = {c: after[c] for c in workorders.CREATE_FIELDS if c in after} \
+                    if rejection["op"] == "create" else {}
+                workorders.unmark_rejected(conn, key, fields)
+        return new_id
+
+    def discard_rejection(self, mutation_id: str) -> list[Mutation]:
+        """Drop a refused change and what is held behind it; the rejection is resolved. An order
+        made here that the platform never took leaves the cache; an order of the platform's that
+        shows the dropped changes is read again from the platform (`refetch_wanted`). Returns
+        the held mutations dropped with it."""
+        with self.transaction() as conn:
+            rejection = self._unresolved(conn, mutation_id)
+            held = self._held(conn, rejection)
+            conn.executemany("DELETE FROM outbox WHERE id = ?", [(m.id,) for m in held])
+            conn.execute("UPDATE rejected SET dismissed = 1 WHERE id = ?", (mutation_id,))
+            if rejection["entity"] == "work_order":
+                key = rejection["entity_id"] or json.loads(rejection["payload"]).get("client_ref")
+                stale = workorders.discard_local(conn, key) if key else None
+                if stale is not None:
+                    wanted = set(self._refetch(conn)) | {stale}
+                    self.set_state(conn, "refetch_orders", json.dumps(sorted(wanted)))
+        return held
+
+    @staticmethod
+    def _refetch(conn: sqlite3.Connection) -> list[str]:
+        row = conn.execute("SELECT value FROM sync_state WHERE key = 'refetch_orders'").fetchone()
+        return json.loads(row[0]) if row else []
+
+    def refetch_wanted(self) -> list[str]:
+        """Orders whose cached row shows changes that were discarded: to read again from the platform."""
+        return self._refetch(self.conn)
+
+    def refetched(self, number: str, data: dict | None, *, apply: bool = True) -> None:
+        """The platform's row of an order read again (None: the platform has no such order);
+        `apply` False: the platform will not let us read it, it is no longer asked for."""
+        with self.transaction() as conn:
+            if apply and data is None:
+                workorders.apply(conn, number, "delete", None)
+            elif apply:
+                workorders.apply(conn, number, "upsert", {c: data[c] for c in workorders.COLUMNS if c in data})
+            wanted = [n for n in self._refetch(conn) if n != number]
+            self.set_state(conn, "refetch_orders", json.dumps(wanted) if wanted else None)
 
     # -- drafts -------------------------------------------------------------------------------
 
@@ -243,14 +451,21 @@ class CacheStore:
     # -- wiping a shared seat -----------------------------------------------------------------
 
     def wipe(self, *, force: bool = False) -> None:
-        """Delete the file. Refuses while mutations are pending unless forced (the agent was told
-        how many would be lost and confirmed)."""
+        """Delete the file, its outbox journal, copies moved aside as damaged and its lock file.
+        Refuses while mutations are pending unless forced (the agent was told how many would be
+        lost and confirmed)."""
         pending = self.outbox_size()
         if pending and not force:
             raise PendingMutations(pending)
-        self.close()
+        self._close_connections()
+        self._journaled = False
+        self._journal.remove()  # first: a journal beside a missing file would mean a recovery
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        for copy in list(recovery.side_files(self.path)):
+            copy.unlink(missing_ok=True)
+        self._instance.release()
+        lock_path(self.path).unlink(missing_ok=True)  # a store opening meanwhile locks a new one
 
 
 class PendingMutations(Exception):
@@ -260,6 +475,21 @@ class PendingMutations(Exception):
 
 
 _KEYS = {"work_order": "number", "caller": "phone", "synonym": "term"}
+
+
+def _mutation(row: sqlite3.Row) -> Mutation:
+    return Mutation(row["seq"], row["id"], row["entity"], row["op"], row["entity_id"], row["base_version"],
+                    json.loads(row["payload"]), row["attempts"])
+
+
+def _subject(conn: sqlite3.Connection, entity: str, entity_id: str | None, payload: dict) -> str | None:
+    """What a mutation changes, for holding later mutations behind a refused one: its entity id, or
+    for a create the client_ref; an order by its current number, whether a mutation names it by
+    the provisional number or by the platform's. None: nothing later depends on it."""
+    ref = entity_id or (payload.get("client_ref") if isinstance(payload, dict) else None)
+    if not ref:
+        return None
+    return workorders.resolve(conn, str(ref)) if entity == "work_order" else str(ref)
 
 
 def _key_of(entity: str, data: dict) -> str:

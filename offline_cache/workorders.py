@@ -3,6 +3,11 @@ the caller lookup that the screen pop runs on every ring.
 
 An order made offline carries a provisional number ("L-<seat>-<n>") until the platform's number
 replaces it; the provisional number stays as an alias, so both find the order.
+
+A row holding this seat's changes that the platform has not confirmed says so: `local` while they
+wait in the outbox (or are held behind a refused change), `rejected_code` once the platform refused
+one. Discarding refused changes removes an order the platform never took, and has an order of the
+platform's read again from it (`discard_local`).
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain import clock
-from domain.numbers import provisional_number
+from domain.numbers import is_provisional_number, provisional_number
 from domain.workorder import TERMINAL_STATUSES
 from offline_cache import textsearch
 
@@ -23,6 +28,8 @@ SUMMARY = ("number", "client_ref", "caller_phone", "created_at", "request_type",
 LIFECYCLE = ("reply", "replied_at", "satisfaction", "resolved", "callback_attempts", "case_kind", "supervised",
              "units", "merged_into", "created_by")
 COLUMNS = SUMMARY + LIFECYCLE
+# What a local row of an order made here takes from its create payload.
+CREATE_FIELDS = ("caller_phone", "request_type", "category_id", "title")
 _BOOLEAN = ("deadline_provisional", "resolved", "supervised", "local")
 # "merged" (并单) is terminal whether or not this build's domain knows the status yet.
 TERMINAL = tuple(sorted({*(str(s) for s in TERMINAL_STATUSES), "merged"}))
@@ -150,6 +157,31 @@ def update_local(conn: sqlite3.Connection, key: str, **changes: object) -> None:
 def mark_rejected(conn: sqlite3.Connection, key: str | None, code: str) -> None:
     if key:
         conn.execute("UPDATE work_orders SET rejected_code = ? WHERE number = ?", (code, resolve(conn, key)))
+
+
+def unmark_rejected(conn: sqlite3.Connection, key: str | None, fields: dict) -> None:
+    """A refused change goes to the platform again (with `fields` of a create edited): pending, no
+    longer refused."""
+    if not key:
+        return
+    fields = {c: v for c, v in fields.items() if c in CREATE_FIELDS and v is not None}
+    sets = "".join(f"{c} = ?, " for c in fields)
+    conn.execute(f"UPDATE work_orders SET {sets}rejected_code = NULL WHERE number = ?",  # noqa: S608 - our names
+                 [*map(_value, fields.values()), resolve(conn, key)])
+
+
+def discard_local(conn: sqlite3.Connection, key: str) -> str | None:
+    """The agent discarded refused changes of this order. One made here (provisional number) that
+    the platform never took leaves the cache; a row of the platform's that shows this seat's
+    changes must be read again from the platform: its number is returned."""
+    row = find(conn, key)
+    if row is None:
+        return None
+    if is_provisional_number(row["number"]):
+        conn.execute("DELETE FROM work_orders WHERE number = ?", (row["number"],))
+        return None
+    conn.execute("UPDATE work_orders SET rejected_code = NULL WHERE number = ?", (row["number"],))
+    return row["number"] if row["local"] else None
 
 
 def resolve(conn: sqlite3.Connection, key: str) -> str:

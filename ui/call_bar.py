@@ -1,6 +1,6 @@
 """The call bar on top of the window: the agent's state, the current call with its timer and its
 commands (answer, hang up, hold, transfer), the telephony link, and the link to the platform
-(state, outbox size, and the refused changes one click away)."""
+(state, outbox size, and the refused changes one click away, each to resend or discard)."""
 from __future__ import annotations
 
 import logging
@@ -163,18 +163,41 @@ class CallBar(QToolBar):
         menu.clear()
         if self.seat is None:
             return
-        for rejection in self.seat.sync.rejections():
-            item = menu.addAction(self.tr("{op} {key}: {reason}").format(
+        sync = self.seat.sync
+        for rejection in sync.rejections():
+            mid = rejection.mutation_id
+            try:
+                held = len(sync.held_behind(mid))
+            except KeyError:  # resolved meanwhile
+                continue
+            item = menu.addMenu(self.tr("{op} {key}: {reason}").format(
                 op=rejection.op, key=rejection.entity_id or rejection.payload.get("client_ref", ""),
                 reason=rejection.message or rejection.code))
-            item.triggered.connect(lambda _=False, mid=rejection.mutation_id: self._dismiss(mid))
+            item.addAction(self.tr("Resend")).triggered.connect(lambda _=False, m=mid: self.resend(m))
+            discard = self.tr("Discard, with the {count} change(s) waiting behind it").format(count=held) \
+                if held else self.tr("Discard")
+            item.addAction(discard).triggered.connect(lambda _=False, m=mid: self.discard(m))
         menu.addSeparator()
-        menu.addAction(self.tr("Click an item to mark it as seen"))
+        menu.addAction(self.tr("Resend: send the change again. Discard: drop it, the platform's version "
+                               "stands")).setEnabled(False)
 
-    def _dismiss(self, mutation_id: str) -> None:
+    @asyncSlot(str)
+    async def resend(self, mutation_id: str) -> None:
+        """Send a refused change again as it was, before the changes held behind it."""
         if self.seat is not None:
-            self.seat.sync.dismiss_rejection(mutation_id)
-            self.show_link()
+            try:
+                await self.seat.sync.resend_rejection(mutation_id)
+            except KeyError:
+                log.info("rejection already resolved")
+
+    @asyncSlot(str)
+    async def discard(self, mutation_id: str) -> None:
+        """Drop a refused change and the changes held behind it."""
+        if self.seat is not None:
+            try:
+                await self.seat.sync.discard_rejection(mutation_id)
+            except KeyError:
+                log.info("rejection already resolved")
 
     # -- agent state ----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from domain import clock
 from domain.phone import InvalidPhoneNumber, PhoneInfo, locate, mask_phone, normalize_phone
 from domain.workorder import WorkOrderStatus
+from ui.page import order_status
 from ui.rows_model import RowsModel, is_overdue
 from workstation.callers import CallerHistory, CallerService, empty_history
 from workstation.platform_client import PlatformError, PlatformUnreachable
@@ -72,9 +73,10 @@ class CallerOrdersModel(RowsModel):
             return _date(row.get("created_at"))
         if column == self.STATUS:
             try:
-                return WorkOrderStatus(row.get("status")).label_zh
+                label = WorkOrderStatus(row.get("status")).label_zh
             except ValueError:  # a status a newer platform knows and we do not
-                return str(row.get("status") or "")
+                label = str(row.get("status") or "")
+            return order_status(row, label)
         if column == self.TITLE:
             return row.get("title") or ""
         if column == self.DEADLINE:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -43,8 +44,14 @@ from ui.supervision import SupervisionPage
 from ui.wallboard import WallboardPage
 from workstation.calls import Call
 from workstation.credentials import Credentials
-from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable, Session
-from workstation.session import SeatSession
+from workstation.platform_client import (
+    PlatformClient,
+    PlatformError,
+    PlatformUnreachable,
+    Session,
+    is_credentials_refusal,
+)
+from workstation.session import CacheInUse, CacheRecovery, NoOfflineSeat, SeatSession
 from workstation.sync import LinkState
 from workstation.telephony.base import TelephonyError
 
@@ -58,6 +65,7 @@ DRAFT_DELAY_MS = 400
 LAST_ADDRESS_KEY = "signIn/address"
 LAST_USER_KEY = "signIn/username"
 CURRENT_DRAFT = "current"
+RESUME_WAIT_S = 5.0  # how long a start waits for the platform before opening offline
 DEFAULT_SIZE = QSize(1280, 800)
 
 
@@ -115,6 +123,8 @@ class MainWindow(QMainWindow):
         self._client, self._seat, self._data_dir = client, seat, data_dir
         self.credentials = credentials or Credentials()
         self.seat_session: SeatSession | None = None
+        self._kept_for: tuple | None = None
+        self.recovery_notice: QMessageBox | None = None
         self.setWindowTitle(self.tr("12345 Hotline Workstation"))
         self._writes: set[asyncio.Future] = set()
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
@@ -218,12 +228,15 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _=False, i=index: self.show_page(i))
             self.page_actions.append(action)
+        self.sign_in_again_action = QAction(self.tr("Sign in again (type the password)"), self)
+        self.sign_in_again_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sign_in_again_action.triggered.connect(self.sign_in_again)
         self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         for action in (self.help_action, self.restore_draft_action, self.escalate_action,
                        self.insert_answer_action, self.progress_action, *self.page_actions,
-                       self.phone_settings_action, self.quit_action):
+                       self.phone_settings_action, self.sign_in_again_action, self.quit_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -323,20 +336,32 @@ class MainWindow(QMainWindow):
         if not shiboken6.isValid(self):
             return
         self._show_signed_in(session)
-        await self._open_seat()
+        if self.seat_session is None:  # signing in again during a session keeps the seat and its work
+            await self._open_seat()
 
     async def _open_seat(self) -> None:
-        """Open the agent's cache and start syncing; the status bar follows the link and the outbox."""
+        """Open the agent's cache and start syncing; the status bar follows the link and the outbox.
+        Raises NoOfflineSeat when the platform did not answer and there is no cache to work from."""
         assert self._client is not None
         telephony = load_telephony()
         secret = ""
         if key := event_socket_key(telephony):
             secret = self.credentials.load(key, EVENT_SOCKET_USER) or ""
-        seat = await SeatSession.open(self._client, self._seat or "seat", self._data_dir, telephony=telephony,
-                                      telephony_secret=secret)
+        try:
+            seat = await SeatSession.open(self._client, self._seat or "seat", self._data_dir, telephony=telephony,
+                                          telephony_secret=secret)
+        except CacheInUse:
+            if shiboken6.isValid(self):
+                self.set_link_message(self.tr("This user's workstation is already open in another window on this "
+                                              "computer: use that one"), error=True)
+            return
         if not shiboken6.isValid(self):
             await seat.close()
             return
+        if seat.recovery is not None:
+            self._tell_recovery(seat.recovery)
+        if self._refused_hook not in self._client.on_refused:
+            self._client.on_refused.append(self._refused_hook)
         self.seat_session = seat
         name = self._client.session.display_name if self._client.session else ""
         self.call_bar.set_session(seat, name)
@@ -355,15 +380,61 @@ class MainWindow(QMainWindow):
             self.form.load_draft(draft)
             self.set_link_message(self.tr("The unsaved work order was restored from its draft"))
 
+    def _tell_recovery(self, recovery: CacheRecovery) -> None:
+        """The cache was damaged (a disk fault, a crash at the wrong moment): say what was saved."""
+        text = self.tr("The local data of this workstation was damaged and has been rebuilt. {recovered} change(s) "
+                       "not yet uploaded were recovered and will be uploaded; the rest is fetched again from the "
+                       "platform.").format(recovered=recovery.recovered)
+        if recovery.drafts_recovered:
+            text += " " + self.tr("{count} draft(s) were recovered.").format(count=recovery.drafts_recovered)
+        if recovery.at_risk:
+            text += " " + self.tr("{count} change(s) could not be read and may be lost: check your last work "
+                                  "orders.").format(count=recovery.at_risk)
+        if recovery.moved_to is not None:
+            text += " " + self.tr("The damaged file was kept as {name}.").format(name=recovery.moved_to.name)
+        box = QMessageBox(QMessageBox.Icon.Warning if recovery.at_risk else QMessageBox.Icon.Information,
+                          self.tr("Local data rebuilt"), text, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("cacheRecovered")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        self.recovery_notice = box
+        box.show()  # not exec(): the seat goes on (and uploads) while the agent reads it
+
     def _on_link(self, state: LinkState) -> None:
         if not shiboken6.isValid(self) or self._client is None or self._client.session is None:
             return
-        if state == LinkState.online:
+        if self._client.refused:
+            self._show_refused()
+        elif state == LinkState.online:
             self._show_signed_in(self._client.session)
         else:
-            self.set_link_message(self.tr("The platform at {address} cannot be reached: working offline, "
-                                          "what you record is uploaded when it is back").format(
-                address=self._client.address), error=True)
+            self._show_offline()
+
+    def _show_offline(self) -> None:
+        assert self._client is not None
+        self.set_link_message(self.tr("The platform at {address} cannot be reached: working offline, "
+                                      "what you record is uploaded when it is back").format(
+            address=self._client.address), error=True)
+
+    def _show_refused(self) -> None:
+        self.set_link_message(self.tr("The platform no longer accepts this sign-in: press {keys} to type the "
+                                      "password again; your work is kept and waits to be uploaded").format(
+            keys=self.sign_in_again_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)),
+            error=True)
+
+    def _refused_hook(self, _error: PlatformError) -> None:
+        """The platform refused the seat's tokens mid-session: ask for the password in the window,
+        over the work, which stays as it is (the form, its draft, the outbox)."""
+        if shiboken6.isValid(self):
+            self._show_refused()
+            self.sign_in_again()
+
+    def sign_in_again(self) -> None:
+        """Type the password again for the same user; Esc goes on working offline."""
+        if self._client is None or self._client.session is None or self.seat_session is None:
+            return
+        username = str(self._client.session.user.get("username", ""))
+        self.sign_in_overlay.open_again(self._client.base_url, username, self.credentials.available)
 
     def _session_panes(self) -> tuple:
         return (self.caller_card, self.form, self.knowledge, *self._pages())
@@ -572,28 +643,59 @@ class MainWindow(QMainWindow):
         if not self.credentials.available or self._client.session is None:
             return
         self.credentials.save(address, username, self._client.session.refresh_token)
-        self._client.on_session.append(
-            lambda session: session and self.credentials.save(address, username, session.refresh_token))
+        kept_for = (id(self._client), address, username)
+        if self._kept_for != kept_for:  # one listener per client and user
+            self._kept_for = kept_for
+            self._client.on_session.append(
+                lambda session: session and self.credentials.save(address, username, session.refresh_token))
 
-    async def resume(self, address: str, username: str) -> bool:
-        """Sign in again with the refresh token kept in the keyring; False when there is none or it
-        no longer works (the agent then types the password)."""
+    async def resume(self, address: str, username: str, *, wait_s: float = RESUME_WAIT_S) -> bool:
+        """Sign in again with the refresh token kept in the keyring. When the platform does not
+        answer within `wait_s` (down, overloaded, a proxy's error page), the seat opens offline from
+        its cache and signs in by itself once the platform is back. False when there is no token,
+        when the platform itself refuses it (the agent then types the password), or when there is
+        no cache to work offline from."""
         token = self.credentials.load(address, username) if username else None
         if token is None:
             return False
-        self._client = PlatformClient(address) if self._client is None else self._client
-        self._client.adopt_refresh_token(token)
+        if self._client is None or self._client.base_url != address.rstrip("/"):
+            if self._client is not None:
+                await self._client.close()
+            self._client = PlatformClient(address)
+        self._client.adopt_refresh_token(token, {"username": username})
+        self._keep_signed_in(address, username)
+        online = True
         try:
-            await self._client.me()
-        except (PlatformError, PlatformUnreachable) as exc:
-            log.info("stored sign-in not accepted: %s", type(exc).__name__)
-            self.credentials.forget(address, username)
+            async with asyncio.timeout(wait_s):
+                await self._client.me()
+        except PlatformError as exc:
+            if is_credentials_refusal(exc):
+                log.info("stored sign-in refused by the platform (%s)", exc.code)
+                self.credentials.forget(address, username)
+                return False
+            online = False
+            log.info("the platform did not confirm the stored sign-in (%s %s): opening offline",
+                     exc.status, exc.code)
+        except (PlatformUnreachable, TimeoutError) as exc:
+            online = False
+            log.info("the platform did not answer (%s): opening offline", type(exc).__name__)
+        if not shiboken6.isValid(self) or self._client.session is None:
+            return False
+        try:
+            await self._open_seat()
+        except NoOfflineSeat:
+            if shiboken6.isValid(self):
+                self.set_link_message(self.tr("Cannot reach the platform at {address}, and this computer has no "
+                                              "work of {user} to go on with offline: sign in when it is back")
+                                      .format(address=self._client.address, user=username), error=True)
             return False
         if not shiboken6.isValid(self) or self._client.session is None:
             return False
-        self._show_signed_in(self._client.session)
-        self._keep_signed_in(address, username)
-        await self._open_seat()
+        if online:
+            self._show_signed_in(self._client.session)
+        else:
+            self.agent_state.setText(self.tr("Agent: {name}").format(name=self._client.session.display_name))
+            self._show_offline()
         return True
 
     @asyncSlot()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from ui.page import ENTER_KEYS, ERROR, Message, Page, moment
+from ui.page import ENTER_KEYS, ERROR, Message, Page, moment, order_status
 from ui.rows_model import RowsModel, table_view
 from ui.rows_model import is_overdue as overdue
 from workstation.worklists import GROUPS, MyOrders, OrderDetail, status_zh
@@ -73,7 +73,7 @@ class MyOrdersModel(RowsModel):
         if column == self.CREATED:
             return moment(row.get("created_at"), self._now)
         if column == self.STATUS:
-            return status_zh(row.get("status"))
+            return order_status(row, status_zh(row.get("status")))
         if column == self.TITLE:
             return str(row.get("title") or "")
         if column == self.DEADLINE:

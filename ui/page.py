@@ -50,6 +50,17 @@ def moment(stamp: str | datetime | None, today: datetime | None = None) -> str:
     return at.strftime("%m-%d %H:%M" if at.year == now.year else "%Y-%m-%d %H:%M")
 
 
+def order_status(row: dict, label: str) -> str:
+    """An order's status as a list shows it: a row of this seat that the platform has not
+    confirmed (changes waiting in the outbox) or has refused says so, never passing for the
+    platform's state."""
+    if row.get("rejected_code"):
+        return QCoreApplication.translate("Page", "{status} (refused by the platform)").format(status=label)
+    if row.get("local"):
+        return QCoreApplication.translate("Page", "{status} (not confirmed)").format(status=label)
+    return label
+
+
 def day(stamp: str | None) -> str:
     """A deadline or a date of record: YYYY-MM-DD HH:MM (the centre's time)."""
     if not stamp:

@@ -1,7 +1,8 @@
 """Sign-in inside the main window (no stack of dialogs): platform address, user, password."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from ui.overlay import Overlay
@@ -37,10 +38,41 @@ class SignInOverlay(Overlay):
         self.button.setDefault(True)
         self.button.clicked.connect(self._submit)
         layout.addWidget(self.button)
+        # signing in again during a session: the agent may go on working offline meanwhile
+        self.later = QPushButton(self.tr("Later: keep working offline (Esc)"), objectName="signInLater")
+        self.later.clicked.connect(self.hide)
+        layout.addWidget(self.later)
+        self.later.hide()
+        self._again = False
         for field in (self.address, self.username, self.password):
             field.returnPressed.connect(self._submit)
 
     def open(self, address: str, username: str, keyring_available: bool) -> None:
+        self._set_again(False)
+        self._fill(address, username, keyring_available)
+
+    def open_again(self, address: str, username: str, keyring_available: bool) -> None:
+        """The platform refused the seat's sign-in during a session: the same user types the
+        password again; what is on the screen stays. Esc (or Later) keeps working offline."""
+        self._set_again(True)
+        self._fill(address, username, keyring_available)
+        self.error.setText(self.tr("The platform no longer accepts your sign-in (it expired or was revoked). "
+                                   "Type your password to go on; nothing you typed is lost."))
+        self.error.show()
+
+    def _set_again(self, again: bool) -> None:
+        self._again = again
+        self.address.setReadOnly(again)
+        self.username.setReadOnly(again)
+        self.later.setVisible(again)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._again and event.key() == Qt.Key.Key_Escape:
+            self.hide()
+            return
+        super().keyPressEvent(event)
+
+    def _fill(self, address: str, username: str, keyring_available: bool) -> None:
         self.address.setText(address)
         self.username.setText(username)
         self.password.clear()

@@ -1,7 +1,8 @@
 """The async client of the central platform: one shared `httpx.AsyncClient` per platform.
 
-Known conditions come back as two exceptions the UI can word for a person: `PlatformError` (the
-platform answered with its JSON error body) and `PlatformUnreachable` (no answer at all).
+Known conditions come back as two exceptions the UI can word for a person: `PlatformError` (an
+HTTP error answer: the platform's own JSON error body, `from_platform`, or a page some proxy made)
+and `PlatformUnreachable` (no answer at all).
 Tokens, passwords and personal data never reach a log line.
 """
 from __future__ import annotations
@@ -15,19 +16,24 @@ from typing import Any
 
 import httpx
 
+from domain.errors import is_platform_error, is_platform_rejection
+
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
 
 
 class PlatformError(Exception):
-    """The platform refused a request; `code` is its stable error code (e.g. "bad_credentials"),
-    `body` the whole JSON answer."""
+    """An HTTP error answer; `code` is the platform's stable error code (e.g. "bad_credentials"),
+    `body` the whole JSON answer. `from_platform` is False for an answer the platform did not make
+    (a proxy's HTML 404 or 502, JSON without the platform's marker): code "http_error" then."""
 
-    def __init__(self, status: int, code: str, message: str, body: dict | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, body: dict | None = None,
+                 from_platform: bool = True) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status, self.code, self.message = status, code, message
         self.body = body or {}
+        self.from_platform = from_platform
 
     @property
     def transient(self) -> bool:
@@ -62,6 +68,10 @@ class PlatformClient:
         # called with the new session whenever the tokens change (sign-in, rotation on refresh),
         # so that the refresh token kept in the keyring is always the live one
         self.on_session: list = []
+        # called with the platform's PlatformError when it refuses the refresh token (revoked,
+        # expired, user disabled): the seat keeps its work and asks for the password again
+        self.on_refused: list = []
+        self._refused: PlatformError | None = None
 
     @property
     def base_url(self) -> str:
@@ -85,6 +95,8 @@ class PlatformClient:
             if auth:
                 if self._session is None:
                     raise PlatformError(401, "unauthenticated", "not signed in")
+                if self._refused is not None:  # nothing is sent until the agent signs in again
+                    raise self._refused
                 if not self._session.access_token:  # adopted from the keyring: refresh it first
                     await self._refresh_after(self._session)
                 headers["Authorization"] = f"Bearer {self._session.access_token}"
@@ -113,12 +125,17 @@ class PlatformClient:
         async with self._refreshing:
             if self._session is not expired:
                 return  # another request refreshed it meanwhile
+            if self._refused is not None:  # refused already: not again until the password is typed
+                raise self._refused
             try:
                 response = await self._http.post(API + "/auth/refresh", json={"refresh_token": expired.refresh_token})
             except httpx.TransportError as exc:
                 raise PlatformUnreachable(str(exc) or type(exc).__name__) from exc
             if not response.is_success:
-                raise _error_from(response)
+                error = _error_from(response)
+                if is_credentials_refusal(error):
+                    self._refuse(error)
+                raise error
             self._session = _session_from(response.json())
             log.info("access token refreshed for user id %s", self._session.user.get("id"))
             self._announce()
@@ -127,9 +144,28 @@ class PlatformClient:
         for listener in list(self.on_session):
             listener(self._session)
 
-    def adopt_refresh_token(self, refresh_token: str) -> None:
-        """Start from a refresh token kept in the OS keyring: the first request refreshes it."""
-        self._session = Session(access_token="", refresh_token=refresh_token, expires_in=0, user={})
+    def _refuse(self, error: PlatformError) -> None:
+        if self._refused is None:
+            log.warning("the platform refused the stored sign-in (%s); the password is needed", error.code)
+        self._refused = error
+        for listener in list(self.on_refused):
+            listener(error)
+
+    @property
+    def refused(self) -> bool:
+        """The platform refused our refresh token: requests wait until the agent signs in again."""
+        return self._refused is not None
+
+    def adopt_refresh_token(self, refresh_token: str, user: dict[str, Any] | None = None) -> None:
+        """Start from a refresh token kept in the OS keyring: the first request refreshes it.
+        `user` is who the seat last knew it to be (at least its username), for working offline."""
+        self._session = Session(access_token="", refresh_token=refresh_token, expires_in=0, user=dict(user or {}))
+
+    def know_user(self, user: dict[str, Any]) -> None:
+        """Before the first refresh: the profile the cache kept from the last sign-in (offline)."""
+        if self._session is not None and not self._session.access_token:
+            self._session = Session(access_token="", refresh_token=self._session.refresh_token, expires_in=0,
+                                    user={**user, **self._session.user})
 
     async def health(self) -> bool:
         """True when the platform answers its health check; never raises for known conditions."""
@@ -143,6 +179,7 @@ class PlatformClient:
         body = await self._request("POST", "/auth/sign-in",
                                    json={"username": username, "password": password, "seat": seat})
         self._session = _session_from(body)
+        self._refused = None
         self._announce()
         log.info("signed in as user id %s (role %s)", self._session.user.get("id"), self._session.user.get("role"))
         return self._session
@@ -171,16 +208,21 @@ class PlatformClient:
         raise _error_from(response)
 
     async def post_mutation(self, body: dict) -> tuple[int, dict[str, Any]]:
-        """Send one mutation. Returns (status, answer) when the platform decided (applied, or
-        rejected with a 4xx); raises PlatformUnreachable, or PlatformError when it is transient
-        (5xx, 408, 429) or about who we are (401)."""
+        """Send one mutation. Returns (status, answer) when the platform decided: applied, or
+        rejected with a 4xx carrying its own error body (`domain.errors.is_platform_rejection`).
+        Raises PlatformUnreachable, or PlatformError for everything to retry: 5xx, 408, 429, 401
+        (who we are), and any answer the platform did not make (a proxy's HTML 404 or 502)."""
         response = await self._send("POST", "/mutations", json=body, auth=True)
         if response.is_success:
-            return response.status_code, response.json()
+            answer = _json_or_none(response)
+            if isinstance(answer, dict) and answer.get("status") == "applied":
+                return response.status_code, answer
+            # a captive portal or a proxy's page with a 2xx: the platform has not answered
+            raise PlatformError(response.status_code, "http_error", "not the platform's answer", from_platform=False)
         error = _error_from(response)
-        if error.transient or error.status == 401:
+        if not is_platform_rejection(response.status_code, error.body if error.from_platform else None):
             raise error
-        return response.status_code, error.body or {"error": error.code, "message": error.message}
+        return response.status_code, error.body
 
     async def events(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """Server-sent events of this user, as (event, data), until the stream ends."""
@@ -291,11 +333,22 @@ def _session_from(body: dict) -> Session:
                    expires_in=int(body.get("expires_in", 0)), user=dict(body["user"]))
 
 
-def _error_from(response: httpx.Response) -> PlatformError:
+def is_credentials_refusal(error: PlatformError) -> bool:
+    """The platform itself refused who we are (not a proxy's 401, not a network failure)."""
+    return error.status == 401 and error.code in ("bad_refresh_token", "bad_credentials")
+
+
+def _json_or_none(response: httpx.Response) -> Any:
     try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return PlatformError(response.status_code, body["error"], str(body.get("message", "")), body)
-    return PlatformError(response.status_code, "http_error", response.reason_phrase)
+        return response.json()
+    except ValueError:  # not JSON (an HTML page), or not UTF-8
+        return None
+
+
+def _error_from(response: httpx.Response) -> PlatformError:
+    body = _json_or_none(response)
+    if is_platform_error(body):
+        return PlatformError(response.status_code, body["error"], body["message"], body)
+    # Not the platform's answer (a proxy's page, or JSON of its own): its code is never trusted.
+    return PlatformError(response.status_code, "http_error", response.reason_phrase,
+                         body if isinstance(body, dict) else None, from_platform=False)

@@ -4,10 +4,13 @@ closed at sign-out. The UI reaches the cache and the platform only through these
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from pathlib import Path
 
+from offline_cache.lock import CacheInUse
+from offline_cache.recovery import CacheRecovery
 from offline_cache.store import CacheStore, PendingMutations, cache_path
 from workstation.callers import CallerService
 from workstation.calls import CallService
@@ -21,6 +24,32 @@ from workstation.sync import SyncService
 from workstation.telephony.settings import TelephonySettings, make_source
 
 log = logging.getLogger(__name__)
+
+
+__all__ = ["CacheInUse", "CacheRecovery", "NoOfflineSeat", "SeatSession", "seat_name"]
+
+USER_PROFILE = "user"  # the signed-in user as the platform described them, for an offline start
+
+
+class NoOfflineSeat(Exception):
+    """The platform did not answer and this computer has no cache of the user to work offline from."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("no cache to work offline from")
+        self.path = path
+
+
+def _open_store(path: Path, profile: dict | None) -> CacheStore:
+    """Open the cache; signed in, remember who the user is. Offline, never create a blank cache."""
+    if profile is None and not path.exists():
+        raise NoOfflineSeat(path)
+    store = CacheStore(path)  # a migration may take a moment: off the loop
+    if profile is not None:
+        with store.transaction() as conn:
+            store.set_state(conn, USER_PROFILE, json.dumps(
+                {k: profile[k] for k in ("id", "username", "display_name", "role", "unit_id") if k in profile},
+                ensure_ascii=False))
+    return store
 
 
 def seat_name(raw: str) -> str:
@@ -46,16 +75,36 @@ class SeatSession:
     @classmethod
     async def open(cls, client: PlatformClient, seat: str, data_dir: Path | None = None,
                    **options) -> SeatSession:
-        """Open (or create) the signed-in user's cache and start syncing."""
+        """Open (or create) the signed-in user's cache and start syncing.
+
+        With a session adopted from the keyring and not yet refreshed (the platform did not answer),
+        the seat opens offline from the cache it kept, as the user it last was; it signs in again by
+        itself when the platform answers. NoOfflineSeat when there is no such cache."""
         assert client.session is not None, "sign in first"
         path = cache_path(data_dir, client.address, str(client.session.user.get("username", "user")))
-        store = await asyncio.to_thread(CacheStore, path)  # a migration may take a moment
+        online = bool(client.session.access_token)
+        store = await asyncio.to_thread(_open_store, path, client.session.user if online else None)
+        if not online:
+            profile = store.get_state(USER_PROFILE)
+            if profile is None:
+                store.close()
+                raise NoOfflineSeat(path)
+            client.know_user(json.loads(profile))
+        if store.recovery is not None:
+            r = store.recovery
+            log.warning("the cache was damaged (%s: %s); moved aside, %d change(s) recovered, %d at risk, "
+                        "a full resync follows", r.reason, r.detail, r.recovered, r.at_risk)
         session = cls(client, store, seat, **options)
         await session.sync.warm_up()
         session.sync.start()
         await session.calls.start()
         log.info("seat session open (cache %s)", path.name)
         return session
+
+    @property
+    def recovery(self) -> CacheRecovery | None:
+        """Set when the cache was found damaged at open: what was rescued and what may be lost."""
+        return self.store.recovery
 
     async def use_telephony(self, settings: TelephonySettings, secret: str = "") -> None:
         """Take calls from another source from now on (raises TelephonyError during a call)."""

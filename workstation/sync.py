@@ -1,15 +1,19 @@
 """Sync between the local cache and the platform, on the asyncio loop.
 
-Three tasks: the uploader drains the outbox in order (retrying network errors and 5xx with
-exponential backoff and jitter; a 4xx marks the mutation rejected and the queue moves on); the
-downloader pages the change feed, each page applied with its cursor in one transaction (a full,
-resumable resync from snapshots when the cache is new or the cursor too old); the listener keeps
-the event stream open and wakes the downloader, while polling covers a dead stream. SQLite work
-runs on one writer thread so that the loop (the GUI's) never waits on it.
+Three tasks: the uploader drains the outbox in order (retrying with exponential backoff and
+jitter network errors, 5xx, and any answer the platform did not make, such as a proxy's HTML 404;
+only a 4xx with the platform's own error body is a rejection: the mutation is kept with the reason,
+later mutations of the same subject are held behind it until the agent resends or discards it,
+and the queue moves on with the others); the downloader pages the change feed, each page applied
+with its cursor in one transaction (a full, resumable resync from snapshots when the cache is new
+or the cursor too old); the listener keeps the event stream open and wakes the downloader, while
+polling covers a dead stream. SQLite work runs on one writer thread so that the loop (the GUI's)
+never waits on it.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -18,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import Any, TypeVar
 
 from domain import phone
@@ -69,10 +74,19 @@ class SyncService:
         # What the UI listens to.
         self.link_changed = Signal("link_changed")            # (LinkState)
         self.outbox_changed = Signal("outbox_changed")        # (pending count)
-        self.rejections_changed = Signal("rejections_changed")  # (count of rejections not dismissed)
+        self.rejections_changed = Signal("rejections_changed")  # (count of unresolved rejections)
         self.progress = Signal("progress")                    # (what, done, total or None)
         self.synced = Signal("synced")                        # (cursor)
         self.event = Signal("event")                          # (event name, data): calls, queue stats
+        # signed in again (the password typed after a refusal, or the first refresh of an offline
+        # start): what waits out a backoff goes now
+        client.on_session.append(self._on_session)
+
+    def _on_session(self, session: object) -> None:
+        if session is not None:
+            self._recovered.set()
+            self._upload_wanted.set()
+            self._download_wanted.set()
 
     # -- running --------------------------------------------------------------------------------
 
@@ -83,12 +97,17 @@ class SyncService:
                        loop.create_task(self._run(self._listen_loop), name="sync-events")]
 
     async def stop(self) -> None:
+        if self._on_session in self.client.on_session:
+            self.client.on_session.remove(self._on_session)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        # a page being applied finishes first; wait for it off the loop
-        await asyncio.get_running_loop().run_in_executor(None, self._writer.shutdown, True)
+        # a page being applied finishes first; then the writer's connection is closed on its thread
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(RuntimeError):  # stopped before: the writer is gone already
+            await loop.run_in_executor(self._writer, self.store.release_thread)
+        await loop.run_in_executor(None, self._writer.shutdown, True)
 
     async def _run(self, loop_fn: Callable[[], Any]) -> None:
         """Keep a sync loop alive: a bug or a full disk is logged and retried, never the end of sync."""
@@ -137,16 +156,57 @@ class SyncService:
         return mutation_id
 
     def outbox_size(self) -> int:
-        """Changes recorded here and not yet accepted or refused by the platform."""
+        """Changes recorded here and not yet accepted or refused by the platform (those held
+        behind a refused change included)."""
         return self.store.outbox_size()
 
     def rejections(self) -> list[Rejection]:
-        """Changes the platform refused that the agent has not dismissed, oldest first."""
+        """Changes the platform refused that the agent has neither resent nor discarded, oldest first."""
         return self.store.rejections()
 
-    def dismiss_rejection(self, mutation_id: str) -> None:
-        """The agent has seen the refusal: it no longer counts."""
-        self.store.dismiss_rejection(mutation_id)
+    def held_behind(self, mutation_id: str) -> list[Mutation]:
+        """The changes waiting behind an unresolved rejection (KeyError: no such rejection)."""
+        return self.store.held_behind(mutation_id)
+
+    async def resend_rejection(self, mutation_id: str, payload: dict | None = None) -> str:
+        """Send a refused change again, as it was or with an edited payload, before the changes held
+        behind it; returns its new mutation id (KeyError: no such unresolved rejection)."""
+        new_id = await self.write(self.store.resend_rejection, mutation_id, payload)
+        log.info("rejection %s resent as %s", mutation_id, new_id)
+        self._after_resolving()
+        return new_id
+
+    async def discard_rejection(self, mutation_id: str) -> None:
+        """Drop a refused change and the changes held behind it; the cache goes back to the
+        platform's state (an order the platform never took leaves it; one it has is read again)."""
+        dropped = await self.write(self.store.discard_rejection, mutation_id)
+        log.info("rejection %s discarded with %d held change(s)", mutation_id, len(dropped))
+        self._after_resolving()
+        try:
+            await self.refetch()
+        except (PlatformUnreachable, PlatformError) as exc:
+            log.info("discarded changes: orders not read again yet (%s)", type(exc).__name__)
+
+    def _after_resolving(self) -> None:
+        self.rejections_changed.emit(len(self.store.rejections()))
+        self.outbox_changed.emit(self.store.outbox_size())
+        self._upload_wanted.set()
+
+    async def refetch(self) -> None:
+        """Read again from the platform the orders whose cached rows show discarded changes; what
+        cannot be read now is read after a later download."""
+        for number in self.store.refetch_wanted():
+            try:
+                data: dict | None = await self.client.work_order(number)
+            except PlatformError as exc:
+                if exc.transient or not exc.from_platform or exc.status == 401:
+                    raise
+                if exc.status != 404:
+                    log.warning("order not read again (%s %s); it stays marked unconfirmed", exc.status, exc.code)
+                    await self.write(partial(self.store.refetched, number, None, apply=False))
+                    continue
+                data = None  # the platform has no such order
+            await self.write(self.store.refetched, number, data)
 
     # -- link state -----------------------------------------------------------------------------
 
@@ -177,10 +237,9 @@ class SyncService:
             self._upload_wanted.clear()
 
     async def upload_all(self) -> None:
-        """Send pending mutations in order until the outbox is empty."""
+        """Send pending mutations in order until none is left but those held behind rejections."""
         attempt = 0
-        while batch := self.store.pending(1):
-            mutation = batch[0]
+        while (mutation := self.store.next_to_send()) is not None:
             if await self._upload_one(mutation):
                 attempt = 0
                 continue
@@ -193,7 +252,9 @@ class SyncService:
         try:
             status, answer = await self.client.post_mutation(mutation.body())
         except (PlatformUnreachable, PlatformError) as exc:
-            if isinstance(exc, PlatformError) and not exc.transient:
+            if isinstance(exc, PlatformError) and not exc.from_platform:
+                log.warning("upload: HTTP %s not from the platform (a proxy?); retrying", exc.status)
+            elif isinstance(exc, PlatformError) and not exc.transient:
                 log.warning("upload stopped: %s", exc.code)  # 401 after a refresh: signed out
             self._failed(type(exc).__name__)
             await self.write(self.store.note_attempt, mutation.id, str(exc))
@@ -254,6 +315,8 @@ class SyncService:
                 if page["changes"]:
                     self.progress.emit("changes", cursor, None)
                 if not page["has_more"]:
+                    if self.store.refetch_wanted():
+                        await self.refetch()
                     self.synced.emit(cursor)
                     return cursor
         finally:
@@ -307,7 +370,8 @@ class SyncService:
                     self.event.emit(name, data)
             except (PlatformUnreachable, PlatformError) as exc:
                 self._failed(f"event stream: {type(exc).__name__}")
-            await asyncio.sleep(self.backoff.delay(attempt))
+            self._recovered.clear()
+            await self._sleep_or_wake(self.backoff.delay(attempt), self._recovered)
             attempt += 1
 
     @staticmethod

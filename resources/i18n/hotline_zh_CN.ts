@@ -151,8 +151,20 @@
         <translation>{op} {key}：{reason}</translation>
     </message>
     <message>
-        <source>Click an item to mark it as seen</source>
-        <translation>点击条目标记为已阅</translation>
+        <source>Resend</source>
+        <translation>重新提交</translation>
+    </message>
+    <message>
+        <source>Discard, with the {count} change(s) waiting behind it</source>
+        <translation>放弃（连同其后等待的 {count} 项修改）</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>Resend: send the change again. Discard: drop it, the platform&apos;s version stands</source>
+        <translation>重新提交：再次发送此修改。放弃：撤销此修改，以平台为准</translation>
     </message>
     <message>
         <source>The platform did not take the state change</source>
@@ -1127,6 +1139,10 @@
         <translation>切换到第 {number} 页</translation>
     </message>
     <message>
+        <source>Sign in again (type the password)</source>
+        <translation>重新登录（输入密码）</translation>
+    </message>
+    <message>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -1151,12 +1167,40 @@
         <translation>正在连接…</translation>
     </message>
     <message>
+        <source>This user&apos;s workstation is already open in another window on this computer: use that one</source>
+        <translation>该用户的工作台已在本机另一个窗口中打开：请使用那个窗口</translation>
+    </message>
+    <message>
         <source>The unsaved work order was restored from its draft</source>
         <translation>已从草稿恢复未提交的工单</translation>
     </message>
     <message>
+        <source>The local data of this workstation was damaged and has been rebuilt. {recovered} change(s) not yet uploaded were recovered and will be uploaded; the rest is fetched again from the platform.</source>
+        <translation>本工作台的本地数据已损坏，现已重建。已找回 {recovered} 项尚未上传的修改，将会上传；其余数据从平台重新获取。</translation>
+    </message>
+    <message>
+        <source>{count} draft(s) were recovered.</source>
+        <translation>已找回 {count} 份草稿。</translation>
+    </message>
+    <message>
+        <source>{count} change(s) could not be read and may be lost: check your last work orders.</source>
+        <translation>有 {count} 项修改无法读取，可能已丢失：请核对您最近的工单。</translation>
+    </message>
+    <message>
+        <source>The damaged file was kept as {name}.</source>
+        <translation>损坏的文件已保留为 {name}。</translation>
+    </message>
+    <message>
+        <source>Local data rebuilt</source>
+        <translation>本地数据已重建</translation>
+    </message>
+    <message>
         <source>The platform at {address} cannot be reached: working offline, what you record is uploaded when it is back</source>
         <translation>无法连接平台 {address}：正在离线工作，记录的内容将在恢复连接后上传</translation>
+    </message>
+    <message>
+        <source>The platform no longer accepts this sign-in: press {keys} to type the password again; your work is kept and waits to be uploaded</source>
+        <translation>平台已不再接受本次登录：按 {keys} 重新输入密码；已做的工作都保留，等待上传</translation>
     </message>
     <message>
         <source>Sent to the experts: their answer will appear in the reply</source>
@@ -1229,6 +1273,10 @@
     <message>
         <source>Connected {address}, signed in: {name}</source>
         <translation>已连接 {address}，已登录：{name}</translation>
+    </message>
+    <message>
+        <source>Cannot reach the platform at {address}, and this computer has no work of {user} to go on with offline: sign in when it is back</source>
+        <translation>无法连接平台 {address}，本机也没有 {user} 的离线数据可继续工作：请在平台恢复后登录</translation>
     </message>
     <message>
         <source>Platform {address} is reachable; not signed in</source>
@@ -1755,6 +1803,14 @@
 <context>
     <name>Page</name>
     <message>
+        <source>{status} (refused by the platform)</source>
+        <translation>{status}（平台拒收）</translation>
+    </message>
+    <message>
+        <source>{status} (not confirmed)</source>
+        <translation>{status}（未确认）</translation>
+    </message>
+    <message>
         <source>Offline: the data of {time}; the platform cannot be reached, what you do now is sent when the link is back</source>
         <extracomment>what the agent does offline is kept in the outbox and sent later (the offline line says so)</extracomment>
         <translation>离线：显示的是 {time} 的数据，无法连接平台；现在的操作将在网络恢复后提交</translation>
@@ -2200,6 +2256,14 @@
     <message>
         <source>Sign in</source>
         <translation>登录</translation>
+    </message>
+    <message>
+        <source>Later: keep working offline (Esc)</source>
+        <translation>稍后：继续离线工作（Esc）</translation>
+    </message>
+    <message>
+        <source>The platform no longer accepts your sign-in (it expired or was revoked). Type your password to go on; nothing you typed is lost.</source>
+        <translation>平台已不再接受您的登录（已过期或被撤销）。请输入密码继续；您输入的内容都不会丢失。</translation>
     </message>
     <message>
         <source>You stay signed in through the system keyring; the password itself is never stored.</source>

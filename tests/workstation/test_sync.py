@@ -177,7 +177,7 @@ async def test_a_rejected_mutation_is_kept_with_the_reason_and_the_queue_moves_o
     assert "rejected_at_intake" in rejection.message and counts == [1]
     assert workorders.find(sync.store.conn, number)["status"] == "rejected_at_intake"
     assert workorders.resolve(sync.store.conn, later) != later  # the next one went through
-    sync.store.dismiss_rejection(rejection.mutation_id)
+    await sync.discard_rejection(rejection.mutation_id)
     assert sync.store.rejections() == [] and len(sync.store.rejections(include_dismissed=True)) == 1
 
 
