@@ -19,6 +19,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 # name -> (small-size arguments, keys its JSON line must have)
 SMOKE: dict[str, tuple[list[str], set[str]]] = {
     "caller_lookup": (["--orders", "2000", "--lookups", "50"], {"benchmark", "found", "p50_ms", "p99_ms"}),
+    "faults": (["--rounds", "3"], {"intended", "created", "lost", "duplicated", "cache_mismatches"}),
     "kb_search": (["--entries", "2000", "--per-kind", "2"], {"entries", "queries", "p50_ms", "p95_ms"}),
     "screen_pop": (["--orders", "2000", "--rings", "50"], {"benchmark", "rings", "p99_ms"}),
     "simulate_day": (["--days", "0.005", "--calls-per-hour", "60"], {"wall_s", "summary", "agrees"}),
