@@ -386,12 +386,12 @@ class MainWindow(QMainWindow):
                        "not yet uploaded were recovered and will be uploaded; the rest is fetched again from the "
                        "platform.").format(recovered=recovery.recovered)
         if recovery.drafts_recovered:
-            text += " " + self.tr("{count} draft(s) were recovered.").format(count=recovery.drafts_recovered)
+            text += "\n" + self.tr("{count} draft(s) were recovered.").format(count=recovery.drafts_recovered)
         if recovery.at_risk:
-            text += " " + self.tr("{count} change(s) could not be read and may be lost: check your last work "
+            text += "\n" + self.tr("{count} change(s) could not be read and may be lost: check your last work "
                                   "orders.").format(count=recovery.at_risk)
         if recovery.moved_to is not None:
-            text += " " + self.tr("The damaged file was kept as {name}.").format(name=recovery.moved_to.name)
+            text += "\n" + self.tr("The damaged file was kept as {name}.").format(name=recovery.moved_to.name)
         box = QMessageBox(QMessageBox.Icon.Warning if recovery.at_risk else QMessageBox.Icon.Information,
                           self.tr("Local data rebuilt"), text, QMessageBox.StandardButton.Ok, self)
         box.setObjectName("cacheRecovered")
