@@ -182,8 +182,8 @@ async def apply_bulk(conn: AsyncConnection, rows: list[dict]) -> None:
     generating large knowledge bases (benchmarks), not for imports."""
     await conn.execute(db.kb_entries.insert(), rows)
     at = clock.stamp()
-    await conn.execute(db.changes.insert(), [{"entity": "kb_entry", "entity_id": r["id"], "op": "upsert",
-                                              "data": r, "at": at} for r in rows])
+    await feed.record_many(conn, [{"entity": "kb_entry", "entity_id": r["id"], "op": "upsert", "data": r, "at": at}
+                                  for r in rows])
 
 
 class Correction(BaseModel):

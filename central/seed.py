@@ -13,7 +13,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import catalog, db, kb
+from central import catalog, db, feed, kb
 from central.orders.intake import LIFECYCLE_DEFAULTS
 from central.permissions import Role
 from central.routes.auth import create_user
@@ -170,7 +170,7 @@ async def seed_history(conn: AsyncConnection, callers: int = 1000, orders: int =
     if parts:
         await conn.execute(db.order_units.insert(), parts)
     await conn.execute(db.daily_serials.insert(), [{"day": d, "last": n} for d, n in serials.items()])
-    await conn.execute(db.changes.insert(), [
+    await feed.record_many(conn, [
         {"entity": "caller", "entity_id": p["phone"], "op": "upsert", "data": {**p, "version": 1, "updated_at": stamp},
          "at": stamp} for p in people_list] + [
         {"entity": "work_order", "entity_id": r["number"], "op": "upsert", "data": r, "at": stamp} for r in rows])

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from central import db
+from central import db, feed
 from central.migrations import migrate
 
 
@@ -35,11 +35,12 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction whose feed changes are numbered at its end (see feed.py)."""
         if self._write_lock is None:
-            async with self.engine.begin() as conn:
+            async with self.engine.begin() as conn, feed.batched(conn):
                 yield conn
             return
-        async with self._write_lock, self.engine.begin() as conn:
+        async with self._write_lock, self.engine.begin() as conn, feed.batched(conn):
             yield conn
 
     async def get_meta(self, key: str) -> str | None:
