@@ -145,7 +145,8 @@ class CacheStore:
         """This thread's connection (sqlite3 connections must stay on their thread)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, factory=_Watched)
+            conn.on_error = self._note_damage
             try:
                 conn.row_factory = sqlite3.Row
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -166,8 +167,12 @@ class CacheStore:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE: take the write lock up front, so that a transaction never fails half
         way on an upgrade from reader to writer."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:  # a connection made after the file went bad fails here
+            self._note_damage(exc)
+            raise
         self._journal.begin()
         try:
             yield conn
@@ -178,12 +183,16 @@ class CacheStore:
                     conn.execute("ROLLBACK")
             finally:
                 self._journal.rolled_back()
-                if isinstance(exc, sqlite3.DatabaseError) and integrity.from_error(exc) and self._journaled:
-                    self._journal.suspect()  # checked in full at the next open
+                if isinstance(exc, sqlite3.DatabaseError):
+                    self._note_damage(exc)
             raise
         self._journal.committed()
         if self._journaled and self._journal.wants_rewrite():
             self._compact_journal()
+
+    def _note_damage(self, exc: sqlite3.DatabaseError) -> None:
+        if integrity.from_error(exc) and self._journaled:
+            self._journal.suspect()  # checked in full at the next open
 
     def _compact_journal(self) -> None:
         """Rewrite the journal with only the pending mutations (after the COMMIT: never fails the
@@ -466,6 +475,27 @@ class CacheStore:
             copy.unlink(missing_ok=True)
         self._instance.release()
         lock_path(self.path).unlink(missing_ok=True)  # a store opening meanwhile locks a new one
+
+
+class _Watched(sqlite3.Connection):
+    """A connection that reports the errors of its statements (reads included) to its store, so
+    that a file going bad under the running seat is noticed wherever it shows first."""
+
+    on_error: Callable[[sqlite3.DatabaseError], None] = staticmethod(lambda exc: None)
+
+    def execute(self, *args, **kwargs) -> sqlite3.Cursor:  # noqa: ANN002, ANN003
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            self.on_error(exc)
+            raise
+
+    def executemany(self, *args, **kwargs) -> sqlite3.Cursor:  # noqa: ANN002, ANN003
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            self.on_error(exc)
+            raise
 
 
 class PendingMutations(Exception):

@@ -372,6 +372,7 @@ class MainWindow(QMainWindow):
             pane.set_session(seat if visible else None)
         seat.sync.progress.connect(self._show_progress)
         seat.sync.link_changed.connect(self._on_link)
+        seat.sync.damaged.connect(self._on_damaged)
         seat.calls.ringing.connect(self._on_ringing)
         seat.escalations.answered.connect(self._expert_answered)
         seat.escalations.joined.connect(self._expert_joined)
@@ -400,10 +401,20 @@ class MainWindow(QMainWindow):
         self.recovery_notice = box
         box.show()  # not exec(): the seat goes on (and uploads) while the agent reads it
 
+    def _on_damaged(self) -> None:
+        """The cache file went bad under the running seat (a disk fault): the next start repairs it,
+        rescuing what waits to be uploaded; until then nothing new is safe in it."""
+        if shiboken6.isValid(self):
+            self.set_link_message(self.tr("The local data of this workstation is damaged: save nothing more, "
+                                          "quit (Ctrl+Q) and start again to repair it; changes not yet uploaded "
+                                          "are recovered"), error=True)
+
     def _on_link(self, state: LinkState) -> None:
         if not shiboken6.isValid(self) or self._client is None or self._client.session is None:
             return
-        if self._client.refused:
+        if self.seat_session is not None and self.seat_session.sync.cache_damaged:
+            self._on_damaged()  # what matters most stays in sight
+        elif self._client.refused:
             self._show_refused()
         elif state == LinkState.online:
             self._show_signed_in(self._client.session)
@@ -547,6 +558,11 @@ class MainWindow(QMainWindow):
         """A cache write on the seat's writer thread: during a big sync a write on the GUI thread
         would wait for the page being applied. The writer keeps the order of the writes."""
         assert self.seat_session is not None
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the event loop has stopped (quitting) while the window lives on
+            fn(*args)  # nothing else writes now: on this thread, so that nothing typed is lost
+            return
         task = asyncio.ensure_future(self.seat_session.sync.write(fn, *args))
         self._writes.add(task)
         task.add_done_callback(self._write_done)

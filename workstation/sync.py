@@ -78,6 +78,8 @@ class SyncService:
         self.progress = Signal("progress")                    # (what, done, total or None)
         self.synced = Signal("synced")                        # (cursor)
         self.event = Signal("event")                          # (event name, data): calls, queue stats
+        self.damaged = Signal("damaged")  # (): SQLite found the cache file damaged; a restart repairs it
+        self._damage_told = False
         # signed in again (the password typed after a refusal, or the first refresh of an offline
         # start): what waits out a backoff goes now
         client.on_session.append(self._on_session)
@@ -140,7 +142,21 @@ class SyncService:
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store write on the writer thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+        except Exception:
+            self._tell_damage()
+            raise
+
+    def _tell_damage(self) -> None:
+        if self.store.damage_seen and not self._damage_told:  # told once; a restart repairs it
+            self._damage_told = True
+            self.damaged.emit()
+
+    @property
+    def cache_damaged(self) -> bool:
+        """SQLite found the cache file damaged while the seat ran."""
+        return self.store.damage_seen
 
     # -- local changes --------------------------------------------------------------------------
 
@@ -151,7 +167,11 @@ class SyncService:
             return self.store.record(entity, op, payload, entity_id=entity_id, base_version=base_version,
                                      local_change=local_change)
         mutation_id = await self.write(work)
-        self.outbox_changed.emit(self.store.outbox_size())
+        try:
+            self.outbox_changed.emit(self.store.outbox_size())
+        except Exception:
+            self._tell_damage()
+            raise
         self._upload_wanted.set()
         return mutation_id
 

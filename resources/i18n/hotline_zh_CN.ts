@@ -1195,6 +1195,10 @@
         <translation>本地数据已重建</translation>
     </message>
     <message>
+        <source>The local data of this workstation is damaged: save nothing more, quit (Ctrl+Q) and start again to repair it; changes not yet uploaded are recovered</source>
+        <translation>本工作台的本地数据已损坏：请勿再保存，退出（Ctrl+Q）后重新启动即可修复；尚未上传的修改会被找回</translation>
+    </message>
+    <message>
         <source>The platform at {address} cannot be reached: working offline, what you record is uploaded when it is back</source>
         <translation>无法连接平台 {address}：正在离线工作，记录的内容将在恢复连接后上传</translation>
     </message>

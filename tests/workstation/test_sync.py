@@ -3,6 +3,7 @@ recorded reaches the platform exactly once, and the cache equals the platform's 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 
 import pytest
@@ -226,3 +227,23 @@ async def test_wiping_a_shared_seat_never_loses_pending_work_silently(sync, faul
     await sync.upload_all()
     sync.store.wipe()
     assert not sync.store.path.exists()
+
+
+async def test_a_cache_damaged_under_the_running_seat_is_reported_once(sync):
+    """A disk fault while the seat runs (the file's pages overwritten): the failing write says so,
+    `damaged` is emitted once, and the journal marks the file for a full check at the next open."""
+    told: list[bool] = []
+    sync.damaged.connect(lambda: told.append(True))
+    await sync.record("work_order", "create", new_order(1))
+    await sync.write(lambda: sync.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+    size = sync.store.path.stat().st_size
+    with sync.store.path.open("r+b") as disk:
+        disk.write(b"\xa5" * size)
+    assert not sync.cache_damaged and not told
+    errors = []
+    for i in range(2):
+        with pytest.raises(sqlite3.DatabaseError) as raised:
+            await sync.record("work_order", "create", new_order(2 + i))
+        errors.append(f"{raised.value.sqlite_errorname}: {raised.value}")
+    assert sync.cache_damaged, errors
+    assert told == [True]
