@@ -16,11 +16,13 @@ from qasync import asyncSlot
 from domain import clock
 from domain.catalog import HandlingUnit, UnitKind
 from domain.phone import mask_phone
+from ui.dialogs import ask
+from ui.refused_change import RefusedChangeDialog
 from workstation.calls import AgentState, Call, CallState
 from workstation.observable import Subscriptions
 from workstation.platform_client import PlatformError, PlatformUnreachable
 from workstation.session import SeatSession
-from workstation.sync import LinkState
+from workstation.sync import LinkState, Rejection
 from workstation.telephony.base import TelephonyError
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class CallBar(QToolBar):
         self.setFloatable(False)
         self.toggleViewAction().setVisible(False)  # the call bar is not optional
         self.seat: SeatSession | None = None
+        self.edit_dialog: RefusedChangeDialog | None = None  # a refused change being corrected
         self._subs = Subscriptions()  # to the seat's signals, undone when the session changes
         self.agent = QLabel(self.tr("Agent: signed out"), objectName="agentState")
         self.agent.setContentsMargins(8, 4, 8, 4)
@@ -177,6 +180,8 @@ class CallBar(QToolBar):
             discard = self.tr("Discard, with the {count} change(s) waiting behind it").format(count=held) \
                 if held else self.tr("Discard")
             item.addAction(discard).triggered.connect(lambda _=False, m=mid: self.discard(m))
+            item.addAction(self.tr("Edit and send again…")).triggered.connect(
+                lambda _=False, r=rejection: self.edit_and_resend(r))
         menu.addSeparator()
         menu.addAction(self.tr("Resend: send the change again. Discard: drop it, the platform's version "
                                "stands")).setEnabled(False)
@@ -189,6 +194,20 @@ class CallBar(QToolBar):
                 await self.seat.sync.resend_rejection(mutation_id)
             except KeyError:
                 log.info("rejection already resolved")
+
+    @asyncSlot(object)
+    async def edit_and_resend(self, rejection: Rejection) -> None:
+        """Correct what the platform refused (its reason in sight), then send it again."""
+        if self.seat is None:
+            return
+        self.edit_dialog = RefusedChangeDialog(rejection, self.window())
+        payload = await ask(self.edit_dialog, "payload")
+        if payload is None or self.seat is None:
+            return
+        try:
+            await self.seat.sync.resend_rejection(rejection.mutation_id, payload)
+        except KeyError:
+            log.info("rejection already resolved")
 
     @asyncSlot(str)
     async def discard(self, mutation_id: str) -> None:

@@ -163,6 +163,10 @@
         <translation>放弃</translation>
     </message>
     <message>
+        <source>Edit and send again…</source>
+        <translation>修改后重新提交…</translation>
+    </message>
+    <message>
         <source>Resend: send the change again. Discard: drop it, the platform&apos;s version stands</source>
         <translation>重新提交：再次发送此修改。放弃：撤销此修改，以平台为准</translation>
     </message>
@@ -2063,6 +2067,65 @@
     <message>
         <source>Transferred</source>
         <translation>转办</translation>
+    </message>
+</context>
+<context>
+    <name>RefusedChangeDialog</name>
+    <message>
+        <source>Edit and send again</source>
+        <translation>修改后重新提交</translation>
+    </message>
+    <message>
+        <source>The platform refused it: {reason}</source>
+        <translation>平台拒收：{reason}</translation>
+    </message>
+    <message>
+        <source>Send again</source>
+        <translation>重新提交</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Request</source>
+        <translation>诉求内容</translation>
+    </message>
+    <message>
+        <source>Caller&apos;s number</source>
+        <translation>来电号码</translation>
+    </message>
+    <message>
+        <source>Requester&apos;s name</source>
+        <translation>诉求人姓名</translation>
+    </message>
+    <message>
+        <source>Category code</source>
+        <translation>诉求分类代码</translation>
+    </message>
+    <message>
+        <source>Request type</source>
+        <translation>诉求类型</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>答复内容</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>答复</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
     </message>
 </context>
 <context>

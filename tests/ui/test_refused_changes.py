@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QMenu
 
 from tests.ui.conftest import run_async
 from ui.call_bar import CallBar
@@ -35,8 +36,8 @@ def test_a_refused_change_is_discarded_with_what_waits_behind_it(qtbot: Any, sea
     number = _refused_order(qtbot, seat)
     qtbot.waitUntil(lambda: bar.refused.text() == "平台拒收 1 条", timeout=5_000)
 
-    resend, discard = (a.text() for a in _choices(bar).actions())
-    assert (resend, discard) == ("重新提交", "放弃（连同其后等待的 1 项修改）")
+    texts = [a.text() for a in _choices(bar).actions()]
+    assert texts == ["重新提交", "放弃（连同其后等待的 1 项修改）", "修改后重新提交…"]
     _choices(bar).actions()[1].trigger()
 
     qtbot.waitUntil(lambda: seat.sync.rejections() == [] and seat.sync.outbox_size() == 0, timeout=10_000)
@@ -58,3 +59,26 @@ def test_a_refused_change_is_sent_again(qtbot: Any, seat: SeatSession) -> None:
     [again] = seat.sync.rejections()
     assert (again.op, again.code, again.payload) == ("create", "invalid", refused.payload)
     assert len(seat.sync.held_behind(again.mutation_id)) == 1  # the close still waits behind it
+
+
+def test_a_refused_change_is_corrected_and_sent_again_by_keyboard(qtbot: Any, seat: SeatSession) -> None:
+    bar = CallBar()
+    qtbot.addWidget(bar)
+    bar.set_session(seat, "agent")
+    number = _refused_order(qtbot, seat)  # the category is not a leaf: the platform refuses it
+    _choices(bar).actions()[2].trigger()
+    qtbot.waitUntil(lambda: bar.edit_dialog is not None and bar.edit_dialog.isVisible(), timeout=5_000)
+    dialog = bar.edit_dialog
+    assert dialog.findChild(QLabel, "refusedReason").text().startswith("平台拒收：")
+    assert dialog.findChild(QLineEdit, "refused_client_ref") is None  # the seat's own reference is not edited
+    category = dialog.findChild(QLineEdit, "refused_category_id")
+    category.setFocus()
+    category.selectAll()
+    qtbot.keyClicks(category, "010101")
+    qtbot.keyClick(category, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    # the corrected create goes first, then the close that waited behind it
+    qtbot.waitUntil(lambda: seat.sync.rejections() == [] and seat.sync.outbox_size() == 0, timeout=15_000)
+    row = seat.store.conn.execute("SELECT status, local FROM work_orders WHERE client_ref = ? OR number = ?",
+                                  (number, number)).fetchone()
+    assert row is not None and row["status"] == "closed_at_intake"
