@@ -5,7 +5,8 @@ real widget, over a cache of `--orders` work orders.
 
 The cache is the one benchmarks.caller_lookup builds (deterministic, reused). Each ring goes
 through the seat's call service (the event the platform's stream delivers), whose ringing signal
-fills the CallerCard; the card is then painted synchronously (QWidget.repaint) offscreen. The
+fills the CallerCard; the card is then painted synchronously (QWidget.repaint) offscreen, in Chinese
+with the CJK font the workstation sets. The
 platform refinement that follows is not part of the figure (it points at a closed port here).
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from benchmarks import caller_lookup  # noqa: E402
 from benchmarks.common import emit, log, summary_ms  # noqa: E402
 from offline_cache.store import CacheStore  # noqa: E402
+from ui.app import install_translators, use_cjk_font  # noqa: E402
 from ui.caller_card import CallerCard  # noqa: E402
 from workstation.platform_client import PlatformClient  # noqa: E402
 from workstation.session import SeatSession  # noqa: E402
@@ -75,6 +77,8 @@ def main() -> None:
     callers = caller_lookup.ensure_cache(path, args.orders, args.seed)
     app = QApplication.instance() or QApplication([])
     app.setQuitOnLastWindowClosed(False)  # closing the card must not stop the loop
+    install_translators(app, "zh_CN")  # the card as the workstation shows it: Chinese, its CJK font
+    use_cjk_font(app)
     log(f"cache {path.name}; {args.rings} rings")
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         timings = runner.run(measure(path, callers, args.rings))

@@ -27,7 +27,7 @@ from domain import clock
 from domain.phone import InvalidPhoneNumber, PhoneInfo, locate, mask_phone, normalize_phone
 from domain.workorder import WorkOrderStatus
 from ui.page import order_status
-from ui.rows_model import RowsModel, is_overdue
+from ui.rows_model import Index, RowsModel, is_overdue
 from workstation.callers import CallerHistory, CallerService, empty_history
 from workstation.platform_client import PlatformError, PlatformUnreachable
 from workstation.session import SeatSession
@@ -35,6 +35,8 @@ from workstation.session import SeatSession
 log = logging.getLogger(__name__)
 
 ORDER_LIMIT = 20
+NAME_STYLE = "font-size: 12pt;"
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 
 
 def _date(stamp: str | None) -> str:
@@ -54,10 +56,22 @@ class CallerOrdersModel(RowsModel):
         super().__init__([self.tr("Number"), self.tr("Created"), self.tr("Status"), self.tr("Title"),
                           self.tr("Deadline")], parent, "callerOrdersModel")
         self._now = clock.now()
+        self._texts: list[tuple[str | None, ...]] = []
 
     def set_rows(self, rows: list[dict], now: datetime) -> None:
         self._now = now
         self._reset(rows)
+
+    def _reset(self, rows: list[dict]) -> None:
+        # each cell's text once per ring, not once per paint: a ring's first frame asks ~400 cells' data
+        self._texts = [tuple(self._text(row, column) for column in range(len(self._headers))) for row in rows]
+        super()._reset(rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == _DISPLAY:
+            row, column = index.row(), index.column()
+            return self._texts[row][column] if 0 <= row < len(self._texts) and 0 <= column < len(self._headers) else None
+        return super().data(index, role)
 
     def cell(self, row: dict, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
@@ -119,10 +133,12 @@ class CallerCard(QWidget):
         self.clear()
 
     # --- layout ---------------------------------------------------------------------------------
-    def _label(self, name: str, parent_layout: QVBoxLayout | QHBoxLayout, style: str = "") -> QLabel:
+    def _label(self, name: str, parent_layout: QVBoxLayout | QHBoxLayout, style: str = "", *,
+               wrap: bool = True) -> QLabel:
+        """`wrap=False` for one-line texts: a wrapped label lays its text out again to find its height."""
         label = QLabel()
         label.setObjectName(name)
-        label.setWordWrap(True)
+        label.setWordWrap(wrap)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if style:
             label.setStyleSheet(style)
@@ -150,7 +166,8 @@ class CallerCard(QWidget):
         body = QVBoxLayout(details)
         body.setContentsMargins(0, 0, 0, 0)
         number_row = QHBoxLayout()
-        self.number_label = self._label("callerNumber", number_row, "font-size: 14pt; font-weight: bold;")
+        self.number_label = self._label("callerNumber", number_row, "font-size: 14pt; font-weight: bold;",
+                                        wrap=False)
         self.reveal_button = QToolButton()
         self.reveal_button.setObjectName("callerReveal")
         number_row.addWidget(self.reveal_button)
@@ -163,8 +180,8 @@ class CallerCard(QWidget):
         number_row.addWidget(self.confidential_badge)
         number_row.addStretch(1)
         body.addLayout(number_row)
-        self.location_label = self._label("callerLocation", body, "color: palette(mid);")
-        self.name_label = self._label("callerName", body, "font-size: 12pt;")
+        self.location_label = self._label("callerLocation", body, "color: palette(mid);", wrap=False)
+        self.name_label = self._label("callerName", body, NAME_STYLE)
         self.repeat_label = self._label(
             "callerRepeat", body, "background: #fff4e5; color: #8a4b00; border: 1px solid #f0b45a; "
                                   "border-radius: 4px; padding: 4px;")
@@ -296,10 +313,11 @@ class CallerCard(QWidget):
         self._history = history
         if history.name:
             self.name_label.setText(history.name)
-            self.name_label.setStyleSheet("font-size: 12pt;")
         else:
             self.name_label.setText(self.tr("Name not given") if history.known else self.tr("Unknown caller"))
-            self.name_label.setStyleSheet("font-size: 12pt; color: palette(mid);")
+        style = NAME_STYLE if history.name else NAME_STYLE + " color: palette(mid);"
+        if self.name_label.styleSheet() != style:  # a new style sheet re-polishes the label: only on a change
+            self.name_label.setStyleSheet(style)
         self.confidential_badge.setVisible(history.confidential)
         self.orders_model.set_rows(history.orders, now)
         repeat = self._repeat_text(history)

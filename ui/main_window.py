@@ -631,9 +631,20 @@ class MainWindow(QMainWindow):
 
     # --- signing in ---------------------------------------------------------------------------
     def show_sign_in(self, address: str = "", username: str = "") -> None:
+        """The panel opens at once; whether the sign-in will be kept is said once the keyring is
+        found (loading its backends takes about 0.2 s, on a worker thread)."""
         settings = QSettings()
+        known = self.credentials.found
         self.sign_in_overlay.open(address or str(settings.value(LAST_ADDRESS_KEY, "")),
-                                  username or str(settings.value(LAST_USER_KEY, "")), self.credentials.available)
+                                  username or str(settings.value(LAST_USER_KEY, "")),
+                                  self.credentials.available if known else None)
+        if not known:
+            asyncio.ensure_future(self._say_keyring())
+
+    async def _say_keyring(self) -> None:
+        available = await self.credentials.find()
+        if shiboken6.isValid(self):
+            self.sign_in_overlay.show_keyring(available)
 
     @asyncSlot(str, str, str)
     async def _sign_in_submitted(self, address: str, username: str, password: str) -> None:

@@ -47,7 +47,7 @@ class SignInOverlay(Overlay):
         for field in (self.address, self.username, self.password):
             field.returnPressed.connect(self._submit)
 
-    def open(self, address: str, username: str, keyring_available: bool) -> None:
+    def open(self, address: str, username: str, keyring_available: bool | None) -> None:
         self._set_again(False)
         self._fill(address, username, keyring_available)
 
@@ -72,19 +72,24 @@ class SignInOverlay(Overlay):
             return
         super().keyPressEvent(event)
 
-    def _fill(self, address: str, username: str, keyring_available: bool) -> None:
+    def _fill(self, address: str, username: str, keyring_available: bool | None) -> None:
         self.address.setText(address)
         self.username.setText(username)
         self.password.clear()
         self.error.hide()
-        self.keyring_note.setText(
-            self.tr("You stay signed in through the system keyring; the password itself is never stored.")
-            if keyring_available else
-            self.tr("This computer has no system keyring: the password is asked at every sign-in and "
-                    "nothing is saved."))
+        self.show_keyring(keyring_available)
         self.setEnabled(True)
         self.present()
         (self.password if address and username else self.address if not address else self.username).setFocus()
+
+    def show_keyring(self, available: bool | None) -> None:
+        """Says whether the sign-in is kept; None while the keyring is still being looked for."""
+        self.keyring_note.setText(
+            "" if available is None else
+            self.tr("You stay signed in through the system keyring; the password itself is never stored.")
+            if available else
+            self.tr("This computer has no system keyring: the password is asked at every sign-in and "
+                    "nothing is saved."))
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)

@@ -5,6 +5,7 @@ and the agent types the password at each sign-in: the token is never written to 
 backends (keyrings.alt) are refused for the same reason."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,17 @@ class Credentials:
 
             self._chosen = keyring.get_keyring()
         return self._chosen
+
+    async def find(self) -> bool:
+        """Whether a keyring is usable, found on a worker thread so the window stays live meanwhile."""
+        if self._chosen is None:
+            await asyncio.to_thread(lambda: self._backend)
+        return self.available
+
+    @property
+    def found(self) -> bool:
+        """Whether the keyring has been looked for already (`available` answers without waiting)."""
+        return self._chosen is not None
 
     @property
     def available(self) -> bool:

@@ -53,6 +53,18 @@ def test_without_a_keyring_the_password_is_asked_and_nothing_is_stored(
     run_async(qtbot, window.client.close())
 
 
+def test_the_panel_opens_before_the_keyring_is_found_and_then_says_whether_the_sign_in_is_kept(
+        qtbot: Any, qloop: Any, settings_path: Path) -> None:
+    credentials = Credentials()  # the OS keyring, looked for on first use
+    window = _window(qtbot, credentials)
+    window.show_sign_in("http://127.0.0.1:1", "agent")
+    note = window.findChild(QLabel, "signInKeyring")
+    assert window.sign_in_overlay.isVisible() and not credentials.found and note.text() == ""
+    qtbot.waitUntil(lambda: note.text() != "", timeout=10_000)
+    kept = note.text().startswith("登录状态保存在系统钥匙串中")
+    assert credentials.found and kept == credentials.available
+
+
 def test_empty_fields_are_named_before_anything_is_sent(qtbot: Any, qloop: Any, settings_path: Path) -> None:
     window = _window(qtbot, Credentials(keyring.backends.fail.Keyring()))
     window.show_sign_in("http://127.0.0.1:1", "")
