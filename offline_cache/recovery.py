@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from offline_cache import kb_index, schema, workorders
+from offline_cache import cipher, kb_index, schema, workorders
 from offline_cache.integrity import Reason
 from offline_cache.journal import JournalContents, fsync_folder
 
@@ -83,9 +83,9 @@ def side_files(path: Path) -> Iterator[Path]:
     yield from path.parent.glob(f"{path.name}{REBUILDING}*")
 
 
-def rescue(moved: Path | None, journal: JournalContents) -> Rescued:
+def rescue(moved: Path | None, journal: JournalContents, key: bytes | None = None) -> Rescued:
     # SQLite deletes the WAL of a 0-byte file even read-only: nothing to read there, and the WAL stays
-    found = salvage(moved) if moved is not None and moved.exists() and moved.stat().st_size else Salvage()
+    found = salvage(moved, key) if moved is not None and moved.exists() and moved.stat().st_size else Salvage()
     outbox = merge(found.outbox, journal.pending)
     journal_only = {r["id"] for r in journal.pending} - {r["id"] for r in found.outbox}
     # unread rows whose id the journal has are recovered; unknown ones may be among journal_only
@@ -101,17 +101,19 @@ def merge(rows: list[dict], journal: list[dict]) -> list[dict]:
     return sorted(by_id.values(), key=lambda r: r["seq"])
 
 
-def salvage(moved: Path) -> Salvage:
+def salvage(moved: Path, key: bytes | None = None) -> Salvage:
     """Read what can be read, row by row, from the moved-aside file (opened read-only: SQLite may
-    add its -wal and -shm beside it, the file itself is not written)."""
+    add its -wal and -shm beside it, the file itself is not written), with the key, or without
+    one when it is still a plaintext cache. A key that does not open it reads nothing."""
     found = Salvage()
     try:
-        conn = sqlite3.connect(f"{moved.resolve().as_uri()}?mode=ro", uri=True)
+        conn = cipher.connect(f"{moved.resolve().as_uri()}?mode=ro", None if cipher.is_plaintext(moved) else key,
+                              uri=True)
     except sqlite3.Error as exc:
         log.warning("damaged cache unreadable: %s", exc)
         return found
     try:
-        conn.row_factory = sqlite3.Row
+        conn.row_factory = cipher.Row
         _salvage_outbox(conn, found)
         found.drafts = [r for r in _rows(conn, "drafts") if isinstance(r.get("key"), str) and _json_dict(r, "data")]
         found.rejected = [r for r in _rows(conn, "rejected") if _json_dict(r, "payload")]
@@ -184,14 +186,14 @@ def _json_dict(row: dict, column: str) -> bool:
         return False
 
 
-def rebuild(path: Path, found: Rescued) -> tuple[int, int]:
+def rebuild(path: Path, found: Rescued, key: bytes | None = None) -> tuple[int, int]:
     """A fresh cache holding the rescue, made under another name and then renamed into place: a
     crash half way never leaves a sound-looking cache without the rescued changes (the journal
     still has them, and the next open recovers again). Returns the drafts and rejections put back."""
     building = path.with_name(path.name + REBUILDING)
     for suffix in ("", "-journal"):
         Path(f"{building}{suffix}").unlink(missing_ok=True)
-    conn = sqlite3.connect(building, isolation_level=None)  # rollback journal: complete at COMMIT
+    conn = cipher.connect(building, key, isolation_level=None)  # rollback journal: complete at COMMIT
     try:
         workorders.register_functions(conn)
         schema.migrate(conn)

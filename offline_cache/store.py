@@ -5,9 +5,11 @@ Every local change that must reach the platform is written together with its out
 one transaction (`record`), and every page of the change feed together with its cursor
 (`apply_changes`): a crash at any point leaves the store consistent and resumable.
 
-The file is checked at open (`integrity`); a damaged one is moved aside and its outbox rescued
-(`recovery`), with the help of the outbox journal kept beside it (`journal`). One store
-at a time per file (`lock`).
+The file is encrypted with the key given at open (`cipher`: SQLCipher; a plaintext cache from an
+older version is encrypted in place at its first open with a key), and it and its folder are
+readable by their user only. The file is checked at open (`integrity`); a damaged one is moved
+aside and its outbox rescued (`recovery`), with the help of the outbox journal kept beside it
+(`journal`). One store at a time per file (`lock`).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain import clock
-from offline_cache import integrity, kb_index, recovery, schema, workorders
+from offline_cache import cipher, integrity, kb_index, recovery, schema, workorders
 from offline_cache.journal import JournalContents, OutboxJournal
 from offline_cache.lock import InstanceLock, lock_path
 from offline_cache.recovery import CacheRecovery
@@ -75,11 +77,20 @@ def _now() -> str:
 class CacheStore:
     """Opens the file (checked, rescued when damaged, migrated) and hands each thread its own
     connection. Raises lock.CacheInUse when another store has the file open, and
-    schema.CacheFromNewerVersion for a file a newer workstation wrote."""
+    schema.CacheFromNewerVersion for a file a newer workstation wrote.
 
-    def __init__(self, path: Path) -> None:
+    `key`: the cache's 32-byte key (the seat keeps it in the OS keyring); None opens a plaintext
+    file (tools and tests), and takes any other file for a damaged one. A key that does not open
+    the file raises cipher.KeyRejected, or with
+    `key_rejected="recover"` the file is taken as damaged: moved aside (whoever holds its key can
+    still read it), the outbox rescued from the journal into a fresh cache under this key."""
+
+    def __init__(self, path: Path, key: bytes | None = None, *, key_rejected: str = "raise") -> None:
+        if key_rejected not in ("raise", "recover"):
+            raise ValueError(f"key_rejected: {key_rejected!r}")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._key, self._key_rejected = key, key_rejected
+        cipher.private_folder(self.path.parent)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -96,8 +107,8 @@ class CacheStore:
 
     def _open(self) -> None:
         journal = self._journal.read()
-        damage = integrity.before_open(self.path, had_cache=journal.exists) or self._check_and_migrate(
-            full=integrity.needs_full_check(self.path, suspect=journal.suspect))
+        damage = (integrity.before_open(self.path, had_cache=journal.exists) or self._unlock()
+                  or self._check_and_migrate(full=integrity.needs_full_check(self.path, suspect=journal.suspect)))
         if damage is not None:
             self._recover(damage, journal)
         # from now on the journal follows the outbox; it starts as a copy of it
@@ -108,6 +119,25 @@ class CacheStore:
         self._journal.rewrite(rows)
         self._journal.install(self.conn)
         self._journaled = True
+
+    def _unlock(self) -> integrity.Damage | None:
+        """Encrypt a plaintext cache (from before encryption) with the key; then see that the key
+        opens the file."""
+        try:
+            if self._key is not None and cipher.is_plaintext(self.path):
+                cipher.encrypt(self.path, self._key)
+                log.info("the plaintext cache was encrypted")
+            self.conn  # noqa: B018 - the first connection reads the file with the key
+        except cipher.KeyRejected:
+            if self._key_rejected == "raise":
+                raise
+            return integrity.Damage(integrity.Reason.not_a_database, "the key does not open it")
+        except sqlite3.DatabaseError as exc:
+            damage = integrity.from_error(exc)
+            if damage is None:
+                raise
+            return damage
+        return None
 
     def _check_and_migrate(self, *, full: bool) -> integrity.Damage | None:
         try:
@@ -132,8 +162,8 @@ class CacheStore:
         With no cursor, the sync service fills it with a full resync."""
         self._close_connections()
         moved = recovery.move_aside(self.path, clock.now())
-        rescued = recovery.rescue(moved, journal)
-        drafts, rejections = recovery.rebuild(self.path, rescued)
+        rescued = recovery.rescue(moved, journal, self._key)
+        drafts, rejections = recovery.rebuild(self.path, rescued, self._key)
         self.recovery = CacheRecovery(damage.reason, moved, len(rescued.outbox), rescued.at_risk, drafts, rejections,
                                       damage.detail)
         log.warning("%s", recovery.describe(self.recovery))
@@ -145,10 +175,12 @@ class CacheStore:
         """This thread's connection (sqlite3 connections must stay on their thread)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, factory=_Watched)
+            conn = cipher.connect(self.path, self._key, isolation_level=None, timeout=30.0, factory=_Watched)
             conn.on_error = self._note_damage
             try:
-                conn.row_factory = sqlite3.Row
+                if self._key is not None:
+                    cipher.probe(conn, self.path)
+                conn.row_factory = cipher.Row
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("PRAGMA foreign_keys=ON")
@@ -469,7 +501,7 @@ class CacheStore:
         self._close_connections()
         self._journaled = False
         self._journal.remove()  # first: a journal beside a missing file would mean a recovery
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-journal", ".encrypting", ".encrypting-journal"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         for copy in list(recovery.side_files(self.path)):
             copy.unlink(missing_ok=True)
@@ -477,7 +509,7 @@ class CacheStore:
         lock_path(self.path).unlink(missing_ok=True)  # a store opening meanwhile locks a new one
 
 
-class _Watched(sqlite3.Connection):
+class _Watched(cipher.Connection):
     """A connection that reports the errors of its statements (reads included) to its store, so
     that a file going bad under the running seat is noticed wherever it shows first."""
 
