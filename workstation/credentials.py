@@ -1,4 +1,5 @@
-"""The refresh token in the OS keyring, and nowhere else.
+"""The refresh token in the OS keyring, and nowhere else; so is each cache's key (32 random bytes,
+hex, under the name `cache:<cache file path>`).
 
 Where the machine has no keyring (a bare server, a kiosk without a desktop session) the seat says so
 and the agent types the password at each sign-in: the token is never written to a file. File-based
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,6 +17,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SERVICE = "hotline-workstation"
+CACHE_KEY_BYTES = 32
+
+
+class KeyringFailed(Exception):
+    """The keyring is there but did not answer (locked, its service gone)."""
 
 
 def _stores_in_files(backend: KeyringBackend) -> bool:
@@ -87,5 +94,49 @@ class Credentials:
             return
         try:
             self._backend.delete_password(SERVICE, self._key(address, username))
+        except _keyring_error():
+            pass  # nothing stored: nothing to forget
+
+    # -- the caches' keys ----------------------------------------------------------------------
+
+    @staticmethod
+    def _cache_key_name(cache: Path) -> str:
+        return f"cache:{Path(cache).resolve()}"
+
+    def load_cache_key(self, cache: Path) -> bytes | None:
+        """The key of the cache file `cache`; None when none is kept (or no keyring). Raises
+        KeyringFailed when the keyring did not answer: the key may be there, nothing may be assumed."""
+        if not self.available:
+            return None
+        try:
+            value = self._backend.get_password(SERVICE, self._cache_key_name(cache))
+        except _keyring_error() as exc:
+            raise KeyringFailed(type(exc).__name__) from exc
+        if value is None:
+            return None
+        try:
+            key = bytes.fromhex(value)
+        except ValueError:
+            key = b""
+        if len(key) != CACHE_KEY_BYTES:
+            log.warning("the keyring's cache key is not %d bytes: ignored", CACHE_KEY_BYTES)
+            return None
+        return key
+
+    def save_cache_key(self, cache: Path, key: bytes) -> bool:
+        if not self.available:
+            return False
+        try:
+            self._backend.set_password(SERVICE, self._cache_key_name(cache), key.hex())
+        except _keyring_error() as exc:
+            log.warning("keyring write failed: %s", type(exc).__name__)
+            return False
+        return True
+
+    def forget_cache_key(self, cache: Path) -> None:
+        if not self.available:
+            return
+        try:
+            self._backend.delete_password(SERVICE, self._cache_key_name(cache))
         except _keyring_error():
             pass  # nothing stored: nothing to forget

@@ -1,6 +1,13 @@
 """A signed-in seat: its cache, its sync service and the services the UI calls (work orders, calls,
 missed calls, escalations, the knowledge base, the catalog, caller history), opened at sign-in and
-closed at sign-out. The UI reaches the cache and the platform only through these."""
+closed at sign-out. The UI reaches the cache and the platform only through these.
+
+The cache is encrypted (offline_cache.cipher) with a key made at its creation and kept in the OS
+keyring only (`Credentials.load_cache_key`). Without a keyring nothing could keep it but a file
+beside the cache, which would protect nothing: the key then lives in this process's memory only,
+and the next launch cannot read the cache it left, so it starts a fresh one (rescuing the outbox
+from its journal, as for a damaged cache) and syncs it in full; without a keyring the password is
+asked at every launch anyway, so the seat never starts offline there."""
 from __future__ import annotations
 
 import asyncio
@@ -9,12 +16,14 @@ import logging
 import re
 from pathlib import Path
 
+from offline_cache import cipher
 from offline_cache.lock import CacheInUse
 from offline_cache.recovery import CacheRecovery
 from offline_cache.store import CacheStore, PendingMutations, cache_path
 from workstation.callers import CallerService
 from workstation.calls import CallService
 from workstation.catalog import CatalogService
+from workstation.credentials import Credentials, KeyringFailed
 from workstation.escalations import EscalationService
 from workstation.knowledge import KnowledgeService
 from workstation.missed_calls import MissedCallService
@@ -39,11 +48,37 @@ class NoOfflineSeat(Exception):
         self.path = path
 
 
-def _open_store(path: Path, profile: dict | None) -> CacheStore:
+_MEMORY_KEYS: dict[Path, bytes] = {}  # caches' keys where no keyring keeps them: this process only
+
+
+def _cache_key(credentials: Credentials, path: Path) -> tuple[bytes, bool]:
+    """The cache's key, and False when no keyring can have kept it (a cache it does not open is then
+    a previous launch's, unreadable to anyone). A new key is made (and kept) when the keyring has
+    none: a cache it does not open is then recovered as a damaged one."""
+    try:
+        key = credentials.load_cache_key(path)
+    except KeyringFailed as exc:  # the key may be there: a key in memory, the cache moved aside, never deleted
+        log.warning("the keyring did not answer (%s): this session's cache key is kept in memory only", exc)
+        return _MEMORY_KEYS.setdefault(path, cipher.new_key()), True
+    if key is not None:
+        return key, True
+    if credentials.available:
+        key = cipher.new_key()
+        if credentials.save_cache_key(path, key):
+            return key, True
+    return _MEMORY_KEYS.setdefault(path, cipher.new_key()), False
+
+
+def _open_store(path: Path, profile: dict | None, credentials: Credentials) -> CacheStore:
     """Open the cache; signed in, remember who the user is. Offline, never create a blank cache."""
     if profile is None and not path.exists():
         raise NoOfflineSeat(path)
-    store = CacheStore(path)  # a migration may take a moment: off the loop
+    key, kept = _cache_key(credentials, path)
+    store = CacheStore(path, key, key_rejected="recover")  # a migration may take a moment: off the loop
+    if not kept and store.recovery is not None and store.recovery.moved_to is not None \
+            and store.recovery.detail == "the key does not open it":
+        for suffix in ("", "-wal", "-shm"):  # a previous launch's: its key died with that process
+            Path(f"{store.recovery.moved_to}{suffix}").unlink(missing_ok=True)
     if profile is not None:
         with store.transaction() as conn:
             store.set_state(conn, USER_PROFILE, json.dumps(
@@ -60,8 +95,10 @@ def seat_name(raw: str) -> str:
 
 class SeatSession:
     def __init__(self, client: PlatformClient, store: CacheStore, seat: str,
-                 telephony: TelephonySettings | None = None, telephony_secret: str = "", **sync_options) -> None:
+                 telephony: TelephonySettings | None = None, telephony_secret: str = "",
+                 credentials: Credentials | None = None, **sync_options) -> None:
         self.client, self.store, self.seat = client, store, seat_name(seat)
+        self.credentials = credentials  # where the cache's key is kept, forgotten with a wiped cache
         self.sync = SyncService(store, client, **sync_options)
         self.orders = OrderService(self.sync, self.seat)
         self.telephony = telephony or TelephonySettings()
@@ -74,8 +111,9 @@ class SeatSession:
 
     @classmethod
     async def open(cls, client: PlatformClient, seat: str, data_dir: Path | None = None,
-                   **options) -> SeatSession:
-        """Open (or create) the signed-in user's cache and start syncing.
+                   credentials: Credentials | None = None, **options) -> SeatSession:
+        """Open (or create) the signed-in user's cache and start syncing. The cache's key comes
+        from `credentials`' keyring (by default the OS keyring's).
 
         With a session adopted from the keyring and not yet refreshed (the platform did not answer),
         the seat opens offline from the cache it kept, as the user it last was; it signs in again by
@@ -83,7 +121,8 @@ class SeatSession:
         assert client.session is not None, "sign in first"
         path = cache_path(data_dir, client.address, str(client.session.user.get("username", "user")))
         online = bool(client.session.access_token)
-        store = await asyncio.to_thread(_open_store, path, client.session.user if online else None)
+        credentials = credentials or Credentials()
+        store = await asyncio.to_thread(_open_store, path, client.session.user if online else None, credentials)
         if not online:
             profile = store.get_state(USER_PROFILE)
             if profile is None:
@@ -94,7 +133,7 @@ class SeatSession:
             r = store.recovery
             log.warning("the cache was damaged (%s: %s); moved aside, %d change(s) recovered, %d at risk, "
                         "a full resync follows", r.reason, r.detail, r.recovered, r.at_risk)
-        session = cls(client, store, seat, **options)
+        session = cls(client, store, seat, credentials=credentials, **options)
         await session.sync.warm_up()
         session.sync.start()
         await session.calls.start()
@@ -141,5 +180,8 @@ class SeatSession:
         await self.client.sign_out()
         if wipe:
             self.store.wipe(force=force)
+            _MEMORY_KEYS.pop(self.store.path, None)
+            if self.credentials is not None:
+                await asyncio.to_thread(self.credentials.forget_cache_key, self.store.path)
         else:
             self.store.close()
