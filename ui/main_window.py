@@ -29,6 +29,7 @@ from domain.roles import Page, pages_for
 from ui.call_bar import CallBar
 from ui.callback_queue import CallbackQueuePage
 from ui.caller_card import CallerCard
+from ui.dialogs import ask
 from ui.escalations import EscalationInbox, MyEscalations, escalate
 from ui.kb_pane import KnowledgePane
 from ui.missed_calls import MissedCallsPage
@@ -40,6 +41,7 @@ from ui.progress import ProgressDialog, ProgressLookup
 from ui.reviews import ReviewsPage
 from ui.settings import EVENT_SOCKET_USER, TelephonyDialog, event_socket_key, load_telephony
 from ui.sign_in import SignInOverlay
+from ui.sign_out import PendingChangesDialog, SignOutDialog, set_shared_seat, shared_seat
 from ui.supervision import SupervisionPage
 from ui.wallboard import WallboardPage
 from workstation.calls import Call
@@ -51,7 +53,7 @@ from workstation.platform_client import (
     Session,
     is_credentials_refusal,
 )
-from workstation.session import CacheInUse, CacheRecovery, NoOfflineSeat, SeatSession
+from workstation.session import CacheInUse, CacheRecovery, NoOfflineSeat, PendingMutations, SeatSession
 from workstation.sync import LinkState
 from workstation.telephony.base import TelephonyError
 
@@ -116,6 +118,7 @@ class MainWindow(QMainWindow):
     """`closed` is emitted once the window has closed and saved its layout."""
 
     closed = Signal()
+    sign_out_upload_s = 10.0  # how long a sign-out waits for what is not uploaded yet
 
     def __init__(self, client: PlatformClient | None = None, seat: str = "", parent: QWidget | None = None,
                  data_dir: Path | None = None, credentials: Credentials | None = None) -> None:
@@ -231,12 +234,16 @@ class MainWindow(QMainWindow):
         self.sign_in_again_action = QAction(self.tr("Sign in again (type the password)"), self)
         self.sign_in_again_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.sign_in_again_action.triggered.connect(self.sign_in_again)
+        self.sign_out_action = QAction(self.tr("Sign out…"), self)
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.sign_out_action.triggered.connect(self.sign_out)
         self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         for action in (self.help_action, self.restore_draft_action, self.escalate_action,
                        self.insert_answer_action, self.progress_action, *self.page_actions,
-                       self.phone_settings_action, self.sign_in_again_action, self.quit_action):
+                       self.phone_settings_action, self.sign_in_again_action, self.sign_out_action,
+                       self.quit_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -349,7 +356,7 @@ class MainWindow(QMainWindow):
             secret = self.credentials.load(key, EVENT_SOCKET_USER) or ""
         try:
             seat = await SeatSession.open(self._client, self._seat or "seat", self._data_dir, telephony=telephony,
-                                          telephony_secret=secret)
+                                          telephony_secret=secret, credentials=self.credentials)
         except CacheInUse:
             if shiboken6.isValid(self):
                 self.set_link_message(self.tr("This user's workstation is already open in another window on this "
@@ -613,15 +620,62 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Stop syncing and close the cache (the outbox stays for the next start)."""
         if self.seat_session is not None:
-            self._draft_timer.stop()
-            self.save_draft()
-            if self._writes:
-                await asyncio.gather(*self._writes, return_exceptions=True)
-            seat, self.seat_session = self.seat_session, None
-            self.call_bar.set_session(None)
-            for pane in self._session_panes():
-                pane.set_session(None)
+            await self._flush_draft()
+            seat = self._leave_seat()
             await seat.close()
+
+    async def _flush_draft(self) -> None:
+        self._draft_timer.stop()
+        self.save_draft()
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+
+    def _leave_seat(self) -> SeatSession:
+        """The panes let go of the seat; the seat itself is the caller's to close."""
+        seat, self.seat_session = self.seat_session, None
+        self.call_bar.set_session(None)
+        for pane in self._session_panes():
+            pane.set_session(None)
+        return seat
+
+    @asyncSlot()
+    async def sign_out(self) -> None:
+        """Ctrl+Shift+Q: what waits is uploaded, the refresh token revoked on the platform and
+        forgotten here, the seat closed (on a shared computer its cache and key deleted, never with
+        changes not uploaded unless the agent says so), and the sign-in panel shown."""
+        seat, client = self.seat_session, self._client
+        if seat is None or client is None or client.session is None:
+            return
+        username = str(client.session.user.get("username", ""))
+        wipe = await ask(SignOutDialog(self, client.session.display_name, shared_seat()), "wipe")
+        if wipe is None or not shiboken6.isValid(self) or self.seat_session is not seat:
+            return
+        set_shared_seat(wipe)
+        force = False
+        await self._flush_draft()  # kept in the cache for this agent's next sign-in (unless wiped)
+        while True:
+            self.set_link_message(self.tr("Signing out: uploading what waits…"))
+            try:
+                await seat.sign_out(wipe=wipe, force=force, upload_timeout_s=self.sign_out_upload_s)
+                break
+            except PendingMutations as pending:
+                choice = await ask(PendingChangesDialog(self, pending.count), "choice")
+                if not shiboken6.isValid(self) or self.seat_session is not seat:
+                    return
+                if choice in (None, "wait"):
+                    self._on_link(seat.sync.link)
+                    return
+                wipe, force = choice != "keep", choice == "delete"
+        address = str(QSettings().value(LAST_ADDRESS_KEY, "")) or client.base_url
+        for kept_under in {address, client.base_url}:
+            self.credentials.forget(kept_under, username)
+        if not shiboken6.isValid(self):
+            return
+        self._leave_seat()
+        self.form.reset()  # the next one at this computer sees nothing of this agent's work
+        self.agent_state.setText("")
+        self.set_link_message(self.tr("Signed out"))
+        self.show_sign_in(address, username)
 
     def _show_signed_in(self, session: Session) -> None:
         assert self._client is not None

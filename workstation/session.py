@@ -35,7 +35,7 @@ from workstation.telephony.settings import TelephonySettings, make_source
 log = logging.getLogger(__name__)
 
 
-__all__ = ["CacheInUse", "CacheRecovery", "NoOfflineSeat", "SeatSession", "seat_name"]
+__all__ = ["CacheInUse", "CacheRecovery", "NoOfflineSeat", "PendingMutations", "SeatSession", "seat_name"]
 
 USER_PROFILE = "user"  # the signed-in user as the platform described them, for an offline start
 
