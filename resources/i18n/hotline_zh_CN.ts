@@ -1147,6 +1147,10 @@
         <translation>重新登录（输入密码）</translation>
     </message>
     <message>
+        <source>Sign out…</source>
+        <translation>退出登录…</translation>
+    </message>
+    <message>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -1273,6 +1277,14 @@
     <message>
         <source>reference data</source>
         <translation>基础数据</translation>
+    </message>
+    <message>
+        <source>Signing out: uploading what waits…</source>
+        <translation>正在退出登录：正在上传待上传的内容…</translation>
+    </message>
+    <message>
+        <source>Signed out</source>
+        <translation>已退出登录</translation>
     </message>
     <message>
         <source>Agent: {name}</source>
@@ -1845,6 +1857,29 @@
     </message>
 </context>
 <context>
+    <name>PendingChangesDialog</name>
+    <message>
+        <source>Changes not uploaded</source>
+        <translation>尚未上传的更改</translation>
+    </message>
+    <message>
+        <source>{count} change(s) you recorded have not reached the platform yet (it does not answer). Deleting this computer&apos;s data now would lose them.</source>
+        <translation>您记录的 {count} 项更改尚未送达平台（平台无应答）。现在删除本机数据将丢失这些更改。</translation>
+    </message>
+    <message>
+        <source>Stay signed in: they are sent when the platform answers (Esc)</source>
+        <translation>保持登录：平台恢复应答后自动发送(Esc)</translation>
+    </message>
+    <message>
+        <source>&amp;Keep them on this computer and sign out</source>
+        <translation>保留在本机并退出登录(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;Delete them and sign out</source>
+        <translation>删除这些更改并退出登录(&amp;D)</translation>
+    </message>
+</context>
+<context>
     <name>ProgressDialog</name>
     <message>
         <source>Progress lookup</source>
@@ -2355,6 +2390,29 @@
     <message>
         <source>Please fill in: {fields}</source>
         <translation>请填写：{fields}</translation>
+    </message>
+</context>
+<context>
+    <name>SignOutDialog</name>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Sign out {name}? The sign-in kept on this computer is revoked: the next start asks for the password.</source>
+        <translation>确定要退出 {name} 的登录吗？本机保存的登录凭据将被吊销，下次启动时需要输入密码。</translation>
+    </message>
+    <message>
+        <source>Shared computer: also delete this computer&apos;s copy of the work data (kept for the next one who signs out here too)</source>
+        <translation>共用电脑：同时删除本机保存的工作数据（此选择会保留，下次在本机退出登录时同样适用）</translation>
+    </message>
+    <message>
+        <source>Sign out (Enter)</source>
+        <translation>退出登录(Enter)</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>取消(Esc)</translation>
     </message>
 </context>
 <context>
