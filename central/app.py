@@ -15,10 +15,11 @@ MAX_IMPORT_BODY = 64 << 20
 
 
 class _Limits:
-    """Per-path body limits: knowledge imports may be large, everything else is small."""
+    """Per-path body limits: knowledge imports may be large (JSON Lines, each line checked by
+    central/kb.py), everything else is small and JSON nested at most MAX_DEPTH levels."""
 
     def __init__(self, app) -> None:  # noqa: ANN001
-        self.small = errors.BodyLimit(app, MAX_BODY)
+        self.small = errors.BodyLimit(errors.JsonDepthLimit(app), MAX_BODY)
         self.large = errors.BodyLimit(app, MAX_IMPORT_BODY)
 
     async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
@@ -46,4 +47,5 @@ def create_app(platform: Platform) -> FastAPI:
         return {"status": "ok"}
 
     app.add_middleware(_Limits)
+    app.add_middleware(errors.RequestContext)  # the outermost: its id is on every answer, 413 and 500 too
     return app
