@@ -10,10 +10,11 @@ inboxes and the agent's form follow it live.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import db
@@ -21,9 +22,11 @@ from central.errors import ApiError, invalid, not_found
 from central.events import EventBroker
 from central.permissions import Role
 from central.security import Claims
-from central.validation import first_bad_char, text
+from central.validation import MAX_DEPTH, first_bad_char, json_depth, raw_json_depth, text
 from domain import clock
 from domain.phone import InvalidPhoneNumber, normalize_phone
+
+log = logging.getLogger(__name__)
 
 MAX_DRAFT_BYTES = 20_000
 ACTIVE = ("open", "claimed")
@@ -101,16 +104,41 @@ def _check_draft(draft: dict) -> None:
             pending.extend(value)
         elif isinstance(value, str) and (c := first_bad_char(value)) is not None:
             raise invalid("payload.draft", f"contains a forbidden character U+{ord(c):04X}")
+    if json_depth(draft) > MAX_DEPTH:  # the body's limit already refuses it; this guards what is stored
+        raise invalid("payload.draft", f"nested deeper than {MAX_DEPTH} levels")
     size = len(json.dumps(draft, ensure_ascii=False).encode())
     if size > MAX_DRAFT_BYTES:
         raise invalid("payload.draft", f"{size} bytes of JSON; at most {MAX_DRAFT_BYTES}")
+
+
+def _columns() -> list:
+    """The table's columns, the draft as its JSON text: `_draft` parses it only when it is shallow
+    enough, so that a row stored before the limit cannot fail every list it is in."""
+    t = db.escalations
+    return [c for c in t.c if c.name != "draft"] + [cast(t.c.draft, Text).label("draft")]
+
+
+def _draft(row) -> dict:  # noqa: ANN001
+    draft = row["draft"]
+    if not isinstance(draft, str):  # a row just written: the checked object itself
+        return draft
+    if raw_json_depth(draft.encode()) > MAX_DEPTH:
+        if row["id"] not in _withheld:
+            _withheld.add(row["id"])
+            log.warning("escalation %s: its stored draft nests deeper than %d levels; answered as {}",
+                        row["id"], MAX_DEPTH)
+        return {}
+    return json.loads(draft)
+
+
+_withheld: set[str] = set()
 
 
 def item(row) -> dict:  # noqa: ANN001
     """The escalation as clients see it."""
     return {"id": row["id"], "agent_username": row["agent_username"], "seat": row["seat"],
             "group": row["expert_group"], "call_id": row["call_id"], "caller_phone": row["caller_phone"],
-            "caller_name": row["caller_name"], "question": row["question"], "draft": row["draft"],
+            "caller_name": row["caller_name"], "question": row["question"], "draft": _draft(row),
             "state": row["state"], "expert_username": row["expert_username"], "answer": row["answer"],
             "joined": bool(row["joined"]), "created_at": row["created_at"], "claimed_at": row["claimed_at"],
             "answered_at": row["answered_at"]}
@@ -132,7 +160,7 @@ async def create(conn: AsyncConnection, who: Claims, esc_id: str, data: NewEscal
 async def change(conn: AsyncConnection, who: Claims, esc_id: str, op: str, data: BaseModel) -> tuple[dict, bool]:
     """Apply cancel, claim, join or answer; return the row after it and whether anything changed."""
     t = db.escalations
-    found = (await conn.execute(select(t).where(t.c.id == esc_id).with_for_update())).mappings().first()
+    found = (await conn.execute(select(*_columns()).where(t.c.id == esc_id).with_for_update())).mappings().first()
     if found is None:
         raise not_found("escalation", esc_id)
     current = dict(found)
@@ -174,7 +202,7 @@ def publish(broker: EventBroker, user_ids: set[int], data: dict) -> None:
 async def list_items(conn: AsyncConnection, who: Claims, state: str, limit: int) -> list[dict]:
     """Newest first; an agent sees only their own."""
     t = db.escalations
-    query = select(t)
+    query = select(*_columns())
     if state == "active":
         query = query.where(t.c.state.in_(ACTIVE))
     elif state != "all":
@@ -187,7 +215,7 @@ async def list_items(conn: AsyncConnection, who: Claims, state: str, limit: int)
 
 async def get_item(conn: AsyncConnection, who: Claims, esc_id: str) -> dict:
     t = db.escalations
-    row = (await conn.execute(select(t).where(t.c.id == esc_id))).mappings().first()
+    row = (await conn.execute(select(*_columns()).where(t.c.id == esc_id))).mappings().first()
     if row is None or (who.role not in SEE_ALL and row["agent_id"] != who.user_id):
         raise not_found("escalation", esc_id)
     return item(row)

@@ -16,7 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from central import db, feed
 from central.errors import invalid
 from central.security import Claims
-from central.validation import first_bad_char, text
+from central.validation import (
+    FIRST_POLICY_DAY,
+    MAX_DEPTH,
+    Version,
+    check_day,
+    check_int,
+    first_bad_char,
+    raw_json_depth,
+    text,
+)
 from domain import clock
 from domain.knowledge import KnowledgeEntry
 
@@ -59,6 +68,9 @@ def parse_lines(lines: Iterable[str]) -> list[KnowledgeEntry]:
         text = raw.strip()
         if not text:
             continue
+        if raw_json_depth(text.encode()) > MAX_DEPTH:  # before parsing: the parser recurses
+            problems.append(Problem(number, f"JSON nested deeper than {MAX_DEPTH} levels"))
+            continue
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -71,7 +83,7 @@ def parse_lines(lines: Iterable[str]) -> list[KnowledgeEntry]:
             problems.append(Problem(number, bad))
             continue
         try:
-            entry = KnowledgeEntry.from_dict(obj)
+            entry = _in_range(KnowledgeEntry.from_dict(obj))
         except (ValueError, TypeError) as exc:
             problems.append(Problem(number, str(exc)))
             continue
@@ -83,6 +95,18 @@ def parse_lines(lines: Iterable[str]) -> list[KnowledgeEntry]:
     if problems:
         raise ImportRefused(problems)
     return entries
+
+
+def _in_range(entry: KnowledgeEntry) -> KnowledgeEntry:
+    """What the database can store: a 64-bit version, dates that are dates of a policy."""
+    check_int("version", entry.version, 1)
+    for name in ("valid_from", "valid_to"):
+        if (day := getattr(entry, name)) is not None:
+            try:
+                check_day(day, FIRST_POLICY_DAY)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+    return entry
 
 
 def _forbidden_text(obj: dict) -> str | None:
@@ -192,7 +216,7 @@ class Correction(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     entry_id: text(1, 64)
-    entry_version: int | None = None
+    entry_version: Version | None = None
     comment: text(1, 2000)
     proposed_answer: text(0, 5000) = ""
     escalation_id: text(1, 36) | None = None

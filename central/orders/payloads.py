@@ -2,14 +2,12 @@
 checked here, before any row is read."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from central.errors import invalid
-from central.validation import text
-from domain import clock
+from central.validation import Moment, text
 from domain.intake import NotAcceptedReason
 from domain.workorder import CaseKind, RequestType, Satisfaction, Urgency
 
@@ -53,19 +51,9 @@ class Transfer(_Strict):
     target_unit_id: Short
     note: Note = ""
     three_way: bool = False
-    transferred_at: Short | None = Field(default=None, description="when the call itself went (the seat's clock)")
+    # a time without an offset is China time
+    transferred_at: Moment | None = Field(default=None, description="when the call itself went (the seat's clock)")
     call_id: Short | None = Field(default=None, description="the call that was transferred")
-
-    @field_validator("transferred_at")
-    @classmethod
-    def _moment(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError("must be an ISO 8601 time") from None
-        return clock.stamp(moment)  # a time without an offset is China time
 
 
 class Dispatch(_Strict):

@@ -12,7 +12,7 @@ from central import audit, callbacks, db
 from central.deps import PlatformDep, who
 from central.errors import ApiError, invalid
 from central.routing import RoutingError
-from central.validation import text
+from central.validation import Offset, text
 from domain.phone import InvalidPhoneNumber, normalize_phone
 
 router = APIRouter(prefix="/api/v1", tags=["calls"])
@@ -104,7 +104,7 @@ async def wallboard(platform: PlatformDep, _: who("queue.watch")) -> dict:
 async def missed_calls(platform: PlatformDep, claims: who("callbacks.work"),
                        state: Literal["open", "done", "all"] = "open",
                        limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                       offset: Offset = 0) -> dict:
     """Calls that ended unanswered and their callbacks: open ones oldest first, done ones newest first."""
     async with platform.db.write() as conn:
         items, total = await callbacks.list_missed(conn, state, limit, offset)

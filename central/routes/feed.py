@@ -13,7 +13,7 @@ from central import audit, db, feed
 from central.deps import PlatformDep, who
 from central.errors import ApiError
 from central.events import sse_frame
-from central.validation import clean
+from central.validation import MAX_INT, clean
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
@@ -31,7 +31,7 @@ KEEPALIVE_S = 15.0
 
 @router.get("/changes", responses={410: {"description": "the cursor is older than the feed keeps: resync"}})
 async def changes(platform: PlatformDep, claims: who("feed.read"),
-                  after: Annotated[int, Query(ge=0, description="the cursor: last seq already applied")] = 0,
+                  after: Annotated[int, Query(ge=0, le=MAX_INT, description="the cursor: last seq already applied")] = 0,
                   limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> JSONResponse:
     async with platform.db.write() as conn:
         horizon = await feed.horizon(conn)

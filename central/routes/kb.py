@@ -46,12 +46,17 @@ async def import_entries(request: Request, platform: PlatformDep, _: who("kb.imp
     return result.counts()
 
 
-@router.put("/synonyms")
+SYNONYMS_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}}}}
+
+
+@router.put("/synonyms", openapi_extra=SYNONYMS_BODY)
 async def put_synonyms(request: Request, platform: PlatformDep, _: who("kb.import")) -> dict:
-    """Replace the synonym list: a JSON object of term -> list of formal expansions."""
+    """Replace the synonym list: a JSON object of term -> list of formal expansions. (The body
+    was checked for its nesting on the way in: central/errors.py JsonDepthLimit.)"""
     try:
         mapping = kb.parse_synonyms(json.loads(await request.body()))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError among them
         raise ApiError(422, "invalid", str(exc), field="synonyms") from None
     async with platform.db.write() as conn:
         counts = await kb.replace_synonyms(conn, mapping)

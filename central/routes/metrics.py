@@ -1,7 +1,6 @@
 """The centre's figures over a period (R20): the same object as `hotline-central metrics`."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,13 +8,14 @@ from fastapi import APIRouter, Query
 from central import metrics
 from central.deps import PlatformDep, who
 from central.errors import invalid
+from central.validation import Day
 
 router = APIRouter(prefix="/api/v1", tags=["metrics"])
 
 @router.get("/metrics")
 async def figures(platform: PlatformDep, _: who("metrics.read"),
-                  start: Annotated[date, Query(alias="from", description="first China date, YYYY-MM-DD")],
-                  end: Annotated[date | None, Query(alias="to", description="last China date; default: from")] = None,
+                  start: Annotated[Day, Query(alias="from", description="first China date, YYYY-MM-DD")],
+                  end: Annotated[Day | None, Query(alias="to", description="last China date; default: from")] = None,
                   ) -> dict:
     end = end or start
     if end < start:

@@ -15,7 +15,7 @@ from central.errors import ApiError, invalid, not_found
 from central.mutations import MutationIn, apply
 from central.orders import reads
 from central.permissions import Role
-from central.validation import clean
+from central.validation import MAX_INT, Offset, clean
 from domain.phone import InvalidPhoneNumber, locate, normalize_phone
 from domain.workorder import WorkOrderStatus
 
@@ -58,7 +58,7 @@ async def list_work_orders(platform: PlatformDep, claims: who("orders.read"),
                                               AfterValidator(clean)] = None,
                            created_by: Annotated[Literal["me"] | None, Query()] = None,
                            limit: Annotated[int, Query(ge=1, le=200)] = 20,
-                           offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                           offset: Offset = 0) -> dict:
     """Work orders newest first: a caller's (phone), in some statuses, of a handling unit (a unit
     user sees only its own), or made by the signed-in user (created_by=me)."""
     number = _phone(phone) if phone is not None else None
@@ -100,7 +100,7 @@ async def list_reviews(platform: PlatformDep, claims: who("orders.review"),
                        state: Annotated[Literal["pending", "approved", "refused", "withdrawn"] | None, Query()] = "pending",
                        kind: Annotated[Literal["return", "extension", "unreasonable_repeat"] | None, Query()] = None,
                        limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                       offset: Offset = 0) -> dict:
     """Returns, extensions and unreasonable repeat requests to decide, oldest first."""
     async with platform.db.write() as conn:
         rows = await reads.list_reviews(conn, state, kind, limit, offset)
@@ -112,7 +112,7 @@ async def list_reviews(platform: PlatformDep, claims: who("orders.review"),
 async def list_supervisions(platform: PlatformDep, claims: who("orders.supervise"),
                             open: Annotated[bool, Query()] = True,  # noqa: A002
                             limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                            offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                            offset: Offset = 0) -> dict:
     """Supervisions and reminders, newest first (open ones only unless open=false)."""
     async with platform.db.write() as conn:
         rows = await supervision.list_supervisions(conn, open, limit, offset)
@@ -123,7 +123,7 @@ async def list_supervisions(platform: PlatformDep, claims: who("orders.supervise
 @router.get("/callbacks")
 async def list_callbacks(platform: PlatformDep, claims: who("orders.callback"),
                          limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                         offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                         offset: Offset = 0) -> dict:
     """The callback queue: replied orders, the oldest reply first."""
     async with platform.db.write() as conn:
         rows = await reads.callback_queue(conn, limit, offset)
@@ -147,7 +147,7 @@ async def get_caller(phone: str, platform: PlatformDep, claims: who("callers.rea
 
 @router.get("/audit")
 async def read_audit(platform: PlatformDep, _: who("audit.read"),
-                     after: Annotated[int, Query(ge=0)] = 0,
+                     after: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
     t = db.audit_log
     async with platform.db.read() as conn:
