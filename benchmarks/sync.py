@@ -38,7 +38,7 @@ async def build_platform(url: str, orders: int, entries: int) -> None:
     # Imported here: the measuring process must not carry the platform's libraries in its RSS.
     from benchmarks import corpus
     from central import kb
-    from central.seed import seed_history, seed_reference
+    from central.seed import seed_demo_users, seed_history, seed_reference
     from central.store import Database
     from domain import clock
 
@@ -46,6 +46,7 @@ async def build_platform(url: str, orders: int, entries: int) -> None:
     await database.start()
     async with database.write() as conn:
         await seed_reference(conn)
+        await seed_demo_users(conn)
         await seed_history(conn, callers=max(1000, orders // 5), orders=orders, seed=3)
     batch: list[dict] = []
     for i, entry in enumerate(corpus.generate(entries), start=1):

@@ -6,14 +6,14 @@ import asyncio
 import getpass
 import json
 import logging
-import os
 import sys
 from datetime import date
 from pathlib import Path
 
 import platformdirs
+from sqlalchemy import select
 
-from central import feed, kb, seed
+from central import db, feed, kb, seed
 from central.permissions import Role
 from central.store import Database
 
@@ -24,6 +24,11 @@ def default_db_url() -> str:
     folder = Path(platformdirs.user_data_dir("hotline-central", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'central.db'}"
+
+
+def default_keys_file() -> Path:
+    """Beside the platform's configuration, never in the database (nor next to its file)."""
+    return Path(platformdirs.user_config_dir("hotline-central", appauthor=False)) / "token-keys.json"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", parents=[common], help="run the HTTP API and event stream")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8345)
+    s.add_argument("--certfile", type=Path, default=None, metavar="PEM",
+                   help="serve HTTPS with this certificate (chain); needs --keyfile")
+    s.add_argument("--keyfile", type=Path, default=None, metavar="PEM", help="the certificate's private key")
+    s.add_argument("--token-keys", type=Path, default=None, metavar="FILE",
+                   help="the access tokens' signing keys, shared by every worker (default: "
+                        "$HOTLINE_TOKEN_KEYS, else $HOTLINE_TOKEN_KEYS_FILE, else the file "
+                        "`hotline-central keys new` makes, made on first start)")
     s.add_argument("--calls-per-hour", type=float, default=0.0, help="simulated inbound calls (Poisson); 0 = none")
     s.add_argument("--seed", type=int, default=None, help="random seed of the call simulator")
     s.add_argument("--ring-timeout", type=float, default=20.0, help="seconds a call rings before it is re-offered")
@@ -66,14 +78,37 @@ def _parser() -> argparse.ArgumentParser:
     ke = ksub.add_parser("export", parents=[common], help="export to FILE.jsonl ('-' for standard output)")
     ke.add_argument("file")
 
-    u = sub.add_parser("user", help="manage users")
+    u = sub.add_parser("user", help="manage accounts (the platform need not be running)")
     usub = u.add_subparsers(dest="user_command", required=True)
-    ua = usub.add_parser("add", parents=[common], help="add a user; the password is read from the terminal "
-                                                       "or from the HOTLINE_PASSWORD environment variable")
+    ua = usub.add_parser("add", parents=[common], help="add a user; the password is asked on the terminal")
     ua.add_argument("username")
     ua.add_argument("--role", required=True, choices=[r.value for r in Role])
     ua.add_argument("--display-name", default=None)
     ua.add_argument("--unit", default=None, metavar="UNIT_ID", help="the handling unit of a unit user (role unit)")
+    up = usub.add_parser("passwd", parents=[common], help="set a user's password (asked on the terminal); "
+                                                          "unlocks the account and ends the user's sessions")
+    up.add_argument("username")
+    for parser in (ua, up):
+        given = parser.add_mutually_exclusive_group()
+        given.add_argument("--password-file", type=Path, metavar="FILE",
+                           help="read the password from the first line of FILE instead of asking")
+        given.add_argument("--password-stdin", action="store_true",
+                           help="read the password from the first line of standard input instead of asking")
+    for name, text in (("disable", "stop a user from signing in and end their sessions at once"),
+                       ("enable", "let a disabled user sign in again"),
+                       ("unlock", "lift the lock left by wrong passwords")):
+        usub.add_parser(name, parents=[common], help=text).add_argument("username")
+    usub.add_parser("list", parents=[common], help="list the accounts (user name, role, unit, active, locked)")
+
+    keys = sub.add_parser("keys", help="the access tokens' signing keys (a file outside the database)")
+    ksub2 = keys.add_subparsers(dest="keys_command", required=True)
+    for name, text in (("new", "make a key file (refuses to overwrite one)"),
+                       ("rotate", "add a new signing key; the old ones still check the tokens they signed"),
+                       ("retire", "drop every key but the current one (once the access TTL has passed "
+                                  "since the last rotation)")):
+        kp = ksub2.add_parser(name, help=text)
+        kp.add_argument("--file", type=Path, default=None, metavar="PATH",
+                        help=f"the key file (default: {default_keys_file()})")
 
     m = sub.add_parser("metrics", parents=[common], help="the centre's figures over a period of China dates")
     m.add_argument("--from", dest="start", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD")
@@ -100,17 +135,42 @@ async def _with_db(url: str, work):  # noqa: ANN001, ANN202
 
 def _serve(args: argparse.Namespace, url: str) -> int:
     from central.platform import Platform
+    from central.security import BadKeys, TokenKeys
     from central.server import PlatformServer
 
+    if (args.certfile is None) != (args.keyfile is None):
+        print("--certfile and --keyfile go together", file=sys.stderr)
+        return 2
+    if args.certfile is None and args.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("serving plain HTTP on %s: passwords and citizens' data cross the network unencrypted; "
+                    "give --certfile and --keyfile (or put a TLS proxy in front)", args.host)
+    try:
+        keys = TokenKeys.from_environment(args.token_keys)
+        if keys is None:
+            path = default_keys_file()
+            if not path.exists():
+                TokenKeys.generate().save(path)
+                log.info("made the token key file %s", path)
+            keys = TokenKeys.load(path)
+    except BadKeys as exc:
+        print(f"token keys: {exc}", file=sys.stderr)
+        return 2
     departments = None
     if args.departments:
         from central.departments import OfficeRates
         departments = OfficeRates().faster(args.departments_speed)
     platform = Platform(url, calls_per_hour=args.calls_per_hour, seed=args.seed, ring_timeout_s=args.ring_timeout,
-                        departments=departments)
-    server = PlatformServer(platform, host=args.host, port=args.port, log_level="info")
+                        departments=departments, token_keys=keys)
+    server = PlatformServer(platform, host=args.host, port=args.port, log_level="info",
+                            certfile=str(args.certfile) if args.certfile else None,
+                            keyfile=str(args.keyfile) if args.keyfile else None)
     server.run()
     return 0
+
+
+DEMO_WARNING = """\
+*** DEMO ACCOUNTS: every one of them has the published password {password!r}. ***
+*** Anyone who reads the project's README can sign in as admin. Never use this database for a real centre. ***"""
 
 
 async def _seed(database: Database, demo: bool) -> int:
@@ -121,10 +181,13 @@ async def _seed(database: Database, demo: bool) -> int:
         if demo:
             counts = await seed.seed_demo(conn)
             print(f"demo data loaded: {counts['kb_entries']} knowledge entries; "
-                  f"users {', '.join(u for u, _, _ in seed.DEMO_USERS)} (password {seed.DEMO_PASSWORD!r})")
+                  f"users {', '.join(u for u, _, _ in seed.DEMO_USERS)}, "
+                  f"{', '.join(u for u, _, _ in seed.DEMO_UNIT_USERS)}")
+            print(DEMO_WARNING.format(password=seed.DEMO_PASSWORD), file=sys.stderr)
         else:
             await seed.seed_reference(conn)
-            print("reference data loaded")
+            print("reference data loaded (categories, handling units); there is no account yet: add the first "
+                  "administrator with `hotline-central user add NAME --role admin` (it asks for a password)")
     return 0
 
 
@@ -159,22 +222,85 @@ async def _kb_export(database: Database, target: str) -> int:
     return 0
 
 
-async def _user_add(database: Database, args: argparse.Namespace) -> int:
-    from central.errors import ApiError
-    from central.routes.auth import create_user
+def _password(args: argparse.Namespace) -> str:
+    """From --password-file, --password-stdin, or asked twice on the terminal; never an argument."""
+    if args.password_file is not None:
+        return args.password_file.read_text(encoding="utf-8").splitlines()[0] if \
+            args.password_file.stat().st_size else ""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"password for {args.username}: ")
+    if getpass.getpass("the same password again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
 
-    password = os.environ.get("HOTLINE_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
-    if len(password) < 8:
-        print("the password must have at least 8 characters", file=sys.stderr)
-        return 2
+
+async def _user(database: Database, args: argparse.Namespace) -> int:
+    from central import accounts
+    from central.errors import ApiError
+
+    command = args.user_command
     try:
+        if command == "list":
+            async with database.read() as conn:
+                rows = (await conn.execute(select(db.users).order_by(db.users.c.id))).mappings().all()
+            for row in rows:
+                user = accounts.public(row)
+                print(f"{user['username']}\t{user['role']}\t{user['unit_id'] or '-'}\t"
+                      f"{'active' if user['active'] else 'disabled'}"
+                      f"{chr(9) + 'locked until ' + user['locked_until'] if user['locked_until'] else ''}")
+            return 0
+        if command in ("add", "passwd"):
+            try:
+                password = _password(args)
+            except (OSError, ValueError, IndexError, EOFError) as exc:
+                print(f"no password: {exc}", file=sys.stderr)
+                return 2
+            display = getattr(args, "display_name", None) or args.username
+            password_hash = await accounts.hashed(password, args.username, display)
+            async with database.write() as conn:
+                if command == "add":
+                    await accounts.create_user(conn, args.username, display, Role(args.role), password_hash,
+                                               unit_id=args.unit)
+                    print(f"user {args.username} ({args.role}) added")
+                else:
+                    _, ended = await accounts.set_password(conn, args.username, password_hash)
+                    print(f"password of {args.username} set; {len(ended)} session(s) ended")
+            return 0
         async with database.write() as conn:
-            await create_user(conn, args.username, args.display_name or args.username, Role(args.role), password,
-                              unit_id=args.unit)
+            if command == "unlock":
+                await accounts.unlock(conn, args.username)
+                print(f"{args.username} unlocked")
+            else:
+                _, ended = await accounts.set_active(conn, args.username, command == "enable")
+                print(f"{args.username} {command}d" + ("" if command == "enable" else
+                                                       f"; {len(ended)} session(s) ended"))
     except ApiError as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    print(f"user {args.username} ({args.role}) added")
+    return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from central.security import BadKeys, TokenKeys
+
+    path = args.file or default_keys_file()
+    try:
+        if args.keys_command == "new":
+            if path.exists():
+                print(f"{path} exists already; use `keys rotate`", file=sys.stderr)
+                return 1
+            TokenKeys.generate().save(path)
+            print(f"made {path}")
+            return 0
+        current = TokenKeys.load(path)
+        changed = current.rotated() if args.keys_command == "rotate" else current.retired()
+        changed.save(path)
+    except BadKeys as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"{path}: current key {changed.current}; {len(changed.keys)} key(s); restart the platform's workers "
+          "to use it")
     return 0
 
 
@@ -219,6 +345,8 @@ async def _metrics(database: Database, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "keys":
+        return _keys(args)
     url = args.db or default_db_url()
     if args.command == "serve":
         return _serve(args, url)
@@ -230,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         work = (lambda d: _kb_import(d, args.file)) if args.kb_command == "import" else (lambda d: _kb_export(d, args.file))
         return asyncio.run(_with_db(url, work))
     if args.command == "user":
-        return asyncio.run(_with_db(url, lambda d: _user_add(d, args)))
+        return asyncio.run(_with_db(url, lambda d: _user(d, args)))
     if args.command == "simulate":
         from central.simulate import simulate
         logging.getLogger().setLevel(logging.WARNING)

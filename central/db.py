@@ -52,6 +52,22 @@ users = Table(
     Column("created_at", String(40), nullable=False),
     # migration 5: the handling unit a `unit` user works for
     Column("unit_id", String(32), nullable=True),
+    # migration 7: the account lock after repeated wrong passwords (central/routes/auth.py)
+    Column("failed_sign_ins", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", String(40), nullable=True),
+    Column("password_changed_at", String(40), nullable=True),
+)
+
+# migration 7: one row per sign-in. The refresh tokens rotated from it share its id (`family`) and
+# the access tokens carry it (`sid`): ending the session ends them all, at once.
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", Seq, nullable=False, index=True),
+    Column("seat", String(64), nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("ended_at", String(40), nullable=True),
+    Column("ended_why", String(32), nullable=True),  # signed_out, token_reused, user_disabled, password_changed, …
 )
 
 refresh_tokens = Table(
@@ -67,7 +83,10 @@ refresh_tokens = Table(
     Column("parent", String(64), nullable=True),
     Column("replaced_by", String(64), nullable=True),
     Column("used_at", String(40), nullable=True),
+    # migration 7: the session (sign-in) the token belongs to; none for tokens issued before it
+    Column("family", String(32), nullable=True),
     Index("ix_refresh_tokens_parent", "parent"),
+    Index("ix_refresh_tokens_family", "family"),
 )
 
 categories = Table(

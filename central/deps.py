@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from central.accounts import session_alive
 from central.errors import ApiError
 from central.permissions import allowed
 from central.platform import Platform
@@ -30,9 +31,13 @@ def require(permission: str) -> Callable:
         if credentials is None:
             raise ApiError(401, "unauthenticated", "sign in first: no bearer token")
         try:
-            claims = read_access_token(platform.secret, credentials.credentials)
+            claims = read_access_token(platform.keys, credentials.credentials)
         except InvalidToken as exc:
             raise ApiError(401, "unauthenticated", str(exc)) from None
+        async with platform.db.read() as conn:
+            alive = await session_alive(conn, claims.session_id)
+        if not alive:
+            raise ApiError(401, "unauthenticated", "the session has ended (signed out, or the user disabled)")
         if not allowed(claims.role, permission):
             raise ApiError(403, "forbidden", f"role {claims.role!r} may not {permission}")
         return claims

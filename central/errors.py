@@ -26,9 +26,11 @@ class ApiError(Exception):
     """A known condition: `code` is stable for programs, `message` is for people, `field` names
     the offending input field when there is one."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: object) -> None:
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None, **extra: object) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
+        self.headers = headers  # e.g. Retry-After on a 429
 
     def body(self) -> dict:
         extra = {"field": self.field} if self.field else {}
@@ -51,7 +53,7 @@ def _field_name(loc: tuple | list) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -20,6 +20,7 @@ _CLOSED = object()
 @dataclass(eq=False)
 class Subscription:
     user_id: int
+    session_id: str = ""  # the sign-in whose access token opened the stream: its end closes it
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
     closed: bool = False
 
@@ -33,8 +34,8 @@ class EventBroker:
         self._subs: dict[int, set[Subscription]] = {}
         self.on_presence: list[Callable[[int, bool], None]] = []
 
-    def subscribe(self, user_id: int) -> Subscription:
-        sub = Subscription(user_id)
+    def subscribe(self, user_id: int, session_id: str = "") -> Subscription:
+        sub = Subscription(user_id, session_id)
         first = not self._subs.get(user_id)
         self._subs.setdefault(user_id, set()).add(sub)
         if first:
@@ -77,6 +78,14 @@ class EventBroker:
             sub.queue.get_nowait()
         sub.queue.put_nowait(_CLOSED)
         self.unsubscribe(sub)
+
+    def end_sessions(self, session_ids: set[str]) -> int:
+        """Close the streams of these sessions (ended: signed out, disabled, a token reused);
+        returns how many were closed."""
+        ending = [sub for subs in self._subs.values() for sub in subs if sub.session_id in session_ids]
+        for sub in ending:
+            self._end(sub)
+        return len(ending)
 
     def close(self) -> None:
         """End every stream, so that the server can shut down without waiting on them."""

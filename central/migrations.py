@@ -30,10 +30,11 @@ V2_TABLES = {"synonyms"}
 V3_TABLES = {"kb_corrections"}
 V4_TABLES = {"escalations"}
 V5_TABLES = {"order_units", "reviews", "supervisions"}
+V7_TABLES = {"sessions"}
 
 
 def _v1_initial(conn: Connection) -> None:
-    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES
+    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES
     tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | later]
     db.metadata.create_all(conn, tables=tables)
 
@@ -96,6 +97,23 @@ def _v6_refresh_grace(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _v7_sessions(conn: Connection) -> None:
+    """Sessions, account locks, and the token key out of the database: a copy of a backup must not
+    be able to sign tokens. Refresh tokens issued before sessions existed belong to none and are
+    revoked (their seats sign in again once)."""
+    present = inspect(conn)
+    if present.has_table("users"):
+        _add_columns(conn, db.users, ("failed_sign_ins", "locked_until", "password_changed_at"))
+    if present.has_table("refresh_tokens"):
+        _add_columns(conn, db.refresh_tokens, ("family",))
+        for index in db.refresh_tokens.indexes:
+            index.create(conn, checkfirst=True)
+        conn.execute(db.refresh_tokens.update().where(db.refresh_tokens.c.family.is_(None)).values(revoked=True))
+    if present.has_table("meta"):
+        conn.execute(db.meta_kv.delete().where(db.meta_kv.c.key == "token_secret"))
+    db.sessions.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -103,6 +121,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "telephony: reported calls, callbacks, escalations", _v4_telephony),
     Migration(5, "work orders after intake: units, reviews, callbacks, repeats, supervision", _v5_lifecycle),
     Migration(6, "refresh tokens: rotation links and a grace for a lost answer", _v6_refresh_grace),
+    Migration(7, "sessions, account locks; the token key leaves the database", _v7_sessions),
 ]
 
 

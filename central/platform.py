@@ -15,6 +15,8 @@ from sqlalchemy import select
 from central import catalog, db, feed, supervision
 from central.events import EventBroker
 from central.routing import CallRouter, Handle, LoopScheduler, Scheduler
+from central.security import TokenKeys
+from central.sign_in import SignInGuard, SignInLimits
 from central.store import Database
 from central.wallboard import Wallboard
 from domain import clock
@@ -33,8 +35,13 @@ class Platform:
                  refresh_grace_s: float = REFRESH_GRACE_S, ring_timeout_s: float = 20.0,
                  calls_per_hour: float = 0.0, seed: int | None = None,
                  scheduler: Scheduler | None = None, sweep_every_s: float | None = SWEEP_EVERY_S,
-                 departments=None, announce_changes: bool = True) -> None:  # noqa: ANN001
-        """departments: OfficeRates to run the department simulator with (the demo), or None.
+                 departments=None, announce_changes: bool = True,  # noqa: ANN001
+                 token_keys: TokenKeys | None = None, sign_in_limits: SignInLimits | None = None) -> None:
+        """token_keys: the access tokens' signing keys, shared by every worker of the centre (a key
+        file or the environment: see central/security.py); a platform given none makes its own,
+        good for its lifetime only (a test, the demo: the seats' refresh tokens outlive it).
+        sign_in_limits: when wrong passwords lock an account or an address (central/sign_in.py).
+        departments: OfficeRates to run the department simulator with (the demo), or None.
         announce_changes: False when no seat follows the feed (a simulation), to save a query a change.
         refresh_grace_s: how long a refresh token just rotated stays good for a seat that lost the answer."""
         self.db = Database(db_url)
@@ -46,7 +53,9 @@ class Platform:
         self.router = CallRouter(self, ring_timeout_s=ring_timeout_s, scheduler=self.scheduler)
         self.wallboard = Wallboard(self)
         self.calendar: WorkCalendar | None = None
-        self.secret = b""
+        self.keys = token_keys or TokenKeys.generate()
+        self.sign_in_limits = sign_in_limits or SignInLimits()
+        self.sign_in_guard = SignInGuard(self.sign_in_limits)
         self._calls_per_hour, self._seed = calls_per_hour, seed
         self._sweep_every_s = sweep_every_s
         self._sweep: Handle | None = None
@@ -69,7 +78,6 @@ class Platform:
 
     async def start(self) -> None:
         await self.db.start()
-        self.secret = await self.db.token_secret()
         async with self.db.write() as conn:
             await catalog.ensure_calendar(conn)
         async with self.db.read() as conn:

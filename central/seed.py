@@ -1,10 +1,12 @@
 """Demo and reference data, made deterministically.
 
-`seed_reference` puts in what every platform needs to take orders (categories, handling units, one
-user per role); `seed_demo` adds the demo knowledge base and a history of callers and work orders.
+`seed_reference` puts in what every platform needs to take orders (categories, handling units) and
+no account; `seed_demo` adds the demo's accounts (one published password), the demo knowledge base
+and a history of callers and work orders.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from datetime import datetime, timedelta
@@ -14,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import catalog, db, feed, kb
+from central.accounts import create_user
 from central.orders.intake import LIFECYCLE_DEFAULTS
 from central.permissions import Role
-from central.routes.auth import create_user
+from central.security import hash_password
 from domain import clock
 from domain.calendar import WorkCalendar
 from domain.catalog import Category, HandlingUnit, UnitKind
@@ -32,10 +35,9 @@ DEMO_USERS = [
     ("lead", "班长 刘芳", Role.team_lead),
     ("dispatcher", "派单员 赵磊", Role.dispatcher),
     ("admin", "系统管理员", Role.admin),
-    # the department simulator and its reviewer act through this account (dispatchers may act for any unit);
-    # the simulated callback desk uses its own agent account (central.simulate makes it on first use)
-    ("simulator", "部门模拟器", Role.dispatcher),
 ]
+# The department simulator acts as the system user "simulator" and the simulated callback desk as its
+# own agent: central/departments.py `system_user` makes them with no usable password.
 # Handling-unit staff: (username, display name, unit id)
 DEMO_UNIT_USERS = [
     ("unit_d01", "城东区 承办员", "D01"),
@@ -87,13 +89,20 @@ async def is_seeded(conn: AsyncConnection) -> bool:
     return (await conn.execute(select(func.count()).select_from(db.categories))).scalar_one() > 0
 
 
-async def seed_reference(conn: AsyncConnection, password: str = DEMO_PASSWORD) -> None:
+async def seed_reference(conn: AsyncConnection) -> None:
+    """The category tree and the handling units; no account (`hotline-central user add` makes them)."""
     await catalog.insert_categories(conn, demo_categories())
     await catalog.insert_units(conn, demo_units())
+
+
+async def seed_demo_users(conn: AsyncConnection, password: str = DEMO_PASSWORD) -> None:
+    """The demo's accounts, all with one published password: for a demonstration or a test only.
+    (The password policy is not applied: the demo's password is meant to be known.)"""
+    password_hash = await asyncio.to_thread(hash_password, password)  # one hash serves every demo user
     for username, display, role in DEMO_USERS:
-        await create_user(conn, username, display, role, password)
+        await create_user(conn, username, display, role, password_hash)
     for username, display, unit_id in DEMO_UNIT_USERS:
-        await create_user(conn, username, display, Role.unit, password, unit_id)
+        await create_user(conn, username, display, Role.unit, password_hash, unit_id)
 
 
 def demo_kb_lines() -> list[str]:
@@ -245,6 +254,7 @@ def demo_synonyms() -> dict[str, list[str]]:
 
 async def seed_demo(conn: AsyncConnection) -> dict:
     await seed_reference(conn)
+    await seed_demo_users(conn)
     await kb.replace_synonyms(conn, demo_synonyms())
     result = await kb.apply(conn, kb.parse_lines(demo_kb_lines()))
     await seed_history(conn)

@@ -16,11 +16,14 @@ class PlatformServer(uvicorn.Server):
     """A uvicorn server that ends the open event streams first when asked to stop, so that
     shutdown does not wait on them."""
 
-    def __init__(self, platform: Platform, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    def __init__(self, platform: Platform, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
+                 certfile: str | None = None, keyfile: str | None = None) -> None:
+        """certfile, keyfile: PEM files to serve HTTPS (both or neither)."""
         self.platform = platform
         # No access log: request paths and queries carry phone numbers (/callers/{phone}, ?phone=).
         config = uvicorn.Config(create_app(platform), host=host, port=port, log_level=log_level,
-                                timeout_graceful_shutdown=3, lifespan="on", access_log=False)
+                                timeout_graceful_shutdown=3, lifespan="on", access_log=False,
+                                ssl_certfile=certfile, ssl_keyfile=keyfile)
         super().__init__(config)
         self._loop: asyncio.AbstractEventLoop | None = None
 

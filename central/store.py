@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -50,13 +49,3 @@ class Database:
     async def set_meta(self, conn: AsyncConnection, key: str, value: str) -> None:
         await conn.execute(db.meta_kv.delete().where(db.meta_kv.c.key == key))
         await conn.execute(db.meta_kv.insert().values(key=key, value=value))
-
-    async def token_secret(self) -> bytes:
-        """The HMAC key for access tokens, made once per database so that several API workers
-        over one database accept each other's tokens."""
-        async with self.write() as conn:
-            row = (await conn.execute(select(db.meta_kv.c.value).where(db.meta_kv.c.key == "token_secret"))).scalar()
-            if row is None:
-                row = secrets.token_hex(32)
-                await conn.execute(db.meta_kv.insert().values(key="token_secret", value=row))
-        return bytes.fromhex(row)

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from central.platform import Platform
-from central.seed import DEMO_PASSWORD, seed_reference
+from central.seed import DEMO_PASSWORD, seed_demo_users, seed_reference
 from central.server import ThreadedPlatform
 from central.store import Database
 
@@ -94,6 +94,7 @@ async def _seed(url: str) -> None:
         await database.start()
         async with database.write() as conn:
             await seed_reference(conn)
+            await seed_demo_users(conn)  # the demo accounts the tests sign in as
     finally:
         await database.close()
 

@@ -36,7 +36,7 @@ from ui.main_window import LAST_ADDRESS_KEY, LAST_USER_KEY, MainWindow
 from ui.settings import load_telephony, save_telephony
 from workstation.calls import AgentState
 from workstation.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoPlatform, DemoPlatformError
-from workstation.platform_client import PlatformClient
+from workstation.platform_client import InsecureAddress, PlatformClient, check_address
 from workstation.telephony.settings import Adapter, BadTelephonySettings
 
 log = logging.getLogger(__name__)
@@ -233,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(NO_DEMO_WHEN_FROZEN)
     if args.self_test is not None and not args.platform:
         parser.error("--self-test needs --platform URL")
+    if args.platform:
+        try:
+            check_address(args.platform)
+        except InsecureAddress as exc:
+            parser.error(f"--platform: {exc}")
     log_path = _setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)

@@ -47,10 +47,12 @@ from ui.wallboard import WallboardPage
 from workstation.calls import Call
 from workstation.credentials import Credentials
 from workstation.platform_client import (
+    InsecureAddress,
     PlatformClient,
     PlatformError,
     PlatformUnreachable,
     Session,
+    check_address,
     is_credentials_refusal,
 )
 from workstation.session import CacheInUse, CacheRecovery, NoOfflineSeat, PendingMutations, SeatSession
@@ -325,6 +327,15 @@ class MainWindow(QMainWindow):
             return self.tr("Cannot reach the platform at {address}").format(address=address)
         if exc.code == "bad_credentials":
             return self.tr("Sign-in failed: wrong user name or password")
+        minutes = max(1, -(-int(exc.body.get("retry_after_s") or 60) // 60))
+        if exc.code == "account_locked":
+            return self.tr("This account is locked after repeated wrong passwords: try again in {minutes} min, "
+                           "or ask an administrator to unlock it").format(minutes=minutes)
+        if exc.code == "too_many_attempts":
+            return self.tr("Too many wrong passwords from this computer: try again in {minutes} min").format(
+                minutes=minutes)
+        if exc.code == "account_disabled":
+            return self.tr("This account is disabled: ask an administrator")
         return self.tr("The platform refused the request ({status} {code})").format(status=exc.status, code=exc.code)
 
     @asyncSlot(str, str)
@@ -703,6 +714,13 @@ class MainWindow(QMainWindow):
     @asyncSlot(str, str, str)
     async def _sign_in_submitted(self, address: str, username: str, password: str) -> None:
         if self._client is None or self._client.base_url != address.rstrip("/"):
+            try:
+                check_address(address)
+            except InsecureAddress:
+                self.sign_in_overlay.show_error(self.tr(
+                    "The platform's address must start with https://: plain http:// would send your password and "
+                    "callers' details unencrypted (http:// is only for this computer)."))
+                return
             if self._client is not None:
                 await self._client.close()
             self._client = PlatformClient(address)
@@ -738,6 +756,10 @@ class MainWindow(QMainWindow):
         no cache to work offline from."""
         token = self.credentials.load(address, username) if username else None
         if token is None:
+            return False
+        try:
+            check_address(address)
+        except InsecureAddress:  # saved before the rule: the agent signs in again to a safe address
             return False
         if self._client is None or self._client.base_url != address.rstrip("/"):
             if self._client is not None:

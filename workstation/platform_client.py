@@ -8,8 +8,10 @@ Tokens, passwords and personal data never reach a log line.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json as json_module
 import logging
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +43,39 @@ class PlatformError(Exception):
         return self.status >= 500 or self.status in (408, 429)
 
 
+class InsecureAddress(ValueError):
+    """The platform's address would send passwords and citizens' data in clear, or is not an address."""
+
+
+PLAIN_HTTP_ENV = "HOTLINE_ALLOW_PLAIN_HTTP"  # "1": a test lab's platform on another machine, without TLS
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_address(base_url: str, allow_plain_http: bool | None = None) -> None:
+    """https:// anywhere; http:// only to this machine (the demo, a platform beside the seat), or
+    anywhere when allowed (`allow_plain_http`, by default the environment variable
+    HOTLINE_ALLOW_PLAIN_HTTP=1: for a test lab, never a real centre)."""
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError):
+        raise InsecureAddress(f"not an address: {base_url!r}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InsecureAddress(f"the platform's address must start with https:// (not {base_url!r})")
+    if allow_plain_http is None:
+        allow_plain_http = os.environ.get(PLAIN_HTTP_ENV) == "1"
+    if url.scheme == "http" and not _loopback(url.host) and not allow_plain_http:
+        raise InsecureAddress(f"plain http:// to {url.host} would send passwords and citizens' data unencrypted: "
+                              "use https://")
+
+
 class PlatformUnreachable(Exception):
     """No HTTP answer: connection refused, timeout, DNS or TLS failure."""
 
@@ -61,7 +96,9 @@ class Session:
 
 class PlatformClient:
     def __init__(self, base_url: str, *, timeout: float = 10.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, allow_plain_http: bool | None = None) -> None:
+        """Raises InsecureAddress for plain http:// to another machine (see `check_address`)."""
+        check_address(base_url, allow_plain_http)
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
         self._session: Session | None = None
         self._refreshing = asyncio.Lock()
@@ -335,7 +372,7 @@ def _session_from(body: dict) -> Session:
 
 def is_credentials_refusal(error: PlatformError) -> bool:
     """The platform itself refused who we are (not a proxy's 401, not a network failure)."""
-    return error.status == 401 and error.code in ("bad_refresh_token", "bad_credentials")
+    return error.status == 401 and error.code in ("bad_refresh_token", "bad_credentials", "account_disabled")
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -1,23 +1,22 @@
 """Sign-in, token refresh, sign-out, and user administration."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from central import db
+from central import accounts, audit, db
 from central.deps import PlatformDep, who
-from central.errors import ApiError, invalid
+from central.errors import ApiError
 from central.permissions import Role
 from central.platform import Platform
 from central.security import (
     Claims,
-    hash_password,
     issue_access_token,
     new_refresh_token,
     refresh_token_hash,
@@ -51,8 +50,20 @@ class NewUser(BaseModel):
     username: Name
     display_name: Name
     role: Role
-    password: text(8, 256, strip=False)
+    password: Secret  # the policy (central/passwords.py) is checked before the hash is made
     unit_id: text(1, 32) | None = None  # required for role unit, refused for the others
+
+
+async def _issue(platform: Platform, conn, user, seat: str, session_id: str,  # noqa: ANN001
+                 parent: str | None = None) -> dict:
+    claims = Claims(user["id"], user["username"], user["role"], seat, int(time.time()) + platform.access_ttl_s,
+                    user["unit_id"], session_id)
+    refresh = new_refresh_token()
+    await conn.execute(db.refresh_tokens.insert().values(
+        token_hash=refresh_token_hash(refresh), user_id=user["id"], seat=seat, revoked=False, parent=parent,
+        family=session_id, expires_at=clock.stamp(clock.now() + timedelta(seconds=platform.refresh_ttl_s))))
+    return {"access_token": issue_access_token(platform.keys, claims), "token_type": "bearer",
+            "expires_in": platform.access_ttl_s, "refresh_token": refresh, "user": _user_public(user)}
 
 
 def _user_public(row) -> dict:  # noqa: ANN001
@@ -60,24 +71,58 @@ def _user_public(row) -> dict:  # noqa: ANN001
             "unit_id": row["unit_id"]}
 
 
-async def _issue(platform: Platform, conn, user, seat: str, parent: str | None = None) -> dict:  # noqa: ANN001
-    claims = Claims(user["id"], user["username"], user["role"], seat, int(time.time()) + platform.access_ttl_s,
-                    user["unit_id"])
-    refresh = new_refresh_token()
-    await conn.execute(db.refresh_tokens.insert().values(
-        token_hash=refresh_token_hash(refresh), user_id=user["id"], seat=seat, revoked=False, parent=parent,
-        expires_at=clock.stamp(clock.now() + timedelta(seconds=platform.refresh_ttl_s))))
-    return {"access_token": issue_access_token(platform.secret, claims), "token_type": "bearer",
-            "expires_in": platform.access_ttl_s, "refresh_token": refresh, "user": _user_public(user)}
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
-@router.post("/auth/sign-in")
-async def sign_in(body: SignIn, platform: PlatformDep) -> dict:
+def _too_many(code: str, message: str, retry_after: float) -> ApiError:
+    seconds = int(retry_after + 0.999)
+    return ApiError(429, code, message, retry_after_s=seconds, headers={"Retry-After": str(seconds)})
+
+
+async def _audit_sign_in(conn, action: str, user, username: str, seat: str) -> None:  # noqa: ANN001
+    """Failed and refused sign-ins go to the audit log (the user id 0 for a name that does not exist)."""
+    who = Claims(user["id"] if user is not None else 0, username[:64], "", seat, 0)
+    await audit.record_reads(conn, who, action, "user", [username[:128]])
+
+
+@router.post("/auth/sign-in", responses={429: {"description": "too many wrong passwords: wait Retry-After seconds"}})
+async def sign_in(body: SignIn, request: Request, platform: PlatformDep) -> dict:
+    """The password is checked off the event loop and outside the write lock; an unknown user name
+    costs the same work as a known one. Wrong passwords lock the account, and slow the address
+    down, as central/sign_in.py says."""
+    limits, guard, address = platform.sign_in_limits, platform.sign_in_guard, _address(request)
+    wait = guard.retry_after(address)
+    if wait is not None:
+        raise _too_many("too_many_attempts", "too many wrong passwords from this address; try again later", wait)
+    async with platform.db.read() as conn:
+        user = await accounts.user_by_name(conn, body.username)
+    if user is not None:
+        wait = accounts.locked_for(user, clock.now())
+        if wait is not None:
+            async with platform.db.write() as conn:
+                await _audit_sign_in(conn, "sign_in_locked", user, body.username, body.seat)
+            raise _too_many("account_locked", "this account is locked after repeated wrong passwords; try again "
+                                              "later or ask an administrator to unlock it", wait)
+    right = await asyncio.to_thread(verify_password, user["password_hash"] if user is not None else None,
+                                    body.password)
     async with platform.db.write() as conn:
-        user = (await conn.execute(select(db.users).where(db.users.c.username == body.username))).mappings().first()
-        if user is None or not user["active"] or not verify_password(user["password_hash"], body.password):
-            raise ApiError(401, "bad_credentials", "wrong user name or password")
-        return await _issue(platform, conn, user, body.seat)
+        if not right:
+            guard.failed(address)
+            locked = user is not None and await accounts.record_failure(
+                conn, user["id"], limits.account_failures, limits.account_lock_s)
+            await _audit_sign_in(conn, "sign_in_failed", user, body.username, body.seat)
+            log.info("wrong password for user id %s%s", user["id"] if user is not None else "(unknown name)",
+                     "; the account is locked" if locked else "")
+        elif not user["active"]:
+            await _audit_sign_in(conn, "sign_in_disabled", user, body.username, body.seat)
+        else:
+            await accounts.record_success(conn, user["id"])
+            session_id = await accounts.start_session(conn, user["id"], body.seat)
+            return await _issue(platform, conn, user, body.seat, session_id)
+    if right:
+        raise ApiError(401, "account_disabled", "this account is disabled; ask an administrator")
+    raise ApiError(401, "bad_credentials", "wrong user name or password")
 
 
 def _bad_refresh_token(message: str = "the refresh token is unknown, spent or expired; sign in again") -> ApiError:
@@ -103,10 +148,14 @@ async def refresh(body: Refresh, platform: PlatformDep) -> dict:
     others are revoked then, and the parent's grace ends. `parent`, `replaced_by` (the newest
     sibling) and `used_at` keep the history of the rotations.
 
+    A spent token presented after that is a copy in other hands (or a seat gone wrong): the whole
+    session ends, every token of its family with it, and its streams close.
+
     Rows are locked ancestor first (the parent of the presented token, then the token), as sign-out
     revokes them.
     """
     t = db.refresh_tokens
+    reused: str | None = None
     async with platform.db.write() as conn:
         key = refresh_token_hash(body.refresh_token)
         parent = (await conn.execute(select(t.c.parent).where(t.c.token_hash == key))).scalar()  # never changes
@@ -114,40 +163,54 @@ async def refresh(body: Refresh, platform: PlatformDep) -> dict:
             await conn.execute(select(t.c.token_hash).where(t.c.token_hash == parent).with_for_update())
         row = (await conn.execute(select(t).where(t.c.token_hash == key).with_for_update())).mappings().first()
         now = clock.now()
-        if row is None or row["revoked"] or row["expires_at"] <= clock.stamp(now):
+        if row is None or row["revoked"] or row["expires_at"] <= clock.stamp(now) or row["family"] is None:
             raise _bad_refresh_token()
         if row["used_at"] is not None:
             in_grace = clock.parse(row["used_at"]) + timedelta(seconds=platform.refresh_grace_s) > now
             if not in_grace or await _successor_used(conn, key):
-                raise _bad_refresh_token()
-            log.info("a refresh token of user id %s was presented again within its grace", row["user_id"])
+                log.warning("a spent refresh token of user id %s was presented again: its session ends",
+                            row["user_id"])
+                await accounts.end_session(conn, row["family"], accounts.EndedWhy.token_reused)
+                reused = row["family"]
+            else:
+                log.info("a refresh token of user id %s was presented again within its grace", row["user_id"])
         elif parent is not None:  # this sibling wins: the others issued for the same parent are spent
             await conn.execute(t.update().where(t.c.parent == parent, t.c.token_hash != key, t.c.used_at.is_(None),
                                                 ~t.c.revoked).values(revoked=True))
-        user = (await conn.execute(select(db.users).where(db.users.c.id == row["user_id"]))).mappings().first()
-        if user is None or not user["active"]:
-            raise _bad_refresh_token("the user is no longer active")
-        pair = await _issue(platform, conn, user, row["seat"], parent=key)
-        await conn.execute(t.update().where(t.c.token_hash == key).values(
-            replaced_by=refresh_token_hash(pair["refresh_token"]), used_at=row["used_at"] or clock.stamp(now)))
-        return pair
+        if reused is None:
+            user = (await conn.execute(select(db.users).where(db.users.c.id == row["user_id"]))).mappings().first()
+            if user is None or not user["active"] or not await accounts.session_alive(conn, row["family"]):
+                raise _bad_refresh_token("the session has ended or the user is no longer active; sign in again")
+            pair = await _issue(platform, conn, user, row["seat"], row["family"], parent=key)
+            await conn.execute(t.update().where(t.c.token_hash == key).values(
+                replaced_by=refresh_token_hash(pair["refresh_token"]), used_at=row["used_at"] or clock.stamp(now)))
+            return pair
+    platform.broker.end_sessions({reused})  # committed: now its streams close
+    raise _bad_refresh_token("this refresh token was used already; the session has been ended for safety")
 
 
 @router.post("/auth/sign-out")
 async def sign_out(body: Refresh, platform: PlatformDep) -> dict:
-    """Revoke the token, and the rotation next to it: its predecessor (which may still be in its
-    grace) and the tokens issued for it (in answers the seat may have lost). Rows are revoked
-    ancestor first, the order a refresh locks them in."""
+    """End the session the token belongs to: every refresh token of it, its access tokens (on their
+    next request) and its event streams (at once)."""
     t = db.refresh_tokens
     async with platform.db.write() as conn:
         key = refresh_token_hash(body.refresh_token)
-        row = (await conn.execute(select(t.c.parent).where(t.c.token_hash == key))).first()  # parent never changes
-        if row is not None:
-            if row.parent is not None:
-                await conn.execute(t.update().where(t.c.token_hash == row.parent).values(revoked=True))
-            await conn.execute(t.update().where(t.c.token_hash == key).values(revoked=True))
-            await conn.execute(t.update().where(t.c.parent == key).values(revoked=True))
+        family = (await conn.execute(select(t.c.family).where(t.c.token_hash == key))).scalar()
+        if family is not None:
+            await accounts.end_session(conn, family, accounts.EndedWhy.signed_out)
+    if family is not None:
+        platform.broker.end_sessions({family})
     return {"signed_out": True}
+
+
+@router.post("/auth/sign-out-everywhere")
+async def sign_out_everywhere(platform: PlatformDep, claims: who("events.subscribe")) -> dict:
+    """End every session of the signed-in user (a lost laptop, a password seen over a shoulder)."""
+    async with platform.db.write() as conn:
+        ended = await accounts.end_sessions_of(conn, claims.user_id, accounts.EndedWhy.everywhere)
+    platform.broker.end_sessions(set(ended))
+    return {"sessions_ended": len(ended)}
 
 
 @router.get("/me")
@@ -156,32 +219,83 @@ async def me(claims: who("events.subscribe")) -> dict:
             "unit_id": claims.unit_id}
 
 
-async def create_user(conn, username: str, display_name: str, role: Role, password: str,  # noqa: ANN001
-                      unit_id: str | None = None) -> dict:
-    if (role == Role.unit) != (unit_id is not None):
-        raise invalid("unit_id", "required for a unit user" if unit_id is None else "only a unit user has a unit")
-    if unit_id is not None:
-        found = (await conn.execute(select(db.handling_units.c.id).where(db.handling_units.c.id == unit_id))).first()
-        if found is None:
-            raise invalid("unit_id", f"no handling unit {unit_id!r}")
-    try:
-        result = await conn.execute(db.users.insert().values(
-            username=username, display_name=display_name, role=str(role), password_hash=hash_password(password),
-            active=True, created_at=clock.stamp(), unit_id=unit_id).returning(db.users.c.id))
-    except IntegrityError:
-        raise ApiError(409, "conflict", f"user {username!r} already exists", field="username") from None
-    return {"id": result.scalar_one(), "username": username, "display_name": display_name, "role": str(role),
-            "unit_id": unit_id}
+class NewPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: Secret
+    new_password: Secret
 
+
+@router.post("/me/password")
+async def change_own_password(body: NewPassword, platform: PlatformDep, claims: who("events.subscribe")) -> dict:
+    """Change one's own password (the current one is asked again). Every session of the user ends,
+    this one included: the seat signs in again with the new password."""
+    async with platform.db.read() as conn:
+        user = await accounts.user_by_name(conn, claims.username)
+    right = await asyncio.to_thread(verify_password, user["password_hash"] if user else None, body.current_password)
+    if not right:
+        raise ApiError(403, "bad_credentials", "the current password is wrong", field="current_password")
+    new_hash = await accounts.hashed(body.new_password, claims.username, user["display_name"])
+    async with platform.db.write() as conn:
+        _, ended = await accounts.set_password(conn, claims.username, new_hash)
+    platform.broker.end_sessions(set(ended))
+    return {"changed": True, "sessions_ended": len(ended)}
+
+
+# --- user administration ------------------------------------------------------------------------
 
 @router.post("/users", status_code=201)
 async def add_user(body: NewUser, platform: PlatformDep, _: who("users.manage")) -> dict:
+    password_hash = await accounts.hashed(body.password, body.username, body.display_name)
     async with platform.db.write() as conn:
-        return await create_user(conn, body.username, body.display_name, body.role, body.password, body.unit_id)
+        return await accounts.create_user(conn, body.username, body.display_name, body.role, password_hash,
+                                          body.unit_id)
 
 
 @router.get("/users")
 async def list_users(platform: PlatformDep, _: who("users.manage")) -> list[dict]:
     async with platform.db.read() as conn:
         rows = (await conn.execute(select(db.users).order_by(db.users.c.id))).mappings().all()
-    return [_user_public(r) for r in rows]
+    return [accounts.public(r) for r in rows]
+
+
+class SetPassword(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    password: Secret
+
+
+@router.post("/users/{username}/password")
+async def set_user_password(username: Name, body: SetPassword, platform: PlatformDep,
+                            _: who("users.manage")) -> dict:
+    """An administrator sets a user's password: the account is unlocked and the user's sessions end."""
+    async with platform.db.read() as conn:
+        user = await accounts.user_by_name(conn, username)
+    password_hash = await accounts.hashed(body.password, username, user["display_name"] if user else "")
+    async with platform.db.write() as conn:
+        row, ended = await accounts.set_password(conn, username, password_hash)
+    platform.broker.end_sessions(set(ended))
+    return row
+
+
+@router.post("/users/{username}/disable")
+async def disable_user(username: Name, platform: PlatformDep, claims: who("users.manage")) -> dict:
+    """The user can no longer sign in; their sessions, access tokens and streams end at once."""
+    if username == claims.username:
+        raise ApiError(409, "conflict", "an administrator cannot disable their own account", field="username")
+    async with platform.db.write() as conn:
+        row, ended = await accounts.set_active(conn, username, False)
+    platform.broker.end_sessions(set(ended))
+    return row
+
+
+@router.post("/users/{username}/enable")
+async def enable_user(username: Name, platform: PlatformDep, _: who("users.manage")) -> dict:
+    async with platform.db.write() as conn:
+        row, _ended = await accounts.set_active(conn, username, True)
+    return row
+
+
+@router.post("/users/{username}/unlock")
+async def unlock_user(username: Name, platform: PlatformDep, _: who("users.manage")) -> dict:
+    """Lift a lock left by wrong passwords before it ends by itself."""
+    async with platform.db.write() as conn:
+        return await accounts.unlock(conn, username)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -71,7 +72,7 @@ async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "cal
 async def events(request: Request, platform: PlatformDep, claims: who("events.subscribe")) -> StreamingResponse:
     """Server-sent events for the signed-in user: `changes` (the feed moved on), `call` (a call for
     this user's seat only), `queue` (queue statistics); a comment line keeps the link alive."""
-    sub = platform.broker.subscribe(claims.user_id)
+    sub = platform.broker.subscribe(claims.user_id, claims.session_id)
 
     async def stream():  # noqa: ANN202
         try:
@@ -80,12 +81,15 @@ async def events(request: Request, platform: PlatformDep, claims: who("events.su
             yield sse_frame("hello", {"user": claims.username, "seat": claims.seat, "seq": head})
             yield sse_frame("queue", platform.router.stats())
             while not sub.closed:
+                left = claims.expires - time.time()  # the stream ends with its access token
+                if left <= 0:
+                    break
                 try:
                     # not asyncio.wait_for: on Python 3.11 it can swallow the stream's cancellation
-                    async with asyncio.timeout(KEEPALIVE_S):
+                    async with asyncio.timeout(min(KEEPALIVE_S, left)):
                         item = await sub.next()
                 except TimeoutError:
-                    if await request.is_disconnected():
+                    if await request.is_disconnected() or claims.expires <= time.time():
                         break
                     yield b": keep-alive\n\n"
                     continue

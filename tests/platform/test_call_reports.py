@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy import inspect as sa_inspect
 
-from central import db
-from central.migrations import V5_ORDER_COLUMNS, V6_REFRESH_COLUMNS, migrate
+from central import accounts, db
+from central.migrations import V5_ORDER_COLUMNS, V6_REFRESH_COLUMNS, latest_version, migrate
 from central.security import Claims, issue_access_token
 from central.store import Database
 from domain import clock
@@ -39,7 +39,8 @@ class Seat:
 
 def seat_maker(platform) -> Iterator[Callable[..., Seat]]:
     """Signed-in clients without the password round: argon2 is slow on purpose (about 0.4 s a sign-in
-    here) and sign-in has its own tests. The token is the platform's own, made with its secret."""
+    here) and sign-in has its own tests. The token is the platform's own, made with its key, for a
+    session started here."""
     made: list[Seat] = []
 
     def make(username: str, seat: str = "S-01", role: str | None = None) -> Seat:
@@ -51,11 +52,13 @@ def seat_maker(platform) -> Iterator[Callable[..., Seat]]:
                                                                 password_hash="!", active=True,
                                                                 created_at=clock.stamp()))
                 row = (await conn.execute(select(db.users).where(db.users.c.username == username))).mappings().one()
-                return {"id": row["id"], "username": username, "role": row["role"]}
+                session_id = await accounts.start_session(conn, row["id"], seat)
+                return {"id": row["id"], "username": username, "role": row["role"], "session": session_id}
 
         found = platform.run_coroutine(user())
-        claims = Claims(found["id"], username, found["role"], seat, int(time.time()) + 600)
-        made.append(Seat(platform.url, issue_access_token(platform.platform.secret, claims), found))
+        session_id = found.pop("session")
+        claims = Claims(found["id"], username, found["role"], seat, int(time.time()) + 600, session_id=session_id)
+        made.append(Seat(platform.url, issue_access_token(platform.platform.keys, claims), found))
         return made[-1]
 
     yield make
@@ -211,7 +214,7 @@ async def _upgrade_from_v3(url: str) -> dict:
 
 def test_version_4_upgrades_a_version_3_database_in_place(empty_db_url):
     result = asyncio.run(_upgrade_from_v3(empty_db_url))
-    assert result["applied"] == [4, 5, 6]
+    assert result["applied"] == list(range(4, latest_version() + 1))
     call = result["call"]
     assert (call["source"], call["caller_name"], call["callback_state"], call["callback_attempts"]) == (
         "platform", "", None, 0)

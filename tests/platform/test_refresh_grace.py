@@ -14,7 +14,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, s
 from sqlalchemy import inspect as sa_inspect
 
 from central import db
-from central.migrations import V6_REFRESH_COLUMNS, migrate
+from central.migrations import V6_REFRESH_COLUMNS, latest_version, migrate
 from central.security import refresh_token_hash
 from central.store import Database
 from domain import clock
@@ -155,7 +155,8 @@ def test_a_client_that_lost_the_refresh_answer_signs_in_again_with_its_old_token
 
 # -- the end of the grace --------------------------------------------------------------------------
 
-def test_once_the_successor_is_used_the_old_token_is_refused(platform, sign_in, http, sim_clock):
+def test_once_the_successor_is_used_the_old_token_is_a_copy_and_ends_the_whole_session(
+        platform, sign_in, http, sim_clock):
     old = sign_in("agent").session["refresh_token"]
     refresh(http, old)  # lost
     successor = refresh(http, old)
@@ -166,13 +167,15 @@ def test_once_the_successor_is_used_the_old_token_is_refused(platform, sign_in, 
     sim_clock.advance(1)
     r = refresh(http, old)
     assert refused(r), r.text
-    assert r.json()["message"] == "the refresh token is unknown, spent or expired; sign in again"
-    assert works(http, newest.json()) and refresh(http, newest.json()["refresh_token"]).status_code == 200
+    assert r.json()["message"] == "this refresh token was used already; the session has been ended for safety"
+    # whoever holds the family's live tokens (the seat, or the thief) is signed out with it
+    assert not works(http, newest.json()) and refused(refresh(http, newest.json()["refresh_token"]))
 
 
 @pytest.mark.parametrize(("platform_options", "grace"), [({}, 120.0), ({"refresh_grace_s": 30.0}, 30.0)],
                          ids=["default", "set"])
-def test_after_the_grace_period_the_old_token_is_refused(platform, sign_in, http, sim_clock, grace):
+def test_after_the_grace_period_the_old_token_is_refused_and_its_session_ends(
+        platform, sign_in, http, sim_clock, grace):
     old = sign_in("agent").session["refresh_token"]
     refresh(http, old)  # lost
 
@@ -181,7 +184,8 @@ def test_after_the_grace_period_the_old_token_is_refused(platform, sign_in, http
     assert last.status_code == 200, last.text  # the grace counts from the first rotation...
     sim_clock.advance(1)
     assert refused(refresh(http, old))  # ...not from the latest
-    assert refresh(http, last.json()["refresh_token"]).status_code == 200  # the live descendant lives on
+    assert refused(refresh(http, last.json()["refresh_token"]))  # a replay ends the live descendants too
+    assert not works(http, last.json())
 
 
 # -- sign-out --------------------------------------------------------------------------------------
@@ -235,9 +239,10 @@ async def _upgrade_from_v5(url: str) -> dict:
         await database.close()
 
 
-def test_version_6_adds_the_rotation_links_and_keeps_the_tokens(empty_db_url):
+def test_version_6_adds_the_rotation_links_and_version_7_revokes_the_tokens_of_no_session(empty_db_url):
     result = asyncio.run(_upgrade_from_v5(empty_db_url))
-    assert result["applied"] == [6]
+    assert result["applied"] == list(range(6, latest_version() + 1))
     assert set(V6_REFRESH_COLUMNS) <= set(result["columns"])
+    # tokens from before sessions belong to none: their seats sign in again once (migration 7)
     assert [(r["revoked"], r["parent"], r["replaced_by"], r["used_at"]) for r in result["rows"]] == [
-        (False, None, None, None), (True, None, None, None)]  # a token spent before stays spent
+        (True, None, None, None), (True, None, None, None)]

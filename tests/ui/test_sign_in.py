@@ -74,6 +74,18 @@ def test_empty_fields_are_named_before_anything_is_sent(qtbot: Any, qloop: Any, 
     assert window.client is None  # nothing was sent anywhere
 
 
+def test_a_plain_http_address_to_another_machine_is_refused_before_the_password_leaves(
+        qtbot: Any, qloop: Any, settings_path: Path) -> None:
+    window = _window(qtbot, Credentials(keyring.backends.fail.Keyring()))
+    window.show_sign_in("http://10.20.30.40:8345", "agent")
+    password = window.findChild(QLineEdit, "signInPassword")
+    qtbot.keyClicks(password, "some-password")
+    qtbot.keyClick(password, Qt.Key.Key_Return)
+    error = window.findChild(QLabel, "signInError")
+    assert error.isVisible() and "https://" in error.text() and "明文" in error.text()
+    assert window.client is None  # no client was made: nothing was sent
+
+
 def test_with_a_keyring_the_seat_signs_in_again_without_the_password(
         qtbot: Any, qloop: Any, demo_platform: DemoPlatform, settings_path: Path) -> None:
     credentials = Credentials()

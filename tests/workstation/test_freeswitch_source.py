@@ -451,6 +451,19 @@ async def test_a_wrong_password_keeps_the_link_down_and_retries_with_backoff(swi
 
 
 @pytest.mark.asyncio
+async def test_without_a_password_in_the_keyring_freeswitchs_default_is_never_tried(switch):
+    source = fast_source(switch.port, password="")
+    seen = Seen(source)
+    await source.start()
+    try:
+        await switch.until(lambda: switch.connections >= 2)  # the link stays down and is retried
+    finally:
+        await source.stop()
+    assert not source.up and True not in seen.links
+    assert switch.handshakes == [] and switch.commands == []  # no "auth ClueCon", nor anything else
+
+
+@pytest.mark.asyncio
 async def test_after_a_reconnect_calls_the_switch_no_longer_has_are_lost(switch, link):
     source, seen = link
     await switch.replay(frames("freeswitch_two_ringing.txt"))

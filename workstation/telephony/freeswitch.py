@@ -155,6 +155,8 @@ class FreeSwitchCallSource(StreamCallSource):
 
     async def _handshake(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._parser, self._frames = EslParser(), deque()
+        if not self.password:  # never FreeSWITCH's well-known default: it is set per switch, in the keyring
+            raise TelephonyError("the event socket's password is not set (Phone settings)")
         frame = await self._read_frame(reader)
         if frame is None or frame.content_type != "auth/request":
             raise TelephonyError("the event socket did not ask for a password")

@@ -53,13 +53,14 @@ class TelephonySettings:
 
 def make_source(settings: TelephonySettings, client: PlatformClient, sync: SyncService,
                 secret: str = "") -> CallSource:
-    """The call source the settings name. `secret` is the event socket's password (from the keyring)."""
+    """The call source the settings name. `secret` is the event socket's password (from the keyring);
+    without one the FreeSWITCH link does not try FreeSWITCH's published default, it says so."""
     if settings.adapter == Adapter.baresip:
         from workstation.telephony.baresip import BaresipCallSource
         return BaresipCallSource(*settings.host_port())
     if settings.adapter == Adapter.freeswitch:
         from workstation.telephony.freeswitch import FreeSwitchCallSource
-        return FreeSwitchCallSource(*settings.host_port(), password=secret or "ClueCon",
+        return FreeSwitchCallSource(*settings.host_port(), password=secret,
                                     extension=settings.extension, agent=settings.agent)
     from workstation.telephony.platform_source import PlatformCallSource
     return PlatformCallSource(client, sync)
