@@ -16,7 +16,7 @@ from central import catalog, db, feed, supervision
 from central.events import EventBroker
 from central.routing import CallRouter, Handle, LoopScheduler, Scheduler
 from central.security import TokenKeys
-from central.sign_in import SignInGuard, SignInLimits
+from central.sign_in import MovingWindow, SignInGuard, SignInLimits
 from central.store import Database
 from central.wallboard import Wallboard
 from domain import clock
@@ -28,6 +28,7 @@ SWEEP_EVERY_S = 60.0
 # A rotated refresh token stays good this long (or until its successor is used): the seat may
 # have lost the answer that carried the new pair.
 REFRESH_GRACE_S = 120.0
+UNIT_PHONE_SEARCHES_PER_HOUR = 20
 
 
 class Platform:
@@ -36,7 +37,8 @@ class Platform:
                  calls_per_hour: float = 0.0, seed: int | None = None,
                  scheduler: Scheduler | None = None, sweep_every_s: float | None = SWEEP_EVERY_S,
                  departments=None, announce_changes: bool = True,  # noqa: ANN001
-                 token_keys: TokenKeys | None = None, sign_in_limits: SignInLimits | None = None) -> None:
+                 token_keys: TokenKeys | None = None, sign_in_limits: SignInLimits | None = None,
+                 unit_phone_searches_per_hour: int = UNIT_PHONE_SEARCHES_PER_HOUR) -> None:
         """token_keys: the access tokens' signing keys, shared by every worker of the centre (a key
         file or the environment: see central/security.py); a platform given none makes its own,
         good for its lifetime only (a test, the demo: the seats' refresh tokens outlive it).
@@ -56,6 +58,8 @@ class Platform:
         self.keys = token_keys or TokenKeys.generate()
         self.sign_in_limits = sign_in_limits or SignInLimits()
         self.sign_in_guard = SignInGuard(self.sign_in_limits)
+        # a handling unit's user searching orders by a phone number: per user, per hour
+        self.unit_phone_searches = MovingWindow(unit_phone_searches_per_hour, 3600.0)
         self._calls_per_hour, self._seed = calls_per_hour, seed
         self._sweep_every_s = sweep_every_s
         self._sweep: Handle | None = None

@@ -1,4 +1,4 @@
-"""How wrong passwords are slowed down: per account (in the database, so every worker agrees) and
+"""Moving windows of events per key, and how wrong passwords are slowed down: per account (in the database, so every worker agrees) and
 per network address (in this worker's memory).
 
 - An account takes `account_failures` wrong passwords in a row; the next one locks it for
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from domain import clock
 
-MAX_ADDRESSES = 100_000  # addresses remembered at once; the oldest are forgotten first
+MAX_KEYS = 100_000  # keys (addresses, users) remembered at once; the oldest are forgotten first
 
 
 @dataclass(frozen=True)
@@ -31,38 +31,50 @@ class SignInLimits:
     address_window_s: float = 15 * 60.0
 
 
-class SignInGuard:
-    """Wrong passwords per address, in a moving window."""
+class MovingWindow:
+    """At most `limit` events per key within `window_s` seconds (wrong passwords from an address,
+    a unit's searches by phone number)."""
 
-    def __init__(self, limits: SignInLimits) -> None:
-        self.limits = limits
-        self._failures: dict[str, deque[datetime]] = {}
+    def __init__(self, limit: int, window_s: float) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._events: dict[str, deque[datetime]] = {}
 
-    def _recent(self, address: str, now: datetime) -> deque[datetime] | None:
-        seen = self._failures.get(address)
+    def _recent(self, key: str, now: datetime) -> deque[datetime] | None:
+        seen = self._events.get(key)
         if seen is None:
             return None
-        since = now - timedelta(seconds=self.limits.address_window_s)
+        since = now - timedelta(seconds=self.window_s)
         while seen and seen[0] <= since:
             seen.popleft()
         if not seen:
-            del self._failures[address]
+            del self._events[key]
             return None
         return seen
 
-    def retry_after(self, address: str) -> float | None:
-        """Seconds until the address may try again, or None when it may now."""
+    def retry_after(self, key: str) -> float | None:
+        """Seconds until the key may act again, or None when it may now."""
         now = clock.now()
-        seen = self._recent(address, now)
-        if seen is None or len(seen) < self.limits.address_failures:
+        seen = self._recent(key, now)
+        if seen is None or len(seen) < self.limit:
             return None
-        return max(1.0, (seen[0] + timedelta(seconds=self.limits.address_window_s) - now).total_seconds())
+        return max(1.0, (seen[0] + timedelta(seconds=self.window_s) - now).total_seconds())
+
+    def hit(self, key: str) -> None:
+        now = clock.now()
+        seen = self._recent(key, now)
+        if seen is None:
+            if len(self._events) >= MAX_KEYS:
+                self._events.pop(next(iter(self._events)))
+            seen = self._events[key] = deque(maxlen=self.limit)
+        seen.append(now)
+
+
+class SignInGuard(MovingWindow):
+    """Wrong passwords per address."""
+
+    def __init__(self, limits: SignInLimits) -> None:
+        super().__init__(limits.address_failures, limits.address_window_s)
+        self.limits = limits
 
     def failed(self, address: str) -> None:
-        now = clock.now()
-        seen = self._recent(address, now)
-        if seen is None:
-            if len(self._failures) >= MAX_ADDRESSES:
-                self._failures.pop(next(iter(self._failures)))
-            seen = self._failures[address] = deque(maxlen=self.limits.address_failures)
-        seen.append(now)
+        self.hit(address)

@@ -195,7 +195,10 @@ def phone_kind(number: str) -> str:
 
 
 def mask_phone(number: str) -> str:
-    """Hide the middle digits: at most the first 3 and the last 4 remain (R14)."""
+    """Hide the middle digits: at most the first 3 and the last 4 remain (R14). A number masked
+    already is returned as it is."""
+    if "*" in number:
+        return number
     try:
         digits = normalize_phone(number)
     except InvalidPhoneNumber:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import db
-from central.errors import invalid, not_found
+from central.errors import ApiError, invalid, not_found
 from central.orders import intake
 from central.orders.payloads import (
     ApplyExtension,
@@ -22,6 +22,7 @@ from central.orders.payloads import (
     Sign,
     Supervise,
 )
+from central.orders.reads import handled_by
 from central.orders.rows import (
     acting_for,
     add_supervision,
@@ -36,6 +37,7 @@ from central.orders.rows import (
     unit_rows,
     units_summary,
 )
+from central.permissions import Role
 from central.security import Claims
 from domain import clock
 from domain.calendar import WorkCalendar
@@ -92,8 +94,15 @@ async def _decide(conn: AsyncConnection, who: Claims, review: dict, data: Review
 
 async def transition(conn: AsyncConnection, who: Claims, key: str, op: str, data: BaseModel,
                      calendar: WorkCalendar) -> dict:
-    """Apply one operation (other than create) to the order `key`; return the order row."""
+    """Apply one operation (other than create) to the order `key`; return the order row.
+
+    A handling unit's user gets the same 403, and no order data, for an order its unit has no part
+    in and for one that does not exist (a refusal of an order it does handle carries the order as
+    a unit may see it: central/mutations.py)."""
     current = await find(conn, key, lock=True)
+    if who.role == Role.unit and (current is None or not await handled_by(conn, current["number"],
+                                                                          who.unit_id or "")):
+        raise ApiError(403, "forbidden", "this work order is not assigned to your unit")
     if current is None:
         raise not_found("work order", key)
     if op in INTAKE_OPERATIONS:

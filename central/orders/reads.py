@@ -27,12 +27,15 @@ async def handled_by(conn: AsyncConnection, number: str, unit_id: str) -> bool:
 
 async def list_orders(conn: AsyncConnection, *, phone: str | None = None, statuses: list[str] | None = None,
                       unit_id: str | None = None, created_by: int | None = None, limit: int = 20,
-                      offset: int = 0) -> list[dict]:
-    """Orders newest first, filtered; a unit's orders are those it has a live part in."""
+                      offset: int = 0, confidential: bool = True) -> list[dict]:
+    """Orders newest first, filtered; a unit's orders are those it has a live part in.
+    `confidential=False` leaves out the orders of requesters who asked for confidentiality."""
     t = db.work_orders
     query = select(t)
     if phone is not None:
         query = query.where(t.c.caller_phone == phone)
+    if not confidential:
+        query = query.where(~t.c.confidential)
     if statuses:
         query = query.where(t.c.status.in_(statuses))
     if created_by is not None:

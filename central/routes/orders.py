@@ -42,10 +42,12 @@ async def post_mutation(body: MutationIn, platform: PlatformDep, claims: who("ev
 async def get_work_order(key: Key, platform: PlatformDep, claims: who("orders.read")) -> dict:
     async with platform.db.write() as conn:
         row = await orders.find(conn, key)
+        # a unit gets the same answer for an order that is not its own and one that does not exist
+        if claims.role == Role.unit and (row is None or not await reads.handled_by(conn, row["number"],
+                                                                                   claims.unit_id or "")):
+            raise ApiError(403, "forbidden", "a handling unit reads only the orders dispatched to it")
         if row is None:
             raise not_found("work order", key)
-        if claims.role == Role.unit and not await reads.handled_by(conn, row["number"], claims.unit_id or ""):
-            raise ApiError(403, "forbidden", "a handling unit reads only the orders dispatched to it")
         await audit.record_reads(conn, claims, "read", "work_order", [row["number"]])
         return {**orders.view(claims, row), "timeline": await reads.timeline(conn, row["number"])}
 
@@ -62,14 +64,24 @@ async def list_work_orders(platform: PlatformDep, claims: who("orders.read"),
     """Work orders newest first: a caller's (phone), in some statuses, of a handling unit (a unit
     user sees only its own), or made by the signed-in user (created_by=me)."""
     number = _phone(phone) if phone is not None else None
-    if claims.role == Role.unit:
+    unit = claims.role == Role.unit
+    if unit:
         if unit_id is not None and unit_id != claims.unit_id:
             raise ApiError(403, "forbidden", "a handling unit lists only its own orders")
         unit_id = claims.unit_id or ""
+        if number is not None:  # a unit finds its own orders by a number it was given, not callers by trying numbers
+            wait = platform.unit_phone_searches.retry_after(str(claims.user_id))
+            if wait is not None:
+                seconds = int(wait + 0.999)
+                raise ApiError(429, "too_many_searches", "too many searches by phone number; try again later",
+                               retry_after_s=seconds, headers={"Retry-After": str(seconds)})
+            platform.unit_phone_searches.hit(str(claims.user_id))
     async with platform.db.write() as conn:
         rows = await reads.list_orders(conn, phone=number, statuses=[str(s) for s in status or []], unit_id=unit_id,
                                         created_by=claims.user_id if created_by else None, limit=limit,
-                                        offset=offset)
+                                        offset=offset, confidential=not (unit and number is not None))
+        if number is not None:  # the search itself, whatever it found
+            await audit.record_reads(conn, claims, "search_by_phone", "caller", [number])
         action = "list_by_phone" if number is not None else "list"
         await audit.record_reads(conn, claims, action, "work_order", [r["number"] for r in rows])
     return {"phone": number, "items": [orders.view(claims, r) for r in rows]}

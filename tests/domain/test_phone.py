@@ -264,3 +264,8 @@ def test_mask_shows_at_most_seven_digits(number: str) -> None:
     assert len(masked) == len(number)
     assert masked[:3] == number[:3] and masked[-4:] == number[-4:]
     assert set(masked[3:-4]) == {"*"}
+
+
+def test_masking_a_masked_number_leaves_it_as_it_is() -> None:
+    once = mask_phone("13912345678")
+    assert once == "139****5678" and mask_phone(once) == once
