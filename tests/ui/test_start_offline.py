@@ -3,7 +3,6 @@ back, and asks for the password in the window (keeping the work) only when the p
 refuses the seat's sign-in."""
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -15,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
+from offline_cache import cipher
 from tests.conftest import unavailable
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from ui.main_window import MainWindow
@@ -226,7 +226,8 @@ def test_a_damaged_cache_is_rebuilt_with_its_pending_changes_and_the_agent_is_to
         run_async(qtbot, first.seat_session.orders.create(_order(10 + i)))
     cache = first.seat_session.store.path
     _close(qtbot, first)
-    with closing(sqlite3.connect(cache)) as conn:  # the WAL written back into the file, as SQLite does
+    # the WAL written back into the file, as SQLite does (the cache is encrypted: with its key)
+    with closing(cipher.connect(cache, credentials.load_cache_key(cache))) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     with cache.open("r+b") as damaged:  # then a disk fault: half of the file is gone
         damaged.truncate(cache.stat().st_size // 2)
