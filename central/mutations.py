@@ -31,7 +31,9 @@ class MutationIn(BaseModel):
     entity_id: text(1, 64) | None = Field(
         default=None, description="work order: platform number or the seat's provisional number, none for "
                                   "create; call and missed_call: the call id; escalation: its UUID")
-    base_version: int | None = None
+    base_version: int | None = Field(default=None, ge=1, le=2**62, description=(
+        "work order: the version the change was made against; a change based on an older version is "
+        "refused with 409 stale and the order as it is now"))
     payload: dict = Field(default_factory=dict)
 
     @field_validator("id")
@@ -158,5 +160,6 @@ async def _run(conn, platform, who: Claims, m: MutationIn, key: str | None, data
     else:
         if not m.entity_id:
             raise invalid("entity_id", f"required for {m.op}")
-        row = await orders.transition(conn, who, m.entity_id, m.op, data, platform.calendar)
+        row = await orders.transition(conn, who, m.entity_id, m.op, data, platform.calendar,
+                                      base_version=m.base_version)
     return {"mutation_id": m.id, "status": "applied", "entity": "work_order", "data": orders.view(who, row)}

@@ -93,8 +93,9 @@ async def _decide(conn: AsyncConnection, who: Claims, review: dict, data: Review
 # -- the operations ------------------------------------------------------------------------------
 
 async def transition(conn: AsyncConnection, who: Claims, key: str, op: str, data: BaseModel,
-                     calendar: WorkCalendar) -> dict:
-    """Apply one operation (other than create) to the order `key`; return the order row.
+                     calendar: WorkCalendar, base_version: int | None = None) -> dict:
+    """Apply one operation (other than create) to the order `key`; return the order row. With
+    `base_version`, an order that has moved on since refuses the change (409 stale).
 
     A handling unit's user gets the same 403, and no order data, for an order its unit has no part
     in and for one that does not exist (a refusal of an order it does handle carries the order as
@@ -105,6 +106,9 @@ async def transition(conn: AsyncConnection, who: Claims, key: str, op: str, data
         raise ApiError(403, "forbidden", "this work order is not assigned to your unit")
     if current is None:
         raise not_found("work order", key)
+    if base_version is not None and current["version"] != base_version:
+        raise conflict("stale", f"order {current['number']} has changed since (version {current['version']}, the "
+                                f"change was made against version {base_version})", current)
     if op in INTAKE_OPERATIONS:
         return await intake.apply(conn, who, current, op, data, calendar)
     return await _HANDLERS[op](conn, who, current, data, calendar)

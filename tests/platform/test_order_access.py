@@ -1,8 +1,11 @@
 """A handling unit sees and touches only its own orders (issue 12): another unit's order and an order
 that does not exist get the same 403 with no order data; a refusal on its own order masks a
 confidential requester; a unit's searches by phone number never match confidential requesters, are
-audited even when they find nothing, and are limited per hour. The real platform over loopback."""
+audited even when they find nothing, and are limited per hour. And a change made against an old
+version of an order is refused with the order as it is now. The real platform over loopback."""
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -76,3 +79,22 @@ def test_a_units_phone_searches_skip_confidential_requesters_are_audited_and_lim
     # the desk still finds the confidential requester's orders by phone: it took them
     agent_view = desk("agent").get("/api/v1/work-orders", params={"phone": OTHER_PHONE}).json()["items"]
     assert [o["number"] for o in agent_view] == [dispatched]
+
+
+def test_a_change_made_against_an_old_version_is_refused_with_the_order_as_it_is_now(
+        platform, desk, sim_clock):  # noqa: F811
+    agent, dispatcher = desk("agent"), desk("dispatcher")
+    created = agent.ok("create", None, **new_order())
+    number, seen = created["number"], created["version"]
+    dispatcher.ok("dispatch", number, handling_unit_id="B02", working_days=3)  # the order moves on
+
+    def supervise(base_version: int):  # noqa: ANN202
+        return dispatcher.post("/api/v1/mutations", json={
+            "id": str(uuid.uuid4()), "entity": "work_order", "op": "supervise", "entity_id": number,
+            "base_version": base_version, "payload": {"kind": "remind", "note": "请加快办理"}})
+
+    stale = supervise(seen)
+    assert stale.status_code == 409 and stale.json()["error"] == "stale", stale.text
+    now = stale.json()["current"]
+    assert now["version"] > seen and now["status"] == "dispatched"
+    assert supervise(now["version"]).status_code == 200
