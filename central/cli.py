@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--token-keys", type=Path, default=None, metavar="FILE",
                    help="the access tokens' signing keys, shared by every worker (default: "
                         "$HOTLINE_TOKEN_KEYS, else $HOTLINE_TOKEN_KEYS_FILE, else the file "
-                        "`hotline-central keys new` makes, made on first start)")
+                        "`hotline-central keys new` makes; a missing file is made on first start)")
     s.add_argument("--calls-per-hour", type=float, default=0.0, help="simulated inbound calls (Poisson); 0 = none")
     s.add_argument("--seed", type=int, default=None, help="random seed of the call simulator")
     s.add_argument("--ring-timeout", type=float, default=20.0, help="seconds a call rings before it is re-offered")
@@ -69,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", parents=[common], help="create or upgrade the schema")
 
     sd = sub.add_parser("seed", parents=[common], help="load reference data (and with --demo, demo data)")
-    sd.add_argument("--demo", action="store_true", help="also the demo knowledge base, callers and work orders")
+    demo = sd.add_mutually_exclusive_group()
+    demo.add_argument("--demo", action="store_true",
+                      help="also the demo accounts (a published password), knowledge base, callers and work orders")
+    demo.add_argument("--demo-users", action="store_true",
+                      help="also the demo accounts (a published password), nothing else: for tests")
 
     k = sub.add_parser("kb", help="knowledge base import and export (JSON Lines)")
     ksub = k.add_subparsers(dest="kb_command", required=True)
@@ -145,6 +149,9 @@ def _serve(args: argparse.Namespace, url: str) -> int:
         log.warning("serving plain HTTP on %s: passwords and citizens' data cross the network unencrypted; "
                     "give --certfile and --keyfile (or put a TLS proxy in front)", args.host)
     try:
+        if args.token_keys is not None and not args.token_keys.exists():
+            TokenKeys.generate().save(args.token_keys)
+            log.info("made the token key file %s", args.token_keys)
         keys = TokenKeys.from_environment(args.token_keys)
         if keys is None:
             path = default_keys_file()
@@ -173,12 +180,17 @@ DEMO_WARNING = """\
 *** Anyone who reads the project's README can sign in as admin. Never use this database for a real centre. ***"""
 
 
-async def _seed(database: Database, demo: bool) -> int:
+async def _seed(database: Database, demo: bool, demo_users: bool = False) -> int:
     async with database.write() as conn:
         if await seed.is_seeded(conn):
             print("the database already holds reference data; nothing to do")
             return 0
-        if demo:
+        if demo_users:
+            await seed.seed_reference(conn)
+            await seed.seed_demo_users(conn)
+            print("reference data and the demo accounts loaded")
+            print(DEMO_WARNING.format(password=seed.DEMO_PASSWORD), file=sys.stderr)
+        elif demo:
             counts = await seed.seed_demo(conn)
             print(f"demo data loaded: {counts['kb_entries']} knowledge entries; "
                   f"users {', '.join(u for u, _, _ in seed.DEMO_USERS)}, "
@@ -353,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         return asyncio.run(_with_db(url, lambda d: asyncio.sleep(0, 0)))
     if args.command == "seed":
-        return asyncio.run(_with_db(url, lambda d: _seed(d, args.demo)))
+        return asyncio.run(_with_db(url, lambda d: _seed(d, args.demo, args.demo_users)))
     if args.command == "kb":
         work = (lambda d: _kb_import(d, args.file)) if args.kb_command == "import" else (lambda d: _kb_export(d, args.file))
         return asyncio.run(_with_db(url, work))

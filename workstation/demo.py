@@ -41,7 +41,8 @@ def _free_loopback_port() -> int:
 
 class DemoPlatform:
     """`db_path=None` means the demo database in the user data folder. A missing database is seeded
-    first: with the demo data (`demo_data=True`), or with reference data only, which is faster."""
+    first: with the demo data (`demo_data=True`), or with reference data and the demo accounts only,
+    which is faster. The access tokens' key file lies beside the database."""
 
     def __init__(self, db_path: Path | None = None, *, demo_data: bool = True, calls_per_hour: float = 120.0,
                  seed: int = 1, start_timeout: float = 60.0, departments: bool = False) -> None:
@@ -85,7 +86,7 @@ class DemoPlatform:
         # Seed into a side file and rename it on success, so an interrupted seed is redone next time.
         partial = self.db_path.with_name(self.db_path.name + ".partial")
         partial.unlink(missing_ok=True)
-        process = self._spawn("seed", *(["--demo"] if self.demo_data else []), "--db", self._db_url(partial))
+        process = self._spawn("seed", "--demo" if self.demo_data else "--demo-users", "--db", self._db_url(partial))
         code = await self._wait_exit(process, deadline)
         if code is None:
             process.kill()
@@ -105,6 +106,7 @@ class DemoPlatform:
             await self._seed(deadline)
         self.port = self.port or _free_loopback_port()  # a restart keeps its address, as a real platform does
         self._process = self._spawn("serve", "--db", self._db_url(self.db_path), "--port", str(self.port),
+                                    "--token-keys", str(self.db_path.with_name("token-keys.json")),
                                     "--calls-per-hour", str(self.calls_per_hour), "--seed", str(self.seed),
                                     *(["--departments"] if self.departments else []))
         try:

@@ -1163,6 +1163,18 @@
         <translation>登录失败：用户名或密码错误</translation>
     </message>
     <message>
+        <source>This account is locked after repeated wrong passwords: try again in {minutes} min, or ask an administrator to unlock it</source>
+        <translation>该账户因多次输错密码已被锁定：请 {minutes} 分钟后再试，或请管理员解锁</translation>
+    </message>
+    <message>
+        <source>Too many wrong passwords from this computer: try again in {minutes} min</source>
+        <translation>这台电脑输错密码的次数过多：请 {minutes} 分钟后再试</translation>
+    </message>
+    <message>
+        <source>This account is disabled: ask an administrator</source>
+        <translation>该账户已停用：请联系管理员</translation>
+    </message>
+    <message>
         <source>The platform refused the request ({status} {code})</source>
         <translation>平台拒绝了请求（{status} {code}）</translation>
     </message>
@@ -1293,6 +1305,10 @@
     <message>
         <source>Connected {address}, signed in: {name}</source>
         <translation>已连接 {address}，已登录：{name}</translation>
+    </message>
+    <message>
+        <source>The platform&apos;s address must start with https://: plain http:// would send your password and callers&apos; details unencrypted (http:// is only for this computer).</source>
+        <translation>平台地址必须以 https:// 开头：http:// 会以明文发送您的密码和来电人信息（http:// 仅用于本机）。</translation>
     </message>
     <message>
         <source>Cannot reach the platform at {address}, and this computer has no work of {user} to go on with offline: sign in when it is back</source>

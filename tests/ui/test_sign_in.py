@@ -82,7 +82,8 @@ def test_a_plain_http_address_to_another_machine_is_refused_before_the_password_
     qtbot.keyClicks(password, "some-password")
     qtbot.keyClick(password, Qt.Key.Key_Return)
     error = window.findChild(QLabel, "signInError")
-    assert error.isVisible() and "https://" in error.text() and "明文" in error.text()
+    qtbot.waitUntil(error.isVisible)
+    assert "https://" in error.text() and "明文" in error.text()
     assert window.client is None  # no client was made: nothing was sent
 
 
