@@ -1,8 +1,10 @@
-"""The audit log of reads of caller records and work orders (R14): who, what, when, which seat."""
+"""The audit log (R14): who read which caller record and work order, when, from which seat; failed
+and refused sign-ins; requests refused with 401 or 403; reads of the audit log itself."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import db
@@ -16,3 +18,28 @@ async def record_reads(conn: AsyncConnection, who: Claims, action: str, entity: 
              "entity": entity, "entity_id": str(i)} for i in ids]
     if rows:
         await conn.execute(db.audit_log.insert(), rows)
+
+
+SIGN_IN_PATHS = ("/api/v1/auth/sign-in",)  # audited by the sign-in itself, with the user name
+REFUSALS_PER_ADDRESS_MINUTE = 60  # unauthenticated refusals audited per address; a flood is not each a write
+
+
+def record_refusal(request: Request, status: int, what: str) -> None:
+    """A request refused with 401 or 403, written in the background (the answer does not wait).
+    `what` is the method and the path with any phone number masked."""
+    platform = getattr(request.app.state, "platform", None)
+    if platform is None or request.url.path in SIGN_IN_PATHS:
+        return
+    claims: Claims | None = getattr(request.state, "claims", None)
+    if claims is None:
+        address = request.client.host if request.client else "unknown"
+        if platform.refusals_audited.retry_after(address) is not None:
+            return
+        platform.refusals_audited.hit(address)
+        claims = Claims(0, "", "", "", 0)
+    action = "forbidden" if status == 403 else "unauthenticated"
+
+    async def write() -> None:
+        async with platform.db.write() as conn:
+            await record_reads(conn, claims, action, "request", [what[:128]])
+    platform.spawn(write(), "audit of a refused request")

@@ -26,7 +26,7 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 def require(permission: str) -> Callable:
     """A dependency that authenticates the request and checks `permission` for the caller's role."""
 
-    async def check(platform: PlatformDep,
+    async def check(request: Request, platform: PlatformDep,
                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Claims:
         if credentials is None:
             raise ApiError(401, "unauthenticated", "sign in first: no bearer token")
@@ -38,6 +38,7 @@ def require(permission: str) -> Callable:
             alive = await session_alive(conn, claims.session_id)
         if not alive:
             raise ApiError(401, "unauthenticated", "the session has ended (signed out, or the user disabled)")
+        request.state.claims = claims  # for the audit of a refusal
         if not allowed(claims.role, permission):
             raise ApiError(403, "forbidden", f"role {claims.role!r} may not {permission}")
         return claims

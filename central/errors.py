@@ -52,7 +52,11 @@ def _field_name(loc: tuple | list) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.status in (401, 403):
+            from central.audit import record_refusal  # the audit needs the database; errors come first
+
+            record_refusal(request, exc.status, _masked(f"{request.method} {request.url.path}"))
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)

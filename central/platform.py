@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy import select
 
-from central import catalog, db, feed, supervision
+from central import audit, catalog, db, feed, supervision
 from central.events import EventBroker
 from central.routing import CallRouter, Handle, LoopScheduler, Scheduler
 from central.security import TokenKeys
@@ -60,6 +60,7 @@ class Platform:
         self.sign_in_guard = SignInGuard(self.sign_in_limits)
         # a handling unit's user searching orders by a phone number: per user, per hour
         self.unit_phone_searches = MovingWindow(unit_phone_searches_per_hour, 3600.0)
+        self.refusals_audited = MovingWindow(audit.REFUSALS_PER_ADDRESS_MINUTE, 60.0)  # per address
         self._calls_per_hour, self._seed = calls_per_hour, seed
         self._sweep_every_s = sweep_every_s
         self._sweep: Handle | None = None

@@ -214,3 +214,20 @@ def test_a_user_changes_their_own_password_with_the_current_one(platform, sign_i
     assert done.status_code == 200 and done.json()["sessions_ended"] == 1
     assert agent.get("/api/v1/me").status_code == 401
     assert attempt(http, "agent", STRONG).status_code == 200
+
+
+# -- the audit of refusals -----------------------------------------------------------------------------
+
+def test_refused_requests_and_reads_of_the_audit_are_audited(platform, sign_in, http):
+    agent, admin = sign_in("agent"), sign_in("admin")
+    assert agent.get("/api/v1/users").status_code == 403
+    assert agent.get("/api/v1/callers/13912345678").status_code == 200  # allowed: a read, audited as such
+    assert http.get("/api/v1/work-orders/20260101000001", headers=bearer("forged")).status_code == 401
+    platform.run_coroutine(platform.platform.drain())  # the refusals are written in the background
+
+    items = admin.get("/api/v1/audit").json()["items"]
+    refusals = [(i["action"], i["username"], i["entity_id"]) for i in items if i["entity"] == "request"]
+    assert ("forbidden", "agent", "GET /api/v1/users") in refusals
+    assert ("unauthenticated", "", "GET /api/v1/work-orders/202*********01") in refusals
+    again = admin.get("/api/v1/audit").json()["items"]
+    assert [(i["action"], i["username"]) for i in again if i["entity"] == "audit"] == [("read_audit", "admin")]
