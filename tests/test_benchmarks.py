@@ -22,6 +22,8 @@ SMOKE: dict[str, tuple[list[str], set[str]]] = {
     "faults": (["--rounds", "3"], {"intended", "created", "lost", "duplicated", "cache_mismatches"}),
     "kb_search": (["--entries", "2000", "--per-kind", "2"], {"entries", "queries", "p50_ms", "p95_ms"}),
     "screen_pop": (["--orders", "2000", "--rings", "50"], {"benchmark", "rings", "p99_ms"}),
+    "sign_in": (["--attempts", "4", "--concurrency", "2", "--health", "10"],
+                {"health_during_p50_ms", "wrong_known_ms", "wrong_unknown_ms"}),
     "simulate_day": (["--days", "0.005", "--calls-per-hour", "60"], {"wall_s", "summary", "agrees"}),
     "sip_pop": (["--orders", "2000", "--calls", "2"], {"benchmark", "calls", "p99_ms"}),
     "startup": (["--runs", "1"], {"start_ms", "rss_mb", "rss_ready_mb"}),
