@@ -38,6 +38,20 @@ async def post_mutation(body: MutationIn, platform: PlatformDep, claims: who("ev
     return JSONResponse(answer, status_code=code)
 
 
+# What a unit sees of the steps that are not its own: where the order went and when, not who at the
+# centre or at another unit did it, nor their notes and replies.
+_SHARED_DETAIL = ("unit_id", "role", "handling_unit_id", "assisting_unit_ids", "deadline", "decision",
+                  "working_days", "hours", "status")
+
+
+def _as_unit_sees(step: dict, unit_id: str) -> dict:
+    detail = step.get("detail") if isinstance(step.get("detail"), dict) else {}
+    if detail.get("unit_id") == unit_id:
+        return step
+    return {"at": step["at"], "actor": "", "action": step["action"],
+            "detail": {k: detail[k] for k in _SHARED_DETAIL if k in detail}}
+
+
 @router.get("/work-orders/{key}")
 async def get_work_order(key: Key, platform: PlatformDep, claims: who("orders.read")) -> dict:
     async with platform.db.write() as conn:
@@ -49,7 +63,10 @@ async def get_work_order(key: Key, platform: PlatformDep, claims: who("orders.re
         if row is None:
             raise not_found("work order", key)
         await audit.record_reads(conn, claims, "read", "work_order", [row["number"]])
-        return {**orders.view(claims, row), "timeline": await reads.timeline(conn, row["number"])}
+        steps = await reads.timeline(conn, row["number"])
+        if claims.role == Role.unit:
+            steps = [_as_unit_sees(step, claims.unit_id or "") for step in steps]
+        return {**orders.view(claims, row), "timeline": steps}
 
 
 @router.get("/work-orders")

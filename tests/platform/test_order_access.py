@@ -98,3 +98,23 @@ def test_a_change_made_against_an_old_version_is_refused_with_the_order_as_it_is
     now = stale.json()["current"]
     assert now["version"] > seen and now["status"] == "dispatched"
     assert supervise(now["version"]).status_code == 200
+
+
+def test_a_unit_sees_its_own_steps_whole_and_of_the_others_only_where_the_order_went(
+        platform, desk, sim_clock):  # noqa: F811
+    agent, dispatcher = desk("agent"), desk("dispatcher")
+    number = agent.ok("create", None, **new_order())["number"]
+    dispatcher.ok("dispatch", number, handling_unit_id="B02", assisting_unit_ids=["D01"], working_days=3)
+    lead, helper = desk("unit_b02"), desk("unit_d01")
+    lead.ok("sign", number, unit_id="B02")
+    helper.ok("sign", number, unit_id="D01")
+    helper.ok("reply", number, unit_id="D01", reply="街道已上门核实，情况属实")
+
+    seen = lead.order(number)["timeline"]
+    own = [s for s in seen if s["detail"].get("unit_id") == "B02"]
+    assert own and all(s["actor"] == "unit_b02" for s in own)
+    others = [s for s in seen if s["detail"].get("unit_id") != "B02"]
+    assert {s["action"] for s in others} >= {"dispatch", "sign", "reply"}
+    assert all(s["actor"] == "" for s in others)  # no staff names of the centre or of D01
+    assert "街道已上门核实" not in str(seen)  # nor D01's reply text
+    assert "街道已上门核实" in str(dispatcher.order(number)["timeline"])  # the centre sees it all
