@@ -53,6 +53,8 @@ from pathlib import Path
 
 from benchmarks import fault_client
 from benchmarks.common import cache_dir, emit, log
+from offline_cache import cipher
+from workstation.credentials import Credentials
 
 HOST = "127.0.0.1"
 DEMO_PASSWORD = "hotline-demo"  # central.seed.DEMO_PASSWORD, of the users `hotline-central seed` makes
@@ -60,7 +62,7 @@ USERS = ("agent", "agent2", "expert", "lead")  # seeded users who take calls; se
 ROOT = Path(__file__).resolve().parent.parent
 PROXY_FAULTS = ("drop", "reset_after_applied", "half_answer", "http_503", "html_404", "html_502", "delay",
                 "duplicate")
-SEED_SOURCES = ("central/seed.py", "central/migrations.py", "central/db.py", "central/routes/auth.py",
+SEED_SOURCES = ("central/seed.py", "central/migrations.py", "central/db.py", "central/routes/auth.py", "central/accounts.py",
                 "resources/demo/categories.json", "resources/demo/units.json")
 RUN_DEADLINE_S = 25.0
 FINAL_DEADLINE_S = 90.0
@@ -131,8 +133,10 @@ class PlatformProcess:
 
     async def start(self) -> None:
         with open(self.log_path, "ab") as out:
+            # the token key file beside the log: the same keys after every restart, as a centre's workers have
             self.proc = subprocess.Popen([sys.executable, "-m", "central.cli", "serve", "--db", self.url,
-                                          "--host", HOST, "--port", str(self.port)],
+                                          "--host", HOST, "--port", str(self.port),
+                                          "--token-keys", str(self.log_path.with_name("token-keys.json"))],
                                          cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
         await self._healthy()
 
@@ -689,17 +693,19 @@ def cache_differences(rows: dict[str, dict], orders: list[dict]) -> list[str]:
 
 
 def read_cache(seat_folder: Path) -> tuple[dict[str, dict], int, int] | None:
-    """(work orders by number, outbox size, rejections) of the seat's cache, opened read-only after
-    its last run exited; None when there is no readable cache."""
+    """(work orders by number, outbox size, rejections) of the seat's cache, opened read-only with
+    its key after its last run exited; None when there is no readable cache."""
     paths = sorted(seat_folder.glob("cache/*/*.db"))
     if not paths:
         return None
+    # the cache is encrypted with its key in the OS keyring (the seats' and this driver's: one session)
+    key = Credentials().load_cache_key(paths[0])
     try:
-        conn = sqlite3.connect(f"file:{paths[0]}?mode=ro", uri=True)
+        conn = cipher.connect(f"file:{paths[0]}?mode=ro", key, uri=True)
     except sqlite3.Error:
         return None
     try:
-        conn.row_factory = sqlite3.Row
+        conn.row_factory = cipher.Row
         rows = {r["number"]: dict(r) for r in conn.execute(
             "SELECT number, client_ref, status, version, local, rejected_code FROM work_orders")}
         outbox = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
@@ -712,7 +718,7 @@ def read_cache(seat_folder: Path) -> tuple[dict[str, dict], int, int] | None:
 
 
 def seed_platform(url: str, folder: Path) -> None:
-    """Reference data and the demo users (`hotline-central seed`). A SQLite platform is copied from a
+    """Reference data and the demo users (`hotline-central seed --demo-users`). A SQLite platform is copied from a
     file seeded once per version of the schema and the seed, kept in cache_dir(): seeding hashes a
     password per user, seconds on a busy machine."""
     if not url.startswith("sqlite:///"):
@@ -731,7 +737,7 @@ def seed_platform(url: str, folder: Path) -> None:
 
 def _seed(url: str, folder: Path) -> None:
     with open(folder / "platform.log", "ab") as out:
-        subprocess.run([sys.executable, "-m", "central.cli", "seed", "--db", url], cwd=ROOT, stdout=out,
+        subprocess.run([sys.executable, "-m", "central.cli", "seed", "--demo-users", "--db", url], cwd=ROOT, stdout=out,
                        stderr=subprocess.STDOUT, check=True)
 
 

@@ -116,15 +116,15 @@ def seat(qtbot: Any, client: PlatformClient, data_home: Path) -> Iterator[SeatSe
 
 
 @pytest.fixture(scope="session")
-def platform_api(demo_platform: DemoPlatform) -> Callable[[str], httpx.Client]:
+def platform_api(demo_platform: DemoPlatform) -> Callable[..., httpx.Client]:
     """Signed-in synchronous HTTP clients of the demo platform, by user name (admin, agent2 ...),
     for arranging what a test needs on the platform side."""
     clients: dict[str, httpx.Client] = {}
 
-    def get(username: str) -> httpx.Client:
+    def get(username: str, password: str = DEMO_PASSWORD) -> httpx.Client:
         if username not in clients:
             c = httpx.Client(base_url=demo_platform.url, timeout=20.0)
-            r = c.post("/api/v1/auth/sign-in", json={"username": username, "password": DEMO_PASSWORD})
+            r = c.post("/api/v1/auth/sign-in", json={"username": username, "password": password})
             r.raise_for_status()
             c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
             clients[username] = c

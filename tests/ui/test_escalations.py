@@ -108,11 +108,12 @@ def _show(qtbot: Any, widget: QWidget) -> Any:
 
 
 @pytest.fixture(scope="module")
-def second_expert(platform_api: Callable[[str], httpx.Client]) -> httpx.Client:
+def second_expert(platform_api: Callable[..., httpx.Client]) -> httpx.Client:
+    password = "quiet-Orchard-41-lantern"  # a new account passes the password policy
     r = platform_api("admin").post("/api/v1/users", json={"username": EXPERT2, "display_name": "专家座席 二号",
-                                                          "role": "expert", "password": DEMO_PASSWORD})
+                                                          "role": "expert", "password": password})
     assert r.status_code == 201, r.text
-    return platform_api(EXPERT2)
+    return platform_api(EXPERT2, password)
 
 
 def _mutation(client: httpx.Client, op: str, esc_id: str, payload: dict | None = None) -> httpx.Response:
