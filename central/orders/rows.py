@@ -30,10 +30,13 @@ def move(current: dict, target: WorkOrderStatus) -> None:
         raise conflict("illegal_transition", str(exc), current) from None
 
 
+CONFIDENTIAL_NAME = "（保密）"  # shown instead of a confidential requester's name
+
+
 def view(who: Claims, row: dict) -> dict:
     """The order as `who` may see it: handling units do not see who a confidential requester is."""
     if who.role == Role.unit and row.get("confidential"):
-        return {**row, "caller_phone": mask_phone(row["caller_phone"]), "requester_name": "（保密）"}
+        return {**row, "caller_phone": mask_phone(row["caller_phone"]), "requester_name": CONFIDENTIAL_NAME}
     return row
 
 

@@ -14,6 +14,7 @@ from central.deps import PlatformDep, who
 from central.errors import ApiError, invalid, not_found
 from central.mutations import MutationIn, apply
 from central.orders import reads
+from central.orders.rows import CONFIDENTIAL_NAME
 from central.permissions import Role
 from central.validation import MAX_INT, Offset, clean
 from domain.phone import InvalidPhoneNumber, locate, normalize_phone
@@ -160,6 +161,9 @@ async def list_callbacks(platform: PlatformDep, claims: who("orders.callback"),
     return {"items": rows}
 
 
+_ON_THE_PHONE = frozenset({Role.agent, Role.expert, Role.team_lead})
+
+
 @router.get("/callers/{phone}")
 async def get_caller(phone: str, platform: PlatformDep, claims: who("callers.read")) -> dict:
     number = _phone(phone)
@@ -170,7 +174,9 @@ async def get_caller(phone: str, platform: PlatformDep, claims: who("callers.rea
     location = {"kind": info.kind, "province": info.province, "city": info.city, "carrier": info.carrier}
     if row is None:
         return {"phone": number, "known": False, "name": "", "confidential": False, "location": location}
-    return {"phone": number, "known": True, "name": row["name"], "confidential": row["confidential"],
+    # a confidential caller's name goes only to those who speak with callers, not to the dispatcher
+    name = row["name"] if not row["confidential"] or claims.role in _ON_THE_PHONE else CONFIDENTIAL_NAME
+    return {"phone": number, "known": True, "name": name, "confidential": row["confidential"],
             "location": location}
 
 

@@ -118,3 +118,11 @@ def test_a_unit_sees_its_own_steps_whole_and_of_the_others_only_where_the_order_
     assert all(s["actor"] == "" for s in others)  # no staff names of the centre or of D01
     assert "街道已上门核实" not in str(seen)  # nor D01's reply text
     assert "街道已上门核实" in str(dispatcher.order(number)["timeline"])  # the centre sees it all
+
+
+def test_a_confidential_callers_name_goes_to_those_on_the_phone_not_to_the_dispatcher(
+        platform, desk, dispatched):  # noqa: F811
+    agent_view = desk("agent").get(f"/api/v1/callers/{OTHER_PHONE}").json()
+    dispatcher_view = desk("dispatcher").get(f"/api/v1/callers/{OTHER_PHONE}").json()
+    assert agent_view["confidential"] and agent_view["name"] == "张先生"
+    assert dispatcher_view["confidential"] and dispatcher_view["name"] == "（保密）"
