@@ -16,7 +16,7 @@ from central.mutations import MutationIn, apply
 from central.orders import reads
 from central.orders.rows import CONFIDENTIAL_NAME
 from central.permissions import Role
-from central.validation import MAX_INT, Offset, clean
+from central.validation import MAX_INT, Moment, Offset, clean
 from domain.phone import InvalidPhoneNumber, locate, normalize_phone
 from domain.workorder import WorkOrderStatus
 
@@ -183,11 +183,34 @@ async def get_caller(phone: str, platform: PlatformDep, claims: who("callers.rea
 @router.get("/audit")
 async def read_audit(platform: PlatformDep, claims: who("audit.read"),
                      after: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+                     before: Annotated[int | None, Query(ge=1, le=MAX_INT,
+                                                         description="newest first, below this id")] = None,
+                     user: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+                     caller: Annotated[str | None, Query(min_length=1, max_length=80,
+                                                         description="a caller's phone number")] = None,
+                     since: Annotated[Moment | None, Query()] = None,
+                     until: Annotated[Moment | None, Query()] = None,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict:
-    """The audit log from `after` on; reading it is itself audited (the range read)."""
+    """The audit log: from `after` on, oldest first, or with `before` newest first (an audit page
+    pages back in time); filtered by user name, by a caller's number (the reads and searches of
+    that caller's record) and by time. Reading it is itself audited (the range read)."""
     t = db.audit_log
+    query = select(t)
+    if user is not None:
+        query = query.where(t.c.username == user)
+    if caller is not None:
+        query = query.where(t.c.entity == "caller", t.c.entity_id == _phone(caller))
+    if since is not None:
+        query = query.where(t.c.at >= since)
+    if until is not None:
+        query = query.where(t.c.at < until)
+    if before is not None:
+        query = query.where(t.c.id < before).order_by(t.c.id.desc())
+    else:
+        query = query.where(t.c.id > after).order_by(t.c.id)
     async with platform.db.write() as conn:
-        rows = (await conn.execute(select(t).where(t.c.id > after).order_by(t.c.id).limit(limit))).mappings().all()
-        span = f"{rows[0]['id']}..{rows[-1]['id']}" if rows else f"{after}.."
+        rows = (await conn.execute(query.limit(limit))).mappings().all()
+        ids = sorted(r["id"] for r in rows)
+        span = f"{ids[0]}..{ids[-1]}" if ids else "none"
         await audit.record_reads(conn, claims, "read_audit", "audit", [span])
     return {"items": [dict(r) for r in rows]}

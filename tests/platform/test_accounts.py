@@ -231,3 +231,19 @@ def test_refused_requests_and_reads_of_the_audit_are_audited(platform, sign_in, 
     assert ("unauthenticated", "", "GET /api/v1/work-orders/202*********01") in refusals
     again = admin.get("/api/v1/audit").json()["items"]
     assert [(i["action"], i["username"]) for i in again if i["entity"] == "audit"] == [("read_audit", "admin")]
+
+
+def test_the_audit_answers_who_read_which_caller_newest_first(platform, sign_in):
+    agent, agent2, admin = sign_in("agent", "S-01"), sign_in("agent2", "S-02"), sign_in("admin")
+    for api, phone in ((agent, "13912345678"), (agent2, "13800138000"), (agent, "13800138000")):
+        assert api.get(f"/api/v1/callers/{phone}").status_code == 200
+
+    def audit(**params) -> list[tuple]:  # noqa: ANN003
+        items = admin.get("/api/v1/audit", params={"before": 2**40, **params}).json()["items"]
+        return [(i["username"], i["seat"], i["entity_id"]) for i in items if i["action"] == "read"]
+
+    assert audit(caller="138-0013-8000") == [("agent", "S-01", "13800138000"), ("agent2", "S-02", "13800138000")]
+    assert audit(user="agent") == [("agent", "S-01", "13800138000"), ("agent", "S-01", "13912345678")]
+    assert audit(user="agent", since="2100-01-01T00:00:00+08:00") == []
+    bad = admin.get("/api/v1/audit", params={"since": "0001-01-01T00:00:00"})
+    assert bad.status_code == 422 and bad.json()["field"] == "since"
