@@ -69,6 +69,7 @@ class Page(StrEnum):
     reviews = "reviews"
     supervision = "supervision"
     wallboard = "wallboard"
+    audit = "audit"
 
 
 # The permission a page's work needs: its list and its actions are refused without it.
@@ -82,6 +83,7 @@ PAGE_PERMISSIONS: dict[Page, str] = {
     Page.reviews: "orders.review",
     Page.supervision: "orders.supervise",
     Page.wallboard: "queue.watch",
+    Page.audit: "audit.read",
 }
 
 

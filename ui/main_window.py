@@ -26,6 +26,7 @@ from qasync import asyncSlot
 from domain import clock
 from domain.phone import mask_phone
 from domain.roles import Page, pages_for
+from ui.audit_page import AuditPage
 from ui.call_bar import CallBar
 from ui.callback_queue import CallbackQueuePage
 from ui.caller_card import CallerCard
@@ -189,6 +190,7 @@ class MainWindow(QMainWindow):
         self.reviews = ReviewsPage()
         self.supervision = SupervisionPage()
         self.wallboard = WallboardPage()
+        self.audit = AuditPage()
         for page in self._pages():
             self.pages.addTab(page, page.page_title())
         self.setCentralWidget(self.pages)
@@ -262,14 +264,15 @@ class MainWindow(QMainWindow):
     # --- pages ----------------------------------------------------------------------------------
     def _pages(self) -> tuple[QWidget, ...]:
         return (self.my_orders, self.callback_queue, self.missed_calls, self.escalation_inbox, self.my_escalations,
-                self.progress, self.reviews, self.supervision, self.wallboard)
+                self.progress, self.reviews, self.supervision, self.wallboard, self.audit)
 
     def _show_pages_for(self, role: str) -> None:
         """The pages a role works with (domain/roles.py): those whose work the platform allows it."""
         widgets = {Page.my_orders: self.my_orders, Page.callback_queue: self.callback_queue,
                    Page.missed_calls: self.missed_calls, Page.escalation_inbox: self.escalation_inbox,
                    Page.my_escalations: self.my_escalations, Page.progress: self.progress,
-                   Page.reviews: self.reviews, Page.supervision: self.supervision, Page.wallboard: self.wallboard}
+                   Page.reviews: self.reviews, Page.supervision: self.supervision, Page.wallboard: self.wallboard,
+                   Page.audit: self.audit}
         shown = pages_for(role)
         for page, widget in widgets.items():
             self.pages.setTabVisible(self.pages.indexOf(widget), page in shown)

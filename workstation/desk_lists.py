@@ -14,10 +14,11 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain import clock
+from domain.phone import normalize_phone
 from offline_cache import workorders
 from offline_cache.store import Rejection
 from workstation.list_service import NO_ANSWER, ListService, items_of
@@ -314,3 +315,42 @@ def _stamp(data: dict | None) -> datetime | None:
 def _older(new: dict, current: dict | None) -> bool:
     a, b = _stamp(new), _stamp(current)
     return a is not None and b is not None and a < b
+
+
+# --- the audit log ------------------------------------------------------------------------------------
+
+AUDIT_PERIODS_DAYS = (1, 7, 30)
+AUDIT_LIMIT = 500
+
+
+class AuditService(FetchedListService):
+    """The audit log for an administrator (R14: who read which caller, when, from which seat), newest
+    first, filtered by user name, caller's number and period. Never kept on the seat: who read what
+    is itself personal data. Read when the page opens and when asked (`search`, `refresh`)."""
+
+    name = "audit"
+    keep = False
+
+    def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
+        super().__init__(client, sync, **options)
+        self.items: list[dict] = []
+        self.user, self.caller, self.days = "", "", AUDIT_PERIODS_DAYS[1]
+
+    async def search(self, user: str, caller: str, days: int) -> None:
+        """Raises InvalidPhoneNumber for a caller's number that is not one (nothing is asked then)."""
+        caller = normalize_phone(caller) if caller.strip() else ""
+        self.user, self.caller, self.days = user.strip(), caller, days
+        await self.refresh()
+
+    async def _fetch(self) -> Any:
+        since = clock.stamp(clock.now() - timedelta(days=self.days))
+        return await self.client.audit(user=self.user or None, caller=self.caller or None, since=since,
+                                       limit=AUDIT_LIMIT)
+
+    def _take(self, body: Any) -> bool:
+        self.items = items_of(body)
+        return True
+
+    def _on_event(self, name: str, _data: Any) -> None:
+        if name == "hello":  # reads happen all the time: the list is read again when asked, not on changes
+            self.refresh_soon()

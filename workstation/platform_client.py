@@ -331,6 +331,13 @@ class PlatformClient:
         """Supervisions and reminders (督办 / 催办): `{"items": [...]}`."""
         return await self._request("GET", "/supervisions", params={"open": "true" if open_only else "false"}, auth=True)
 
+    async def audit(self, *, user: str | None = None, caller: str | None = None, since: str | None = None,
+                    limit: int = 500) -> Any:
+        """The audit log newest first (administrators): by user name, caller's number, since a time."""
+        params: dict[str, Any] = {"before": 2**62, "limit": limit}
+        params.update({k: v for k, v in (("user", user), ("caller", caller), ("since", since)) if v})
+        return await self._request("GET", "/audit", params=params, auth=True)
+
     async def wallboard(self) -> Any:
         """The team lead's figures."""
         return await self._request("GET", "/wallboard", auth=True)

@@ -233,7 +233,7 @@ async def change_own_password(body: NewPassword, platform: PlatformDep, claims: 
         user = await accounts.user_by_name(conn, claims.username)
     right = await asyncio.to_thread(verify_password, user["password_hash"] if user else None, body.current_password)
     if not right:
-        raise ApiError(403, "bad_credentials", "the current password is wrong", field="current_password")
+        raise ApiError(403, "wrong_password", "the current password is wrong", field="current_password")
     new_hash = await accounts.hashed(body.new_password, claims.username, user["display_name"])
     async with platform.db.write() as conn:
         _, ended = await accounts.set_password(conn, claims.username, new_hash)

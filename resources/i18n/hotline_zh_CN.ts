@@ -49,6 +49,152 @@
     </message>
 </context>
 <context>
+    <name>AuditModel</name>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Seat</source>
+        <translation>座席</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Read</source>
+        <translation>查看</translation>
+    </message>
+    <message>
+        <source>Listed</source>
+        <translation>列表</translation>
+    </message>
+    <message>
+        <source>Listed by phone</source>
+        <translation>按号码列出</translation>
+    </message>
+    <message>
+        <source>Searched by phone</source>
+        <translation>按号码查找</translation>
+    </message>
+    <message>
+        <source>Progress lookup</source>
+        <translation>进度查询</translation>
+    </message>
+    <message>
+        <source>Synced</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>Synced (snapshot)</source>
+        <translation>同步（快照）</translation>
+    </message>
+    <message>
+        <source>Wrong password</source>
+        <translation>密码错误</translation>
+    </message>
+    <message>
+        <source>Sign-in while locked</source>
+        <translation>锁定期间登录</translation>
+    </message>
+    <message>
+        <source>Sign-in of a disabled account</source>
+        <translation>停用账户登录</translation>
+    </message>
+    <message>
+        <source>Refused (not allowed)</source>
+        <translation>拒绝（无权限）</translation>
+    </message>
+    <message>
+        <source>Refused (not signed in)</source>
+        <translation>拒绝（未登录）</translation>
+    </message>
+    <message>
+        <source>Read the audit</source>
+        <translation>查看审计</translation>
+    </message>
+    <message>
+        <source>caller</source>
+        <translation>来电人</translation>
+    </message>
+    <message>
+        <source>order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>account</source>
+        <translation>账户</translation>
+    </message>
+    <message>
+        <source>request</source>
+        <translation>请求</translation>
+    </message>
+    <message>
+        <source>audit</source>
+        <translation>审计</translation>
+    </message>
+</context>
+<context>
+    <name>AuditPage</name>
+    <message>
+        <source>Audit</source>
+        <translation>审计</translation>
+    </message>
+    <message>
+        <source>User name (all when empty)</source>
+        <translation>用户名（留空为全部）</translation>
+    </message>
+    <message>
+        <source>Caller&apos;s number (all when empty)</source>
+        <translation>来电号码（留空为全部）</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Last {days} days</source>
+        <translation>近 {days} 天</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电人</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>时间段</translation>
+    </message>
+    <message>
+        <source>Read the audit log with these filters</source>
+        <translation>按这些条件查看审计日志</translation>
+    </message>
+    <message>
+        <source>Not a phone number: {text}</source>
+        <translation>不是电话号码：{text}</translation>
+    </message>
+    <message>
+        <source>{count} events, newest first (the newest {limit} shown)</source>
+        <translation>共 {count} 条，最新在前（只显示最新的 {limit} 条）</translation>
+    </message>
+    <message>
+        <source>{count} events, newest first</source>
+        <translation>共 {count} 条，最新在前</translation>
+    </message>
+</context>
+<context>
     <name>CallBackPage</name>
     <message>
         <source>Calling back {number}…</source>

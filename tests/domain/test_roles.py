@@ -18,7 +18,7 @@ def test_the_pages_of_each_role() -> None:
     assert pages_for(Role.expert) == seat | {Page.escalation_inbox}
     assert pages_for(Role.team_lead) == seat | {Page.my_escalations, Page.reviews, Page.supervision, Page.wallboard}
     assert pages_for(Role.dispatcher) == {Page.reviews, Page.supervision}
-    assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard}
+    assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard, Page.audit}
     assert pages_for(Role.unit) == set()
 
 
