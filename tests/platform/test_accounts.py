@@ -5,9 +5,6 @@ policy. On the real platform over loopback, on SQLite and PostgreSQL; the platfo
 (domain.clock) is moved by the test."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-
 import httpx
 import pytest
 from sqlalchemy import select
@@ -15,41 +12,15 @@ from sqlalchemy import select
 from central import db
 from central.seed import DEMO_PASSWORD
 from central.sign_in import SignInLimits
-from domain import clock
-from domain.clock import CENTRE_TZ
 from tests.platform.test_events import events
 
 STRONG = "violet-Harbour-93-kite"
 LIMITS = SignInLimits(account_failures=3, account_lock_s=60.0, address_failures=1000, address_window_s=60.0)
 
 
-class SimClock:
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 3, 2, 10, 0, tzinfo=CENTRE_TZ)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, seconds: float) -> None:
-        self.moment += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def sim_clock() -> Iterator[SimClock]:
-    source = SimClock()
-    with clock.use(source):
-        yield source
-
-
 @pytest.fixture
 def platform_options() -> dict:
     return {"sign_in_limits": LIMITS}
-
-
-@pytest.fixture
-def http(platform) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=platform.url, timeout=20.0) as client:
-        yield client
 
 
 def attempt(http: httpx.Client, username: str, password: str) -> httpx.Response:

@@ -20,29 +20,16 @@ from central.security import Claims, issue_access_token
 from central.store import Database
 from domain import clock
 from domain.clock import CENTRE_TZ
+from tests.platform.conftest import SimClock
 from tests.platform.test_work_orders import new_order
 
 # -- helpers shared by the lifecycle tests ---------------------------------------------------------
 
 
-class SimClock:
-    """A settable time source for domain.clock: the platform stamps everything with it."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def set(self, y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
-        self.moment = datetime(y, m, d, hh, mm, tzinfo=CENTRE_TZ)
-        return self.moment
-
-
 @pytest.fixture
 def sim_clock():
     """The centre's clock at Mon 28 Sep 2026 10:00, two days before the National Day holiday."""
-    source = SimClock(datetime(2026, 9, 28, 10, 0, tzinfo=CENTRE_TZ))
+    source = SimClock(datetime(2026, 9, 28, 10, 0, tzinfo=CENTRE_TZ))  # tests/platform/conftest.py
     with clock.use(source):
         yield source
 

@@ -5,8 +5,6 @@ loopback, on SQLite and PostgreSQL; time is the platform's clock (domain.clock),
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -17,35 +15,7 @@ from central import db
 from central.migrations import V6_REFRESH_COLUMNS, latest_version, migrate
 from central.security import refresh_token_hash
 from central.store import Database
-from domain import clock
-from domain.clock import CENTRE_TZ
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
-
-
-class SimClock:
-    """The centre's clock, moved by the test: the platform stamps and checks tokens with it."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 3, 2, 10, 0, tzinfo=CENTRE_TZ)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, seconds: float) -> None:
-        self.moment += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def sim_clock() -> Iterator[SimClock]:
-    source = SimClock()
-    with clock.use(source):
-        yield source
-
-
-@pytest.fixture
-def http(platform) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=platform.url, timeout=20.0) as client:
-        yield client
 
 
 def refresh(http: httpx.Client, token: str) -> httpx.Response:
