@@ -132,6 +132,9 @@ callers = Table(
     Column("confidential", Boolean, nullable=False, default=False),
     Column("version", Integer, nullable=False, default=1),
     Column("updated_at", String(40), nullable=False),
+    # migration 8: the keyed hash of the number (domain.privacy), the caller's key in the seats' feed
+    Column("lookup", String(32), nullable=True),
+    Index("ix_callers_lookup", "lookup", unique=True),
 )
 
 work_orders = Table(

@@ -9,12 +9,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Table, inspect, select, text
+from sqlalchemy import Connection, Table, bindparam, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateColumn
 
 from central import db
 from domain import clock
+from domain.privacy import lookup_hash, new_lookup_key
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,31 @@ def _v7_sessions(conn: Connection) -> None:
     db.sessions.create(conn, checkfirst=True)
 
 
+LOOKUP_KEY = "phone_lookup_key"  # meta: the key of the callers' keyed hashes (domain.privacy)
+
+
+def _v8_caller_lookup(conn: Connection) -> None:
+    """Seats find callers by a keyed hash of the number, never the number (R14): the platform's
+    key, and each caller's hash, kept for paging the callers' snapshot in hash order. The key may
+    sit beside the numbers it hashes: a copy of the database holds the numbers themselves."""
+    present = inspect(conn)
+    db.meta_kv.create(conn, checkfirst=True)
+    key = conn.execute(select(db.meta_kv.c.value).where(db.meta_kv.c.key == LOOKUP_KEY)).scalar()
+    if key is None:
+        key = new_lookup_key()
+        conn.execute(db.meta_kv.insert().values(key=LOOKUP_KEY, value=key))
+    if not present.has_table("callers"):
+        return
+    _add_columns(conn, db.callers, ("lookup",))
+    t = db.callers
+    phones = conn.execute(select(t.c.phone).where(t.c.lookup.is_(None))).scalars().all()
+    if phones:
+        conn.execute(t.update().where(t.c.phone == bindparam("p")).values(lookup=bindparam("h")),
+                     [{"p": p, "h": lookup_hash(key, p)} for p in phones])
+    for index in t.indexes:
+        index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -122,6 +148,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "work orders after intake: units, reviews, callbacks, repeats, supervision", _v5_lifecycle),
     Migration(6, "refresh tokens: rotation links and a grace for a lost answer", _v6_refresh_grace),
     Migration(7, "sessions, account locks; the token key leaves the database", _v7_sessions),
+    Migration(8, "callers' keyed hashes: seats hold no phone numbers", _v8_caller_lookup),
 ]
 
 

@@ -15,7 +15,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import catalog, db, feed, kb
+from central import catalog, db, feed, kb, views
 from central.accounts import create_user
 from central.orders.intake import LIFECYCLE_DEFAULTS
 from central.permissions import Role
@@ -25,6 +25,7 @@ from domain.calendar import WorkCalendar
 from domain.catalog import Category, HandlingUnit, UnitKind
 from domain.intake import NotAcceptedReason
 from domain.numbers import format_order_number
+from domain.privacy import lookup_hash
 from domain.workorder import RequestType, Urgency
 
 DEMO_PASSWORD = "hotline-demo"
@@ -174,7 +175,9 @@ async def seed_history(conn: AsyncConnection, callers: int = 1000, orders: int =
         rows.append(row)
         if part is not None:
             parts.append(part)
-    await conn.execute(db.callers.insert(), [{**p, "version": 1, "updated_at": stamp} for p in people_list])
+    key = await views.lookup_key(conn)
+    await conn.execute(db.callers.insert(), [{**p, "version": 1, "updated_at": stamp, "lookup": lookup_hash(key, p["phone"])}
+                                             for p in people_list])
     await conn.execute(db.work_orders.insert(), rows)
     if parts:
         await conn.execute(db.order_units.insert(), parts)

@@ -44,9 +44,22 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'resync')")
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    """Least data per seat (R14): callers and orders are found by the keyed hash of the number
+    (domain/privacy.py), and the platform sends the full number only in the orders this user took.
+    What the platform sent before holds the numbers in full: it goes now, and the next sync brings
+    it again as this seat may hold it. Drafts, the outbox and the orders made here stay."""
+    conn.execute("DROP TABLE callers")
+    conn.execute("CREATE TABLE callers (lookup TEXT PRIMARY KEY, phone TEXT, name TEXT, confidential INTEGER, "
+                 "version INTEGER, updated_at TEXT)")
+    workorders.add_caller_lookup(conn)
+    conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'resync')")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "initial schema", _v1),
     (2, "work-order lifecycle fields: reply, callback, flags, units, creator", _v2),
+    (3, "callers and orders found by the keyed hash of the number; no numbers of others' orders", _v3),
 ]
 
 

@@ -307,6 +307,10 @@ class CacheStore:
             apply_many(conn, [(entity, _key_of(entity, item), "upsert", item) for item in items])
             self.set_state(conn, "resync", json.dumps(progress))
 
+    def set_lookup_key(self, key: str) -> None:
+        with self.transaction() as conn:
+            workorders.set_lookup_key(conn, key)
+
     def begin_resync(self, as_of: int) -> None:
         """Drop cached platform data, keep drafts, the outbox, rejections and local-only orders."""
         with self.transaction() as conn:
@@ -536,7 +540,7 @@ class PendingMutations(Exception):
         self.count = count
 
 
-_KEYS = {"work_order": "number", "caller": "phone", "synonym": "term"}
+_KEYS = {"work_order": "number", "caller": "lookup", "synonym": "term"}
 
 
 def _mutation(row: sqlite3.Row) -> Mutation:
@@ -618,7 +622,7 @@ APPLY: dict[str, Callable[[sqlite3.Connection, str, str, dict | None], None]] = 
     "category": _upsert("categories", ("id", "parent_id", "name", "position", "version"), "id"),
     "handling_unit": _upsert("handling_units", ("id", "name", "kind", "parent_id", "phone", "category_prefixes",
                                                 "version"), "id"),
-    "caller": _upsert("callers", ("phone", "name", "confidential", "version", "updated_at"), "phone"),
+    "caller": _upsert("callers", ("lookup", "phone", "name", "confidential", "version", "updated_at"), "lookup"),
     "work_order": workorders.apply,
 }
 

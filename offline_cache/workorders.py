@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from domain import clock
 from domain.numbers import is_provisional_number, provisional_number
+from domain.privacy import lookup_hash
 from domain.workorder import TERMINAL_STATUSES
 from offline_cache import textsearch
 
@@ -27,7 +28,10 @@ SUMMARY = ("number", "client_ref", "caller_phone", "created_at", "request_type",
 # The lifecycle fields the agent's pages need (schema 2): reply, callback result, flags, units.
 LIFECYCLE = ("reply", "replied_at", "satisfaction", "resolved", "callback_attempts", "case_kind", "supervised",
              "units", "merged_into", "created_by")
-COLUMNS = SUMMARY + LIFECYCLE
+# Schema 3: the keyed hash of the caller's number, which the screen pop finds the caller's orders by
+# (caller_phone holds the number masked, but in the orders this user took).
+COLUMNS = SUMMARY + LIFECYCLE + ("caller_lookup",)
+LOOKUP_KEY = "lookup_key"  # sync_state: the platform's key of the hashes (hex), from GET /lookup-key
 # What a local row of an order made here takes from its create payload.
 CREATE_FIELDS = ("caller_phone", "request_type", "category_id", "title")
 _BOOLEAN = ("deadline_provisional", "resolved", "supervised", "local")
@@ -77,6 +81,39 @@ def add_lifecycle_columns(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS ix_wo_open")
     conn.execute(f"CREATE INDEX ix_wo_open ON work_orders(caller_phone, created_at DESC) "
                  f"WHERE status NOT IN ({_TERMINAL_SQL})")
+
+
+def add_caller_lookup(conn: sqlite3.Connection) -> None:
+    """Schema 3: the orders the platform sent go (they hold others' numbers in full); the caller
+    indexes move from the number to its hash. The orders made here get their hash when the key
+    comes (`set_lookup_key`)."""
+    conn.execute("DELETE FROM work_orders WHERE local = 0")
+    conn.execute("ALTER TABLE work_orders ADD COLUMN caller_lookup TEXT")
+    for index in ("ix_wo_caller", "ix_wo_open"):
+        conn.execute(f"DROP INDEX IF EXISTS {index}")
+    conn.execute("CREATE INDEX ix_wo_caller ON work_orders(caller_lookup, created_at DESC, category_id, number)")
+    conn.execute(f"CREATE INDEX ix_wo_open ON work_orders(caller_lookup, created_at DESC) "
+                 f"WHERE status NOT IN ({_TERMINAL_SQL})")
+
+
+def lookup_key(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (LOOKUP_KEY,)).fetchone()
+    return row[0] if row else None
+
+
+def lookup_of(conn: sqlite3.Connection, phone: str) -> str | None:
+    """The hash a caller's orders are found by; None before the platform gave its key."""
+    key = lookup_key(conn)
+    return lookup_hash(key, phone) if key and phone else None
+
+
+def set_lookup_key(conn: sqlite3.Connection, key: str) -> None:
+    """Keep the platform's key, and hash the numbers of the orders made here with it."""
+    conn.execute("INSERT INTO sync_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 (LOOKUP_KEY, key))
+    rows = conn.execute("SELECT number, caller_phone FROM work_orders WHERE caller_phone NOT LIKE '%*%'").fetchall()
+    conn.executemany("UPDATE work_orders SET caller_lookup = ? WHERE number = ?",
+                     [(lookup_hash(key, phone), number) for number, phone in rows if phone])
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
@@ -142,7 +179,8 @@ def next_provisional_number(conn: sqlite3.Connection, seat: str) -> str:
 
 
 def insert_local(conn: sqlite3.Connection, row: dict) -> None:
-    values = {**{c: None for c in COLUMNS}, **_DEFAULTS, "deadline_provisional": 0, "version": 0, **row}
+    values = {**{c: None for c in COLUMNS}, **_DEFAULTS, "deadline_provisional": 0, "version": 0, **row,
+              "caller_lookup": lookup_of(conn, row.get("caller_phone") or "")}
     conn.execute(f"INSERT INTO work_orders({', '.join(COLUMNS)}, local) "  # noqa: S608 - fixed names
                  f"VALUES ({', '.join('?' for _ in COLUMNS)}, 1)", [_value(values[c]) for c in COLUMNS])
 
@@ -165,6 +203,8 @@ def unmark_rejected(conn: sqlite3.Connection, key: str | None, fields: dict) -> 
     if not key:
         return
     fields = {c: v for c, v in fields.items() if c in CREATE_FIELDS and v is not None}
+    if "caller_phone" in fields:
+        fields["caller_lookup"] = lookup_of(conn, str(fields["caller_phone"]))
     sets = "".join(f"{c} = ?, " for c in fields)
     conn.execute(f"UPDATE work_orders SET {sets}rejected_code = NULL WHERE number = ?",  # noqa: S608 - our names
                  [*map(_value, fields.values()), resolve(conn, key)])
@@ -257,9 +297,9 @@ def by_number(conn: sqlite3.Connection, key: str) -> dict | None:
 
 
 def by_phone(conn: sqlite3.Connection, phone: str, limit: int = 20) -> list[dict]:
-    """A caller's orders with their lead units' names, newest first."""
-    sql = f"{_WITH_UNIT} WHERE w.caller_phone = ? ORDER BY w.created_at DESC, w.number DESC LIMIT ?"
-    return [decode(r) for r in conn.execute(sql, (phone, limit))]
+    """A caller's orders with their lead units' names, newest first (by the number's hash)."""
+    sql = f"{_WITH_UNIT} WHERE w.caller_lookup = ? ORDER BY w.created_at DESC, w.number DESC LIMIT ?"
+    return [decode(r) for r in conn.execute(sql, (lookup_of(conn, phone), limit))]
 
 
 @dataclass(frozen=True)
@@ -280,18 +320,21 @@ class CallerHistory:
 
 
 def caller_history(conn: sqlite3.Connection, phone: str, now: datetime, limit: int = 20) -> CallerHistory:
-    caller = conn.execute("SELECT name, confidential FROM callers WHERE phone = ?", (phone,)).fetchone()
+    """What the cache knows of the caller ringing from `phone`, found by the number's hash: the
+    name as the cache holds it (masked), the newest orders, the open ones, the recent categories."""
+    lookup = lookup_of(conn, phone)
+    caller = conn.execute("SELECT name, confidential FROM callers WHERE lookup = ?", (lookup,)).fetchone()
     orders = [dict(r) for r in conn.execute(
-        "SELECT * FROM work_orders WHERE caller_phone = ? ORDER BY created_at DESC LIMIT ?", (phone, limit))]
+        "SELECT * FROM work_orders WHERE caller_lookup = ? ORDER BY created_at DESC LIMIT ?", (lookup, limit))]
     open_orders = [dict(r) for r in conn.execute(
-        f"SELECT * FROM work_orders WHERE caller_phone = ? AND status NOT IN ({_TERMINAL_SQL}) "
-        "ORDER BY created_at DESC LIMIT 5", (phone,))]
+        f"SELECT * FROM work_orders WHERE caller_lookup = ? AND status NOT IN ({_TERMINAL_SQL}) "
+        "ORDER BY created_at DESC LIMIT 5", (lookup,))]
     since = clock.stamp(now - REPEAT_WINDOW)
     # Each category's newest order in the window, newest first. With MAX() SQLite takes the bare
     # column (number) from the row that holds the maximum; the grouping runs in C, so a caller with
     # thousands of orders in the window still pops within a frame.
     recent = {r[0]: r[1] for r in conn.execute(
         "SELECT category_id, number, MAX(created_at) AS newest FROM work_orders "
-        "WHERE caller_phone = ? AND created_at >= ? GROUP BY category_id ORDER BY newest DESC", (phone, since))}
+        "WHERE caller_lookup = ? AND created_at >= ? GROUP BY category_id ORDER BY newest DESC", (lookup, since))}
     return CallerHistory(phone, caller[0] if caller else "", bool(caller[1]) if caller else False,
                          caller is not None or bool(orders), orders, open_orders, recent)

@@ -210,10 +210,18 @@ class CallBackPage(CallBackKeys, Page):
 
     # --- calling back ---------------------------------------------------------------------------
     def start_call_back(self) -> None:
-        item = self.current_item()
-        if self.service is None or item is None:
+        """Dial the caller of the current row: the number may be read from the platform first
+        (an order another agent took), so offline that fails with the reason on the error line."""
+        item, service = self.current_item(), self.service
+        if service is None or item is None:
             return
-        phone = self.service.start_callback(item[self.model.key])
+        self.operation(service.start_callback(item[self.model.key])) \
+            .failure_text(QCoreApplication.translate("CallBackPage", "Not dialled: {error}")) \
+            .success(lambda phone: self._dial(service, item, phone)).run()
+
+    def _dial(self, service: Any, item: dict, phone: str) -> None:
+        if self.service is not service:
+            return
         self.show_panel(item)
         log.info("calling back from %s", self.prefix)
         self.call_back.emit(phone)

@@ -103,7 +103,7 @@ class MissedCallService(ListService):
 
     # -- outcomes -------------------------------------------------------------------------------
 
-    def start_callback(self, call_id: str) -> str:
+    async def start_callback(self, call_id: str) -> str:
         """Mark the call as being called back from this seat; return the number to dial."""
         item = self.item(call_id)
         if item is None:

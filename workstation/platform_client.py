@@ -88,6 +88,7 @@ class Session:
     refresh_token: str = field(repr=False)
     expires_in: int
     user: dict[str, Any]
+    seat: str = ""  # the seat the platform says this sign-in works at (a registered seat: central/seats.py)
 
     @property
     def display_name(self) -> str:
@@ -342,6 +343,10 @@ class PlatformClient:
         """The team lead's figures."""
         return await self._request("GET", "/wallboard", auth=True)
 
+    async def lookup_key(self) -> dict[str, Any]:
+        """The key of the callers' hashes, for the screen pop offline (roles that read callers)."""
+        return await self._request("GET", "/lookup-key", auth=True)
+
     async def caller(self, phone: str) -> dict[str, Any]:
         """The platform's caller record (audited on the platform)."""
         return await self._request("GET", f"/callers/{phone}", auth=True)
@@ -374,7 +379,7 @@ def _items(body: Any) -> list[dict[str, Any]]:
 
 def _session_from(body: dict) -> Session:
     return Session(access_token=body["access_token"], refresh_token=body["refresh_token"],
-                   expires_in=int(body.get("expires_in", 0)), user=dict(body["user"]))
+                   expires_in=int(body.get("expires_in", 0)), user=dict(body["user"]), seat=str(body.get("seat") or ""))
 
 
 def is_credentials_refusal(error: PlatformError) -> bool:

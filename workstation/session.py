@@ -133,7 +133,8 @@ class SeatSession:
             r = store.recovery
             log.warning("the cache was damaged (%s: %s); moved aside, %d change(s) recovered, %d at risk, "
                         "a full resync follows", r.reason, r.detail, r.recovered, r.at_risk)
-        session = cls(client, store, seat, credentials=credentials, **options)
+        # the platform's word on the seat wins: where seats are registered, it is the one at this address
+        session = cls(client, store, client.session.seat or seat, credentials=credentials, **options)
         await session.sync.warm_up()
         session.sync.start()
         await session.calls.start()

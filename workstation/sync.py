@@ -26,7 +26,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from domain import phone
-from offline_cache import textsearch
+from domain.roles import allowed as allowed_role
+from offline_cache import textsearch, workorders
 from offline_cache.store import CacheStore, Mutation, Rejection
 from workstation.observable import Signal
 from workstation.platform_client import PlatformClient, PlatformError, PlatformUnreachable
@@ -309,6 +310,7 @@ class SyncService:
     async def download_all(self) -> int:
         """Bring the cache up to the platform's head; return the cursor."""
         self._download_wanted.clear()
+        await self._ensure_lookup_key()
         resynced = False
         if self.store.get_state("cursor") is None or self.store.get_state("resync") is not None:
             await self.resync()
@@ -341,6 +343,16 @@ class SyncService:
                     return cursor
         finally:
             _discard(ahead)
+
+    async def _ensure_lookup_key(self) -> None:
+        """The platform's key of the callers' hashes, once, for the roles that take calls: without
+        it the screen pop finds no history in the cache (domain/privacy.py)."""
+        session = self.client.session
+        role = str(session.user.get("role", "")) if session is not None else ""
+        if not allowed_role(role, "callers.read") or self.store.get_state(workorders.LOOKUP_KEY) is not None:
+            return
+        answer = await self.client.lookup_key()
+        await self.write(self.store.set_lookup_key, str(answer["key"]))
 
     async def resync(self) -> None:
         """Rebuild the cache from snapshots, resumable page by page; drafts, the outbox and orders

@@ -245,14 +245,20 @@ class CallbackQueue(CacheListService):
     def item(self, number: str) -> dict | None:
         return next((i for i in self.items if i["number"] == number), None)
 
-    def start_callback(self, number: str) -> str:
-        """Mark the order as being called back from this seat; return the number to dial."""
+    async def start_callback(self, number: str) -> str:
+        """Mark the order as being called back from this seat; return the number to dial. The
+        cache holds the number of an order another agent took masked (R14): it is read from the
+        platform then (the read audited there), which needs the platform. Raises
+        PlatformUnreachable or PlatformError when it cannot be read."""
         item = self.item(number)
         if item is None:
             raise KeyError(number)
+        phone = str(item.get("caller_phone") or "")
+        if "*" in phone:
+            phone = str((await self.client.work_order(number))["caller_phone"])
         self.calling = number
         self.changed.emit()
-        return str(item.get("caller_phone") or "")
+        return phone
 
     async def record(self, number: str, satisfaction: str | None, resolved: bool | None, note: str = "",
                      reached: bool = True) -> str:
@@ -295,7 +301,9 @@ def _merge(cached: list[dict], remote: list[dict], names: dict[str, str],
     for row in cached:
         other = by_number.get(row["number"])
         if other is None or int(row.get("version") or 0) >= int(other.get("version") or 0):
-            by_number[row["number"]] = row
+            # the platform's list holds the number in full where the cache has it masked (R14)
+            by_number[row["number"]] = row if other is None else {**row, "caller_phone": other.get("caller_phone")
+                                                                 or row.get("caller_phone")}
     for number, payload in pending:
         row = by_number.get(number)
         if row is not None and not row.get("local"):  # a local row has its change applied already

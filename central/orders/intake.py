@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import catalog, db, feed
+from central import catalog, db, feed, views
 from central.errors import ApiError, invalid
 from central.orders.payloads import CloseAtIntake, Dispatch, NewWorkOrder, RejectAtIntake, Transfer
 from central.orders.rows import commit, deadline_fields, find, move, save, units_summary, write_step
@@ -18,6 +18,7 @@ from domain import clock
 from domain.calendar import WorkCalendar
 from domain.numbers import format_order_number
 from domain.phone import InvalidPhoneNumber, normalize_phone
+from domain.privacy import lookup_hash
 from domain.workorder import (
     INTAKE_OPERATIONS,
     REPEAT_WINDOW_DAYS,
@@ -55,7 +56,8 @@ async def _upsert_caller(conn: AsyncConnection, phone: str, name: str, confident
     current = (await conn.execute(select(t).where(t.c.phone == phone))).mappings().first()
     now = clock.stamp()
     if current is None:
-        row = {"phone": phone, "name": name, "confidential": confidential, "version": 1, "updated_at": now}
+        row = {"phone": phone, "name": name, "confidential": confidential, "version": 1, "updated_at": now,
+               "lookup": lookup_hash(await views.lookup_key(conn), phone)}
         await conn.execute(t.insert().values(**row))
     else:
         new_name = name or current["name"]

@@ -9,12 +9,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AfterValidator
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import audit, db, feed
+from central import accounts, audit, db, feed, views
 from central.deps import PlatformDep, who
 from central.errors import ApiError
 from central.events import sse_frame
+from central.platform import Platform
+from central.security import Claims
 from central.validation import MAX_INT, clean
+from domain.privacy import lookup_key_id
 
 router = APIRouter(prefix="/api/v1", tags=["sync"])
 
@@ -22,28 +26,46 @@ SNAPSHOT_TABLES = {
     "category": (db.categories, db.categories.c.id),
     "handling_unit": (db.handling_units, db.handling_units.c.id),
     "kb_entry": (db.kb_entries, db.kb_entries.c.id),
-    "caller": (db.callers, db.callers.c.phone),
+    "caller": (db.callers, db.callers.c.lookup),  # in hash order: the number is never a cursor
     "work_order": (db.work_orders, db.work_orders.c.number),
     "synonym": (db.synonyms, db.synonyms.c.term),
 }
-PERSONAL = {"caller", "work_order"}
 KEEPALIVE_S = 15.0
+
+
+async def _audit(conn: AsyncConnection, who: Claims, action: str, served: list[tuple[str, str]]) -> None:
+    """One audit row per caller (by number) and per order a reader received (R14), however many
+    changes of it the page held."""
+    for entity in views.PERSONAL:
+        ids = list(dict.fromkeys(i for e, i in served if e == entity))
+        if ids:
+            await audit.record_reads(conn, who, action, entity, ids)
 
 
 @router.get("/changes", responses={410: {"description": "the cursor is older than the feed keeps: resync"}})
 async def changes(platform: PlatformDep, claims: who("feed.read"),
                   after: Annotated[int, Query(ge=0, le=MAX_INT, description="the cursor: last seq already applied")] = 0,
                   limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> JSONResponse:
+    """The changes after the cursor, as this reader may hold them (central/views.py): a unit's
+    pages may hold fewer changes than `limit`, or none, and still move the cursor on."""
     async with platform.db.write() as conn:
         horizon = await feed.horizon(conn)
         if after < horizon:
             raise ApiError(410, "resync", f"cursor {after} is older than the feed keeps (from {horizon}); "
                            "run a full resync from /api/v1/snapshot", horizon=horizon)
         items, more = await feed.page(conn, after, limit)
-        if any(i["entity"] in PERSONAL for i in items):
-            await audit.record_reads(conn, claims, "feed", "changes", [f"{items[0]['seq']}..{items[-1]['seq']}"])
+        view = views.FeedView(claims, await views.lookup_key(conn))
+        served, read = [], []
+        for item in items:
+            seen = view.item(item["entity"], item["id"], item["op"], item["data"])
+            if seen is None:
+                continue
+            served.append({**item, "id": seen[0], "data": seen[1]})
+            if seen[1] is not None:
+                read.append((item["entity"], item["id"]))
+        await _audit(conn, claims, "feed", read)
     # JSONResponse directly: the rows are plain JSON already, and FastAPI's encoder costs more than the query
-    return JSONResponse({"changes": items, "cursor": items[-1]["seq"] if items else after, "has_more": more})
+    return JSONResponse({"changes": served, "cursor": items[-1]["seq"] if items else after, "has_more": more})
 
 
 @router.get("/snapshot/{entity}")
@@ -52,19 +74,48 @@ async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "cal
                    after: Annotated[str, Query(max_length=64, description="key of the last item of the previous page"),
                                     AfterValidator(clean)] = "",
                    limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> JSONResponse:
-    """Current state of one entity type in key order. Start a resync by remembering `as_of` of the
-    first page, page every entity, then follow the change feed from that cursor."""
+    """Current state of one entity type in key order, as this reader may hold it (callers by
+    their hash). Start a resync by remembering `as_of` of the first page, page every entity, then
+    follow the change feed from that cursor."""
     table, key = SNAPSHOT_TABLES[entity]
     async with platform.db.write() as conn:
         as_of = await feed.head(conn)
-        rows = (await conn.execute(select(table).where(key > after).order_by(key).limit(limit + 1))).mappings().all()
-        items = [dict(r) for r in rows[:limit]]
-        if entity in PERSONAL and items:
-            await audit.record_reads(conn, claims, "snapshot", entity, [f"{items[0][key.name]}..{items[-1][key.name]}"])
+        view = views.FeedView(claims, await views.lookup_key(conn))
+        if entity == "caller" and not view.callers:
+            return JSONResponse({"entity": entity, "items": [], "as_of": as_of, "total": 0, "next": None})
+        where = [key > after]
+        if entity == "work_order" and (mine := view.orders_filter()) is not None:
+            where.append(mine)
+        rows = (await conn.execute(select(table).where(*where).order_by(key).limit(limit + 1))).mappings().all()
+        items, read = [], []
+        for row in rows[:limit]:
+            ident = row["phone"] if entity == "caller" else row[key.name]
+            seen = view.item(entity, ident, "upsert", dict(row))
+            if seen is not None and seen[1] is not None:
+                items.append(seen[1])
+                read.append((entity, ident))
+        await _audit(conn, claims, "snapshot", read)
         # the size of the whole set, on the first page only, for a progress bar
-        total = (await conn.execute(select(func.count()).select_from(table))).scalar_one() if not after else None
+        total = (await conn.execute(select(func.count()).select_from(table).where(*where[1:]))).scalar_one() \
+            if not after else None
     return JSONResponse({"entity": entity, "items": items, "as_of": as_of, "total": total,
-                         "next": items[-1][key.name] if len(rows) > limit else None})
+                         "next": rows[limit - 1][key.name] if len(rows) > limit else None})
+
+
+@router.get("/lookup-key")
+async def get_lookup_key(platform: PlatformDep, claims: who("callers.read")) -> dict:
+    """The key of the callers' hashes, for a seat to find a ringing caller's history in its cache
+    (domain/privacy.py); only to the roles that read caller records. It never changes."""
+    async with platform.db.read() as conn:
+        key = await views.lookup_key(conn)
+    return {"key": key, "id": lookup_key_id(key)}
+
+
+async def _alive(platform: Platform, claims: Claims) -> bool:
+    """A session ended where the broker cannot hear of it (`hotline-central user disable` or
+    `passwd` run in another process): the stream sees it at its next keep-alive."""
+    async with platform.db.read() as conn:
+        return await accounts.session_alive(conn, claims.session_id)
 
 
 @router.get("/events", response_class=StreamingResponse,
@@ -89,7 +140,8 @@ async def events(request: Request, platform: PlatformDep, claims: who("events.su
                     async with asyncio.timeout(min(KEEPALIVE_S, left)):
                         item = await sub.next()
                 except TimeoutError:
-                    if await request.is_disconnected() or claims.expires <= time.time():
+                    if await request.is_disconnected() or claims.expires <= time.time() \
+                            or not await _alive(platform, claims):
                         break
                     yield b": keep-alive\n\n"
                     continue

@@ -197,8 +197,12 @@
 <context>
     <name>CallBackPage</name>
     <message>
-        <source>Calling back {number}…</source>
+        <source>Not dialled: {error}</source>
         <extracomment>object names: of the page, the prefix of its lines, list and buttons, and the panel&apos;s own names</extracomment>
+        <translation>未拨出：{error}</translation>
+    </message>
+    <message>
+        <source>Calling back {number}…</source>
         <translation>正在回拨 {number}…</translation>
     </message>
 </context>

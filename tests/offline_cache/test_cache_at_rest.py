@@ -14,6 +14,7 @@ import pytest
 from offline_cache import cipher, kb_index, workorders
 from offline_cache.journal import journal_path
 from offline_cache.store import CacheStore
+from tests.offline_cache.platform_rows import caller, keyed
 from tests.offline_cache.test_damage import ORDERS, Holder, outbox, record_order
 from tests.offline_cache.test_kb_search import entry
 from tests.offline_cache.test_store import NOW, change, order
@@ -23,10 +24,10 @@ SECRET_TITLE = "朝阳区某小区业主反映物业违规收费"
 
 def fill(store: CacheStore) -> None:
     """Platform data (orders, a caller, knowledge entries), a draft, a cursor and pending orders."""
+    keyed(store)
     store.apply_changes([change(order("2026112500001", title=SECRET_TITLE, phone="13912345678")),
                          change(order("2026112500002", phone="13912345678", days_ago=3)),
-                         change({"phone": "13912345678", "name": "张三", "confidential": 0, "version": 1,
-                                 "updated_at": "2026-11-25T10:00:00+08:00"}, "caller"),
+                         change(caller("13912345678", "张三"), "caller"),
                          *(change(entry(f"kb-{i}", f"公积金提取第{i}条", "携带身份证到服务大厅办理"), "kb_entry")
                            for i in range(30))], cursor=42)
     store.save_draft("current", {"title": "草稿里的诉求"})

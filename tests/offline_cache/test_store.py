@@ -10,25 +10,26 @@ import pytest
 from domain.clock import CENTRE_TZ, stamp
 from offline_cache import schema, workorders
 from offline_cache.store import CacheStore
+from tests.offline_cache.platform_rows import caller, keyed, with_lookup
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=CENTRE_TZ)
 
 
 def order(number: str, *, phone: str = "13800138000", days_ago: float = 0, status: str = "closed_at_intake",
           category: str = "010101", version: int = 1, title: str = "咨询医保报销", **extra) -> dict:
-    return {"number": number, "client_ref": None, "caller_phone": phone,
-            "created_at": stamp(NOW - timedelta(days=days_ago)), "request_type": "consultation",
-            "category_id": category, "status": status, "title": title, "handling_unit_id": None,
-            "deadline": None, "deadline_provisional": False, "version": version, **extra}
+    return with_lookup({"number": number, "client_ref": None, "caller_phone": phone,
+                        "created_at": stamp(NOW - timedelta(days=days_ago)), "request_type": "consultation",
+                        "category_id": category, "status": status, "title": title, "handling_unit_id": None,
+                        "deadline": None, "deadline_provisional": False, "version": version, **extra})
 
 
 def change(data: dict, entity: str = "work_order", op: str = "upsert") -> dict:
-    return {"entity": entity, "id": data.get("number", data.get("id")), "op": op, "data": data}
+    return {"entity": entity, "id": data.get("number", data.get("id", data.get("lookup"))), "op": op, "data": data}
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = CacheStore(tmp_path / "cache.db")
+    s = keyed(CacheStore(tmp_path / "cache.db"))
     yield s
     s.close()
 
@@ -89,8 +90,8 @@ def test_caller_history_is_newest_first_with_open_orders_and_repeats(store):
     rows.append(order("20261124000001", days_ago=1, category="030101"))
     rows.append(order("20261124000002", phone="13900139000"))
     store.apply_changes([change(r) for r in rows], 12)
-    store.apply_changes([change({"phone": "13800138000", "name": "张三", "confidential": True, "version": 1,
-                                 "updated_at": stamp(NOW)}, entity="caller")], 13)
+    store.apply_changes([change(caller("13800138000", "张三", confidential=True, updated_at=stamp(NOW)),
+                                entity="caller")], 13)
     history = workorders.caller_history(store.conn, "13800138000", NOW, limit=5)
     assert history.known and history.name == "张三" and history.confidential
     assert [o["number"] for o in history.orders] == ["20261124000001", "20261120000001", "20261109000001",

@@ -17,6 +17,7 @@ from central.seed import DEMO_PASSWORD
 from domain.clock import CENTRE_TZ, stamp
 from offline_cache import schema, workorders
 from offline_cache.store import CacheStore
+from tests.offline_cache.platform_rows import keyed, with_lookup
 from tests.workstation.faults import FaultyTransport
 from workstation.platform_client import PlatformClient
 from workstation.sync import Backoff, SyncService
@@ -28,12 +29,13 @@ ME, OTHER = 7, 8
 
 def order(number: str, *, days_ago: float = 0, status: str = "in_progress", created_by: int | None = ME,
           title: str = "小区噪音扰民", version: int = 1, **extra) -> dict:
-    return {"number": number, "client_ref": None, "caller_phone": "13800138000",
-            "created_at": stamp(NOW - timedelta(days=days_ago)), "request_type": "complaint",
-            "category_id": "010101", "status": status, "title": title, "handling_unit_id": None,
-            "deadline": None, "deadline_provisional": False, "version": version, "created_by": created_by,
-            "reply": "", "replied_at": None, "satisfaction": None, "resolved": None, "callback_attempts": 0,
-            "case_kind": "normal", "supervised": False, "units": [], "merged_into": None, **extra}
+    row = {"number": number, "client_ref": None, "caller_phone": "13800138000",
+           "created_at": stamp(NOW - timedelta(days=days_ago)), "request_type": "complaint",
+           "category_id": "010101", "status": status, "title": title, "handling_unit_id": None,
+           "deadline": None, "deadline_provisional": False, "version": version, "created_by": created_by,
+           "reply": "", "replied_at": None, "satisfaction": None, "resolved": None, "callback_attempts": 0,
+           "case_kind": "normal", "supervised": False, "units": [], "merged_into": None, **extra}
+    return with_lookup(row, mine=created_by == ME)
 
 
 def change(data: dict, entity: str = "work_order") -> dict:
@@ -42,7 +44,7 @@ def change(data: dict, entity: str = "work_order") -> dict:
 
 @pytest.fixture
 def store(tmp_path):
-    s = CacheStore(tmp_path / "cache.db")
+    s = keyed(CacheStore(tmp_path / "cache.db"))
     s.apply_changes([change({"id": "U1", "name": "区住建委", "kind": "district", "parent_id": None, "phone": "",
                              "category_prefixes": "[]", "version": 1}, "handling_unit")], 1)
     yield s
@@ -64,31 +66,36 @@ def _schema_1_file(path) -> None:
     conn.execute("INSERT INTO work_orders(number, client_ref, caller_phone, created_at, request_type, category_id, "
                  "status, title, version) VALUES ('20261125000001', NULL, '13800138000', '2026-11-25T09:00:00+08:00', "
                  "'complaint', '010101', 'merged', '老订单', 3)")
+    conn.execute("INSERT INTO work_orders(number, client_ref, caller_phone, created_at, request_type, category_id, "
+                 "status, title, version, local) VALUES ('L-A-1', 'L-A-1', '13800138000', "
+                 "'2026-11-25T09:30:00+08:00', 'complaint', '010101', 'accepted', '离线登记', 0, 1)")
     conn.execute("INSERT INTO sync_state(key, value) VALUES ('cursor', '42')")
     conn.execute("INSERT INTO outbox(id, entity, op, payload, created_at) VALUES ('m1', 'work_order', 'create', "
                  "'{}', '2026-11-25T09:00:00+08:00')")
     conn.close()
 
 
-def test_a_schema_1_cache_gains_the_lifecycle_fields_and_syncs_again_from_scratch(tmp_path):
+def test_a_schema_1_cache_gains_the_lifecycle_fields_and_the_hashes_and_syncs_again_from_scratch(tmp_path):
     path = tmp_path / "old.db"
     _schema_1_file(path)
     store = CacheStore(path)
     try:
-        assert schema.version(store.conn) == 2
+        assert schema.version(store.conn) == schema.MIGRATIONS[-1][0]
         columns = {r[1] for r in store.conn.execute("PRAGMA table_info(work_orders)")}
-        assert set(workorders.LIFECYCLE) <= columns
-        old = workorders.by_number(store.conn, "20261125000001")
-        assert (old["callback_attempts"], old["case_kind"], old["supervised"], old["units"], old["resolved"]) == \
-            (0, "normal", False, [], None)
-        assert store.get_state("cursor") is None  # the next sync rebuilds the cache with the new fields
+        assert {*workorders.LIFECYCLE, "caller_lookup"} <= columns
+        # schema 3: what the platform sent held others' numbers in full: gone; what was made here stays
+        assert workorders.by_number(store.conn, "20261125000001") is None
+        mine = workorders.by_number(store.conn, "L-A-1")
+        assert (mine["callback_attempts"], mine["case_kind"], mine["supervised"], mine["units"]) == (0, "normal", False, [])
+        assert store.get_state("cursor") is None  # the next sync rebuilds the cache as this seat may hold it
         assert store.outbox_size() == 1  # what waited for the platform still waits
-        # merged is a terminal status: the caller has no open order
-        assert workorders.caller_history(store.conn, "13800138000", NOW).open_orders == []
+        assert workorders.caller_history(store.conn, "13800138000", NOW).orders == []  # no key yet: no hash
+        keyed(store)  # the key came: the order made here is found by the hash
+        assert [o["number"] for o in workorders.caller_history(store.conn, "13800138000", NOW).open_orders] == ["L-A-1"]
         plan = " ".join(r[3] for r in store.conn.execute(
-            "EXPLAIN QUERY PLAN SELECT number FROM work_orders WHERE caller_phone = '1' AND status NOT IN "
+            "EXPLAIN QUERY PLAN SELECT number FROM work_orders WHERE caller_lookup = '1' AND status NOT IN "
             f"({', '.join(repr(s) for s in sorted(workorders.TERMINAL))}) ORDER BY created_at DESC"))
-        assert "ix_wo_open" in plan  # the open-orders index was made again with today's terminal statuses
+        assert "ix_wo_open" in plan  # the open-orders index was made again, on the hash, with today's statuses
     finally:
         store.close()
 
@@ -161,7 +168,7 @@ def test_the_callback_queue_is_the_replied_orders_oldest_reply_first(store):
 def test_lookup_by_number_alias_and_phone(store):
     store.apply_changes([change(order("20261120000001", days_ago=3, client_ref="L-T-01-5")),
                          change(order("20261124000001", days_ago=1)),
-                         change({**order("20261124000002"), "caller_phone": "13900139000"})], 7)
+                         change(order("20261124000002", caller_phone="13900139000"))], 7)
     assert workorders.by_number(store.conn, "L-T-01-5")["number"] == "20261120000001"
     assert workorders.by_number(store.conn, "20991231000001") is None
     assert [r["number"] for r in workorders.by_phone(store.conn, "13800138000")] == ["20261124000001",

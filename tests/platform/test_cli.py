@@ -20,9 +20,12 @@ from sqlalchemy import func, select
 
 from central import db
 from central.migrations import latest_version
+from central.routes import feed as routes_feed
 from central.security import Claims, InvalidToken, TokenKeys, issue_access_token, read_access_token
 from central.seed import DEMO_PASSWORD
 from central.store import Database
+from tests.platform.test_accounts import stream_ends
+from tests.platform.test_events import events
 
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -200,10 +203,15 @@ def test_user_commands_never_take_the_password_as_an_argument_and_check_units(db
     assert cli("user", "add", "sun", "--role", "agent", "--password", "x", "--db", db_url).returncode == 2
 
 
-def test_disable_and_passwd_from_the_command_line_end_the_sessions_of_a_running_platform(platform, sign_in):
+def test_disable_and_passwd_from_the_command_line_end_the_sessions_of_a_running_platform(
+        platform, sign_in, monkeypatch):
+    # the CLI is another process: the stream learns of it at its next keep-alive (made short here)
+    monkeypatch.setattr(routes_feed, "KEEPALIVE_S", 0.05)
     agent = sign_in("agent")
-    disabled = cli("user", "disable", "agent", "--db", platform.platform.db.url)
-    assert disabled.returncode == 0 and "1 session(s) ended" in disabled.stdout
+    with events(agent) as stream:
+        disabled = cli("user", "disable", "agent", "--db", platform.platform.db.url)
+        assert disabled.returncode == 0 and "1 session(s) ended" in disabled.stdout
+        assert stream_ends(stream)
     assert agent.get("/api/v1/me").status_code == 401
     assert cli("user", "enable", "agent", "--db", platform.platform.db.url).returncode == 0
     again = sign_in("agent")

@@ -197,7 +197,9 @@ def test_an_order_goes_from_dispatch_through_return_extension_and_reopening_to_c
     changes = agent.get("/api/v1/changes", params={"after": 0, "limit": 5000}).json()["changes"]
     last = [c for c in changes if c["entity"] == "work_order" and c["id"] == number][-1]["data"]
     snap = agent.get("/api/v1/snapshot/work_order").json()["items"]
-    assert last == {k: v for k, v in read.items() if k != "timeline"}
+    # the agent took the order: the feed carries it whole, with the number's keyed hash besides
+    assert {k: v for k, v in last.items() if k != "caller_lookup"} == {k: v for k, v in read.items() if k != "timeline"}
+    assert len(last["caller_lookup"]) == 32
     assert [s for s in snap if s["number"] == number] == [last]
 
 
@@ -312,9 +314,12 @@ def test_who_may_act_on_an_order(platform, desk, sim_clock):
 
     refused = [(agent, "/api/v1/reviews"), (agent, "/api/v1/supervisions"), (dispatcher, "/api/v1/callbacks"),
                (lead, "/api/v1/callbacks"), (lead, "/api/v1/progress?number=" + number), (lead, "/api/v1/reviews"),
-               (lead, "/api/v1/changes"), (lead, "/api/v1/snapshot/work_order")]
+               (lead, "/api/v1/lookup-key")]
     for who, path in refused:
         assert who.get(path).status_code == 403, (who.username, path)
+    # the unit's feed holds its own orders only, the confidential requester masked (central/views.py)
+    theirs = [c["data"] for c in lead.get("/api/v1/changes").json()["changes"] if c["entity"] == "work_order"]
+    assert theirs and all(o["number"] == number and o["caller_phone"] == "138****8000" for o in theirs)
 
 
 def test_units_signing_at_once_each_keep_their_signature(platform, desk, sim_clock):

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from offline_cache import workorders
 from offline_cache.store import CacheStore
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from tests.workstation.faults import FaultyTransport
@@ -48,9 +49,10 @@ def _mutation(api: httpx.Client, op: str, payload: dict, number: str | None = No
     return r.json().get("data") or r.json()
 
 
-def _replied(platform_api: Callable[[str], httpx.Client], phone: str, case_kind: str = "normal") -> str:
-    """An order taken by the agent, dispatched, signed for and replied to by the handling unit."""
-    agent, unit = platform_api("agent"), platform_api(UNIT_USER)
+def _replied(platform_api: Callable[[str], httpx.Client], phone: str, case_kind: str = "normal",
+             taker: str = "agent") -> str:
+    """An order taken by `taker`, dispatched, signed for and replied to by the handling unit."""
+    agent, unit = platform_api(taker), platform_api(UNIT_USER)
     number = _mutation(agent, "create", {"request_type": "complaint", "category_id": CATEGORY,
                                          "title": "楼道堆物影响通行", "content": "来电人反映楼道堆放杂物。",
                                          "caller_phone": phone})["number"]
@@ -270,6 +272,41 @@ def test_an_order_this_seat_never_received_comes_from_the_platforms_queue(
         qtbot.waitUntil(lambda: page.model.row_of(number) >= 0, timeout=10_000)
         assert _cell(page, number, C.UNIT) == UNIT  # the unit's name is not cached here: its id
         assert page.service.fetched_at is not None
+    finally:
+        page.set_session(None)
+        run_async(qtbot, sync.stop())
+        store.close()
+        run_async(qtbot, client.close())
+
+
+def test_the_number_of_an_order_another_agent_took_is_read_from_the_platform_to_dial(
+        qtbot: Any, qloop: Any, tmp_path: Path, demo_platform: DemoPlatform, platform_api) -> None:
+    phone = _mobile()
+    number = _replied(platform_api, phone, taker="agent2")
+    transport = FaultyTransport(httpx.AsyncHTTPTransport())
+    client = PlatformClient(demo_platform.url, transport=transport)
+    run_async(qtbot, client.sign_in("agent", DEMO_PASSWORD, "T-33"))
+    store = CacheStore(tmp_path / "seat.db")
+    sync = SyncService(store, client)
+    run_async(qtbot, sync.download_all())
+    # the seat holds the number masked (R14): agent2 took the order
+    assert workorders.find(store.conn, number)["caller_phone"] == phone[:3] + "****" + phone[-4:]
+    transport.down = True  # offline from the start: the page has only the cache's row, masked
+    page = _open_page(qtbot, SimpleNamespace(client=client, sync=sync, store=store))
+    try:
+        qtbot.waitUntil(lambda: page.model.row_of(number) >= 0, timeout=10_000)
+        _select(qtbot, page, number)
+        dialled: list[str] = []
+        page.call_back.connect(dialled.append)
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: page.error_label.isVisible(), timeout=10_000)
+        assert page.error_label.text().startswith(page.tr("Not dialled: {error}").split("{")[0])
+        assert dialled == [] and not page.panel.isVisible()
+        transport.down = False
+        _call_back(qtbot, page, number, phone)  # the full number, read from the platform
+        reads = platform_api("admin").get("/api/v1/audit", params={"user": "agent", "before": 10**12}).json()["items"]
+        # the read is audited: the order itself, or the callback list that brought it
+        assert any(r["action"] in ("read", "callbacks") and r["entity_id"] == number for r in reads)
     finally:
         page.set_session(None)
         run_async(qtbot, sync.stop())

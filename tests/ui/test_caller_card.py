@@ -100,9 +100,10 @@ def test_screen_pop_fills_at_once_from_the_cache(qtbot: Any, seat: SeatSession, 
     run_async(qtbot, seat.sync.download_all())
     with qtbot.waitSignal(card.refined, timeout=10_000):
         card.show_caller(phone)
-        # no waiting: all of this comes from the local cache
+        # no waiting: all of this comes from the local cache, found by the number's keyed hash; the
+        # cache holds the name of a caller whose orders another agent took masked (R14)
         assert _label(card, "callerNumber").text() == _masked(phone)
-        assert _label(card, "callerName").text() == "张三"
+        assert _label(card, "callerName").text() == "张*"
         assert not _label(card, "callerConfidential").isVisible()
         assert _orders(card) == [(still_open, WorkOrderStatus.accepted.label_zh),
                                  (closed, WorkOrderStatus.closed_at_intake.label_zh)]
@@ -113,6 +114,7 @@ def test_screen_pop_fills_at_once_from_the_cache(qtbot: Any, seat: SeatSession, 
     assert card.repeat_for("020101") == still_open  # an open order repeats whatever the category
     assert [number for number, _ in _orders(card)] == [still_open, closed]
     assert not _label(card, "callerSourceNote").isVisible()
+    assert _label(card, "callerName").text() == "张三"  # the platform's record, read for this call (audited)
 
 
 def test_platform_answer_refines_the_card(qtbot: Any, seat: SeatSession, card: CallerCard, api: httpx.Client,
@@ -123,7 +125,7 @@ def test_platform_answer_refines_the_card(qtbot: Any, seat: SeatSession, card: C
     newest = _create(api, phone, "医保转移接续进度", name="张三丰", confidential=True)
     with qtbot.waitSignal(card.refined, timeout=10_000) as refined:
         card.show_caller(phone)
-        assert _label(card, "callerName").text() == "张三"
+        assert _label(card, "callerName").text() == "张*"
         assert len(_orders(card)) == 2
     assert refined.args == [phone]
     assert _label(card, "callerName").text() == "张三丰"
@@ -245,7 +247,7 @@ def test_offline_keeps_the_cache_view(qtbot: Any, seat: SeatSession, history: tu
         assert note.isVisible()
         assert note.text() == card.tr("History from the local cache: the platform cannot be reached")
         assert [number for number, _ in _orders(card)] == [still_open, closed]
-        assert _label(card, "callerName").text() == "张三"
+        assert _label(card, "callerName").text() == "张*"  # offline: the cache's masked name
     finally:
         card.clear()
         run_async(qtbot, dead.close())

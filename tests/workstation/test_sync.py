@@ -61,7 +61,7 @@ async def settle(sync) -> None:
 
 
 def assert_consistent(sync, api, made: list[str]) -> None:
-    """Everything recorded arrived once; the cache mirrors the platform."""
+    """Everything recorded arrived once; the cache mirrors the platform as `api` (the seat's user) sees it."""
     store = sync.store
     assert store.outbox_size() == 0
     assert store.rejections() == []
@@ -87,7 +87,11 @@ async def test_initial_sync_fills_the_cache_and_reports_progress(sync, sign_in):
     await sync.download_all()
     categories = sync.store.conn.execute("SELECT count(*) FROM categories").fetchone()[0]
     assert categories == 11 + 39 + 122
-    assert cache_orders(sync.store) == platform_orders(other)
+    assert cache_orders(sync.store) == platform_orders(sign_in("agent"))
+    # agent2 took them: this seat holds their numbers masked, found by the number's hash (R14)
+    theirs = sync.store.conn.execute("SELECT caller_phone, caller_lookup FROM work_orders WHERE created_by = "
+                                     "(SELECT created_by FROM work_orders ORDER BY number DESC LIMIT 1)").fetchall()
+    assert len(theirs) == 7 and all("*" in r[0] and len(r[1]) == 32 for r in theirs)
     category_steps = [(d, t) for w, d, t in seen if w == "category"]
     assert category_steps[0] == (50, 172) and category_steps[-1] == (172, 172)
 
@@ -155,7 +159,7 @@ async def test_late_and_repeated_feed_pages_do_not_move_the_cache_back(sync, fau
     assert workorders.find(sync.store.conn, first)["status"] == "closed_at_intake"
     assert sync.store.cursor == cursor
     await sync.download_all()
-    assert_consistent(sync, other, [])
+    assert_consistent(sync, sign_in("agent"), [])
 
 
 async def test_a_rejected_mutation_is_kept_with_the_reason_and_the_queue_moves_on(sync, sign_in):
@@ -203,7 +207,7 @@ async def test_a_cursor_too_old_for_the_feed_resyncs_keeping_drafts_and_outbox(s
     assert sync.store.load_draft("call-1") == {"title": "还没写完"}
     assert workorders.find(sync.store.conn, pending)["local"] == 1 and sync.store.outbox_size() == 1
     await settle(sync)
-    assert_consistent(sync, other, [pending])
+    assert_consistent(sync, sign_in("agent"), [pending])
 
 
 async def test_changes_are_pushed_by_the_event_stream(sync, sign_in):

@@ -31,6 +31,7 @@ FAULTS = ["connect", "server_error", "lost_answer", "duplicate"]
 class SeatAgainstPlatform(RuleBasedStateMachine):
     platform: ThreadedPlatform  # one platform for all examples; each example is a new seat
     other: Api
+    seat_view: Api  # the seat's own user, who sees the platform's orders as the seat may hold them
 
     @initialize()
     def new_seat(self) -> None:
@@ -97,7 +98,7 @@ class SeatAgainstPlatform(RuleBasedStateMachine):
                 self.run(self.sync.download_all())
             except PlatformUnreachable:  # an idle connection the server had closed: once more
                 self.run(self.sync.download_all())
-            assert_consistent(self.sync, self.other, self.made)
+            assert_consistent(self.sync, self.seat_view, self.made)
         finally:
             self.run(self.sync.stop())
             self.run(self.client.close())
@@ -110,6 +111,7 @@ def test_any_interleaving_of_edits_faults_and_syncs_converges(db_url):
     server = ThreadedPlatform(Platform(db_url)).start()
     SeatAgainstPlatform.platform = server
     SeatAgainstPlatform.other = Api(server.url, "agent2", "P-02")
+    SeatAgainstPlatform.seat_view = Api(server.url, "agent", "P-01")
     try:
         run = SeatAgainstPlatform.TestCase()
         run.settings = settings(max_examples=12, stateful_step_count=12, deadline=None, derandomize=True,
@@ -117,4 +119,5 @@ def test_any_interleaving_of_edits_faults_and_syncs_converges(db_url):
         run.runTest()
     finally:
         SeatAgainstPlatform.other.client.close()
+        SeatAgainstPlatform.seat_view.client.close()
         server.stop()
