@@ -104,6 +104,16 @@ def _parser() -> argparse.ArgumentParser:
         usub.add_parser(name, parents=[common], help=text).add_argument("username")
     usub.add_parser("list", parents=[common], help="list the accounts (user name, role, unit, active, locked)")
 
+    st = sub.add_parser("seat", help="the centre's seats by network address (once one is registered, a "
+                                     "sign-in works at the seat of its address)")
+    stsub = st.add_subparsers(dest="seat_command", required=True)
+    sa = stsub.add_parser("add", parents=[common], help="register a seat at an IP address")
+    sa.add_argument("seat_id")
+    sa.add_argument("--address", required=True, help="the seat computer's IP address as the platform sees it")
+    sa.add_argument("--name", default="", help="where the seat is, for people (e.g. 二楼 12 号)")
+    stsub.add_parser("remove", parents=[common], help="forget a seat").add_argument("seat_id")
+    stsub.add_parser("list", parents=[common], help="list the seats (id, address, name)")
+
     keys = sub.add_parser("keys", help="the access tokens' signing keys (a file outside the database)")
     ksub2 = keys.add_subparsers(dest="keys_command", required=True)
     for name, text in (("new", "make a key file (refuses to overwrite one)"),
@@ -293,6 +303,31 @@ async def _user(database: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _seat(database: Database, args: argparse.Namespace) -> int:
+    from central import seats
+
+    command = args.seat_command
+    async with database.write() as conn:
+        if command == "list":
+            for row in await seats.all_seats(conn):
+                print(f"{row['id']}\t{row['address']}\t{row['name']}")
+            return 0
+        if command == "remove":
+            if not await seats.remove(conn, args.seat_id):
+                print(f"no seat {args.seat_id}", file=sys.stderr)
+                return 1
+            print(f"seat {args.seat_id} removed")
+            return 0
+        try:
+            row = await seats.add(conn, args.seat_id, args.address, args.name)
+        except seats.SeatError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    print(f"seat {row['id']} registered at {row['address']}; sign-ins from other addresses are refused "
+          "once any seat is registered")
+    return 0
+
+
 def _keys(args: argparse.Namespace) -> int:
     from central.security import BadKeys, TokenKeys
 
@@ -371,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_with_db(url, work))
     if args.command == "user":
         return asyncio.run(_with_db(url, lambda d: _user(d, args)))
+    if args.command == "seat":
+        return asyncio.run(_with_db(url, lambda d: _seat(d, args)))
     if args.command == "simulate":
         from central.simulate import simulate
         logging.getLogger().setLevel(logging.WARNING)

@@ -70,6 +70,15 @@ sessions = Table(
     Column("ended_why", String(32), nullable=True),  # signed_out, token_reused, user_disabled, password_changed, …
 )
 
+# migration 9: the centre's seats by network address (central/seats.py)
+seats = Table(
+    "seats", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("address", String(64), nullable=False, unique=True),
+    Column("name", String(128), nullable=False, default=""),
+    Column("created_at", String(40), nullable=False),
+)
+
 refresh_tokens = Table(
     "refresh_tokens", metadata,
     Column("token_hash", String(64), primary_key=True),

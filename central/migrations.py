@@ -32,10 +32,11 @@ V3_TABLES = {"kb_corrections"}
 V4_TABLES = {"escalations"}
 V5_TABLES = {"order_units", "reviews", "supervisions"}
 V7_TABLES = {"sessions"}
+V9_TABLES = {"seats"}
 
 
 def _v1_initial(conn: Connection) -> None:
-    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES
+    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES
     tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | later]
     db.metadata.create_all(conn, tables=tables)
 
@@ -140,6 +141,10 @@ def _v8_caller_lookup(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _v9_seats(conn: Connection) -> None:
+    db.seats.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -149,6 +154,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "refresh tokens: rotation links and a grace for a lost answer", _v6_refresh_grace),
     Migration(7, "sessions, account locks; the token key leaves the database", _v7_sessions),
     Migration(8, "callers' keyed hashes: seats hold no phone numbers", _v8_caller_lookup),
+    Migration(9, "seats registered by network address", _v9_seats),
 ]
 
 

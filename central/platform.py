@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy import select
 
-from central import audit, catalog, db, feed, supervision
+from central import audit, catalog, db, feed, seats, supervision
 from central.events import EventBroker
 from central.routing import CallRouter, Handle, LoopScheduler, Scheduler
 from central.security import TokenKeys
@@ -90,6 +90,9 @@ class Platform:
             if (await conn.execute(select(db.users.c.id).limit(1))).first() is None:
                 log.warning("the database has no users: run `hotline-central seed` (or `seed --demo`) "
                             "or `hotline-central user add` with the same --db")
+            if not await seats.any_registered(conn):
+                log.info("no seat is registered: a sign-in works at the seat its client names "
+                         "(`hotline-central seat add` binds seats to addresses)")
         await self.router.start_arrivals(self._calls_per_hour, self._seed)
         await self.wallboard.start()
         if self._sweep_every_s:

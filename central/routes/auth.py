@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from central import accounts, audit, db
+from central import accounts, audit, db, seats
 from central.deps import PlatformDep, who
 from central.errors import ApiError
 from central.permissions import Role
@@ -63,7 +63,7 @@ async def _issue(platform: Platform, conn, user, seat: str, session_id: str,  # 
         token_hash=refresh_token_hash(refresh), user_id=user["id"], seat=seat, revoked=False, parent=parent,
         family=session_id, expires_at=clock.stamp(clock.now() + timedelta(seconds=platform.refresh_ttl_s))))
     return {"access_token": issue_access_token(platform.keys, claims), "token_type": "bearer",
-            "expires_in": platform.access_ttl_s, "refresh_token": refresh, "user": _user_public(user)}
+            "expires_in": platform.access_ttl_s, "refresh_token": refresh, "user": _user_public(user), "seat": seat}
 
 
 def _user_public(row) -> dict:  # noqa: ANN001
@@ -116,10 +116,15 @@ async def sign_in(body: SignIn, request: Request, platform: PlatformDep) -> dict
                      "; the account is locked" if locked else "")
         elif not user["active"]:
             await _audit_sign_in(conn, "sign_in_disabled", user, body.username, body.seat)
+        elif (seat := await seats.seat_at(conn, address, body.seat)) is None:
+            await _audit_sign_in(conn, "sign_in_unregistered_seat", user, body.username, address)
         else:
             await accounts.record_success(conn, user["id"])
-            session_id = await accounts.start_session(conn, user["id"], body.seat)
-            return await _issue(platform, conn, user, body.seat, session_id)
+            session_id = await accounts.start_session(conn, user["id"], seat)
+            return await _issue(platform, conn, user, seat, session_id)
+    if right and user["active"]:
+        raise ApiError(403, "seat_not_registered", "no seat is registered at this computer's address; ask an "
+                                                   "administrator (hotline-central seat add)")
     if right:
         raise ApiError(401, "account_disabled", "this account is disabled; ask an administrator")
     raise ApiError(401, "bad_credentials", "wrong user name or password")

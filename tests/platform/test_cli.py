@@ -224,6 +224,20 @@ def test_disable_and_passwd_from_the_command_line_end_the_sessions_of_a_running_
     assert r.status_code == 200
 
 
+def test_seats_are_registered_listed_and_removed_from_the_command_line(platform):
+    url = platform.platform.db.url
+    added = cli("seat", "add", "A-01", "--address", "127.0.0.1", "--name", "一楼 1 号", "--db", url)
+    assert added.returncode == 0 and "registered at 127.0.0.1" in added.stdout
+    twice = cli("seat", "add", "A-02", "--address", "127.0.0.1", "--db", url)
+    assert twice.returncode == 1 and "A-01" in twice.stderr
+    assert cli("seat", "list", "--db", url).stdout.splitlines() == ["A-01\t127.0.0.1\t一楼 1 号"]
+    r = httpx.post(f"{platform.url}/api/v1/auth/sign-in", json={"username": "agent", "password": DEMO_PASSWORD,
+                                                                "seat": "Z-99"})
+    assert r.status_code == 200 and r.json()["seat"] == "A-01"  # the running platform reads the registry
+    assert cli("seat", "remove", "A-01", "--db", url).returncode == 0
+    assert cli("seat", "remove", "A-01", "--db", url).returncode == 1
+
+
 def test_the_token_key_file_is_made_private_rotated_and_retired(tmp_path):
     path = tmp_path / "keys" / "token-keys.json"
     assert cli("keys", "new", "--file", str(path)).returncode == 0

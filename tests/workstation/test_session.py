@@ -2,10 +2,15 @@
 never loses pending work silently."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from central import seats
+from central.seed import DEMO_PASSWORD
 from offline_cache.store import CacheStore, PendingMutations, cache_path
 from tests.workstation.test_sync import new_order, until
+from workstation.platform_client import PlatformClient
 from workstation.session import SeatSession, seat_name
 
 
@@ -68,3 +73,27 @@ async def test_a_started_call_source_stops_listening_when_the_seat_closes(client
     assert seat.sync.event.connected(seat.calls.source._on_event)
     await seat.close()
     assert len(seat.sync.event) == 0 and len(seat.sync.link_changed) == 0
+
+
+@pytest.mark.asyncio
+async def test_a_seat_registered_on_the_platform_wins_over_the_one_the_workstation_names(platform, tmp_path):
+    async def register(conn):  # noqa: ANN001, ANN202
+        return await seats.add(conn, "B-07", "127.0.0.1")
+    await asyncio.to_thread(platform.run_coroutine, _write(platform, register))
+    client = PlatformClient(platform.url, timeout=5.0)
+    try:
+        await client.sign_in("agent", DEMO_PASSWORD, "A-01")
+        assert client.session.seat == "B-07"
+        seat = await SeatSession.open(client, "A-01", tmp_path)
+        try:
+            assert seat.seat == "B-07"
+            assert (await seat.orders.create(new_order())).startswith("L-B-07-")  # provisional numbers name it
+        finally:
+            await seat.close()
+    finally:
+        await client.close()
+
+
+async def _write(platform, work):  # noqa: ANN001, ANN202
+    async with platform.platform.db.write() as conn:
+        return await work(conn)
