@@ -339,6 +339,8 @@ class MainWindow(QMainWindow):
                 minutes=minutes)
         if exc.code == "account_disabled":
             return self.tr("This account is disabled: ask an administrator")
+        if exc.code == "seat_not_registered":
+            return self.tr("This computer is not a registered seat: ask an administrator to register its address")
         return self.tr("The platform refused the request ({status} {code})").format(status=exc.status, code=exc.code)
 
     @asyncSlot(str, str)

@@ -1325,6 +1325,10 @@
         <translation>该账户已停用：请联系管理员</translation>
     </message>
     <message>
+        <source>This computer is not a registered seat: ask an administrator to register its address</source>
+        <translation>此电脑不是已登记的席位：请管理员登记它的地址</translation>
+    </message>
+    <message>
         <source>The platform refused the request ({status} {code})</source>
         <translation>平台拒绝了请求（{status} {code}）</translation>
     </message>

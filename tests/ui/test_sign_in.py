@@ -8,6 +8,7 @@ import keyring.backends.fail
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
+from central import seats
 from tests.conftest import unavailable
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from ui.main_window import MainWindow
@@ -106,3 +107,24 @@ def test_with_a_keyring_the_seat_signs_in_again_without_the_password(
     assert credentials.load(demo_platform.url, "agent") == again.client.session.refresh_token
     run_async(qtbot, again.shutdown())
     credentials.forget(demo_platform.url, "agent")
+
+
+def test_a_computer_that_is_not_a_registered_seat_is_told_so(
+        platform: Any, qtbot: Any, qloop: Any, settings_path: Path) -> None:
+    async def register(conn: Any) -> None:
+        await seats.add(conn, "A-01", "127.0.0.2")  # seats are registered, but none at this address
+
+    async def write() -> None:
+        async with platform.platform.db.write() as conn:
+            await register(conn)
+    platform.run_coroutine(write())
+    window = _window(qtbot, Credentials(keyring.backends.fail.Keyring()))
+    window.show_sign_in(platform.url, "agent")
+    password = window.findChild(QLineEdit, "signInPassword")
+    qtbot.keyClicks(password, DEMO_PASSWORD)
+    qtbot.keyClick(password, Qt.Key.Key_Return)
+    error = window.findChild(QLabel, "signInError")
+    qtbot.waitUntil(lambda: error.isVisible() and window.sign_in_overlay.isEnabled(), timeout=15_000)
+    assert error.text() == "此电脑不是已登记的席位：请管理员登记它的地址"
+    assert window.seat_session is None
+    run_async(qtbot, window.client.close())
