@@ -62,9 +62,9 @@ PERMISSIONS = {"create": "escalations.raise", "cancel": "escalations.raise", "cl
                "join": "escalations.answer", "answer": "escalations.answer"}
 
 
-def permission(op: str) -> str:
-    # an unknown operation needs only the right to read; parse() then refuses it
-    return PERMISSIONS.get(op, "escalations.read")
+def permission(op: str) -> str | None:
+    """The permission an operation needs; None for an operation that does not exist (422, for anyone)."""
+    return PERMISSIONS.get(op)
 
 
 def escalation_id(entity_id: str | None) -> str:

@@ -45,13 +45,16 @@ class MutationIn(BaseModel):
             raise ValueError("must be a UUID") from None
 
 
-def _permission(entity: str, op: str) -> str:
-    if entity == "kb_correction":
-        return "kb.report"
-    if entity == "call":
-        return "calls.handle"
-    if entity == "missed_call":
-        return "callbacks.work"
+_KNOWN_OPS = {"kb_correction": ("create", "kb.report"), "call": ("report", "calls.handle"),
+              "missed_call": ("outcome", "callbacks.work")}
+
+
+def _permission(entity: str, op: str) -> str | None:
+    """The permission the operation needs; None when the operation does not exist, which `_parse`
+    refuses with 422 whoever asks (an unknown operation is not a question of rights)."""
+    if entity in _KNOWN_OPS:
+        known, permission = _KNOWN_OPS[entity]
+        return permission if op == known else None
     if entity == "escalation":
         return escalations.permission(op)
     return orders.permission(op)
@@ -88,7 +91,9 @@ async def _stored(conn, mutation_id: str, who: Claims) -> tuple[int, dict] | Non
 async def apply(platform, who: Claims, m: MutationIn) -> tuple[int, dict]:  # noqa: ANN001
     """Return (status code, body). Rejections (4xx from the rules) are remembered like successes."""
     permission = _permission(m.entity, m.op)
-    if not allowed(who.role, permission):
+    if permission is None:
+        _parse(m)  # raises 422: the operation does not exist
+    if permission is None or not allowed(who.role, permission):
         raise ApiError(403, "forbidden", f"role {who.role!r} may not {permission}")
     async with platform.db.read() as conn:
         if (seen := await _stored(conn, m.id, who)) is not None:

@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # each reader gets its own view of the feed and snapshots (central/views.py): a unit only its orders
     "feed.read": ALL,
     "events.subscribe": ALL,
+    "account.own": ALL,  # one's own account: who one is, one's password, ending one's sessions
+    "mutations.send": ALL,  # POST /mutations: each operation then needs its own permission (below)
     "orders.read": _DESK | {Role.unit},  # a unit reads only the orders it handles
     "orders.intake": _SEATS,
     "orders.dispatch": _DESK,

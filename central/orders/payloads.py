@@ -155,8 +155,10 @@ PERMISSIONS: dict[str, str] = {
 }
 
 
-def permission(op: str) -> str:
-    return PERMISSIONS.get(op, "orders.intake")
+def permission(op: str) -> str | None:
+    """The permission an operation needs (the intake ones, not listed: `orders.intake`); None for an
+    operation that does not exist (422, for anyone)."""
+    return PERMISSIONS.get(op, "orders.intake") if op in PAYLOADS else None
 
 
 def parse_payload(op: str, payload: dict) -> BaseModel:

@@ -210,7 +210,7 @@ async def sign_out(body: Refresh, platform: PlatformDep) -> dict:
 
 
 @router.post("/auth/sign-out-everywhere")
-async def sign_out_everywhere(platform: PlatformDep, claims: who("events.subscribe")) -> dict:
+async def sign_out_everywhere(platform: PlatformDep, claims: who("account.own")) -> dict:
     """End every session of the signed-in user (a lost laptop, a password seen over a shoulder)."""
     async with platform.db.write() as conn:
         ended = await accounts.end_sessions_of(conn, claims.user_id, accounts.EndedWhy.everywhere)
@@ -219,7 +219,7 @@ async def sign_out_everywhere(platform: PlatformDep, claims: who("events.subscri
 
 
 @router.get("/me")
-async def me(claims: who("events.subscribe")) -> dict:
+async def me(claims: who("account.own")) -> dict:
     return {"id": claims.user_id, "username": claims.username, "role": claims.role, "seat": claims.seat,
             "unit_id": claims.unit_id}
 
@@ -231,7 +231,7 @@ class NewPassword(BaseModel):
 
 
 @router.post("/me/password")
-async def change_own_password(body: NewPassword, platform: PlatformDep, claims: who("events.subscribe")) -> dict:
+async def change_own_password(body: NewPassword, platform: PlatformDep, claims: who("account.own")) -> dict:
     """Change one's own password (the current one is asked again). Every session of the user ends,
     this one included: the seat signs in again with the new password."""
     async with platform.db.read() as conn:

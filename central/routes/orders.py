@@ -34,7 +34,7 @@ def _phone(raw: str) -> str:
 @router.post("/mutations", responses={200: {"description": "applied (or the stored answer of a retry)"},
                                       409: {"description": "rejected by the rules"},
                                       422: {"description": "rejected: invalid"}})
-async def post_mutation(body: MutationIn, platform: PlatformDep, claims: who("events.subscribe")) -> JSONResponse:
+async def post_mutation(body: MutationIn, platform: PlatformDep, claims: who("mutations.send")) -> JSONResponse:
     code, answer = await apply(platform, claims, body)
     return JSONResponse(answer, status_code=code)
 

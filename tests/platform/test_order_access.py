@@ -126,3 +126,12 @@ def test_a_confidential_callers_name_goes_to_those_on_the_phone_not_to_the_dispa
     dispatcher_view = desk("dispatcher").get(f"/api/v1/callers/{OTHER_PHONE}").json()
     assert agent_view["confidential"] and agent_view["name"] == "张先生"
     assert dispatcher_view["confidential"] and dispatcher_view["name"] == "（保密）"
+
+
+def test_an_operation_that_does_not_exist_is_invalid_for_anyone_not_forbidden(platform, desk):  # noqa: F811
+    for username in ("agent", "unit_b02", "admin", "expert"):
+        user = desk(username)
+        for entity in ("work_order", "escalation", "call", "missed_call", "kb_correction"):
+            r = user.post("/api/v1/mutations", json={"id": str(uuid.uuid4()), "entity": entity, "op": "teleport",
+                                                     "entity_id": str(uuid.uuid4()), "payload": {}})
+            assert r.status_code == 422 and r.json()["field"] == "op", (username, entity, r.text)
