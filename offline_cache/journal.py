@@ -20,9 +20,18 @@ applied, which it ignores (mutation ids are idempotency keys).
 
 Bounded: cut back to its first line whenever the outbox empties, and rewritten with only the
 pending mutations at every open and when it has many more lines than pending mutations.
+
+Sealed when given a key (the seat's cache key, when the OS keyring keeps it): an "add" then keeps
+only its id and seq in clear, the rest in `box`, AES-256-GCM under a key derived from the cache key,
+its id bound in as associated data. A line that does not open (another key) counts as unreadable.
+Without a keyring the key dies with the process, so the journal stays in clear (0600) there: a
+restart must be able to read the changes the agent made.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -76,9 +85,37 @@ class _Transaction:
     adds_then: int = 0   # the journal's adds when it was (the write lock held: none could come between)
 
 
+class Sealer:
+    """AES-256-GCM for the journal's "add" lines, under a key derived from the cache's key."""
+
+    def __init__(self, cache_key: bytes) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._aead = AESGCM(hmac.new(cache_key, b"hotline outbox journal v1", hashlib.sha256).digest())
+
+    def seal(self, entry: dict) -> dict:
+        clear = {k: entry[k] for k in ("t", "id", "seq")}
+        nonce = os.urandom(12)
+        body = json.dumps({k: v for k, v in entry.items() if k not in clear}, ensure_ascii=False).encode()
+        box = nonce + self._aead.encrypt(nonce, body, entry["id"].encode())
+        return {**clear, "box": base64.b64encode(box).decode()}
+
+    def open(self, entry: dict) -> dict | None:
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            box = base64.b64decode(entry["box"], validate=True)
+            body = self._aead.decrypt(box[:12], box[12:], str(entry["id"]).encode())
+            inner = json.loads(body)
+        except (InvalidTag, ValueError, TypeError, KeyError):
+            return None
+        return {**inner, "t": "add", "id": entry["id"], "seq": entry.get("seq")} if isinstance(inner, dict) else None
+
+
 class OutboxJournal:
-    def __init__(self, cache: Path) -> None:
+    def __init__(self, cache: Path, key: bytes | None = None) -> None:
         self.path = journal_path(cache)
+        self._sealer = Sealer(key) if key is not None else None
         self.lines = 0
         self.pending = 0  # an estimate, for compaction
         self.suspected = False
@@ -165,7 +202,7 @@ class OutboxJournal:
         pending: dict[str, dict] = {}
         unreadable, suspect = 0, False
         for line in whole[1:] if whole and whole[0] + b"\n" == HEADER else whole:
-            entry = _parse(line)
+            entry = _parse(line, self._sealer)
             if entry is None:
                 unreadable += 1
             elif entry["t"] == "add":
@@ -178,7 +215,7 @@ class OutboxJournal:
 
     def rewrite(self, pending: Iterable[dict]) -> None:
         """Replace the journal, atomically, by one holding only `pending` (outbox rows)."""
-        lines = [HEADER, *(_line(add_record(row)) for row in pending)] + ([SUSPECT] if self.suspected else [])
+        lines = [HEADER, *(self._add_line(row) for row in pending)] + ([SUSPECT] if self.suspected else [])
         temporary = self.path.with_name(self.path.name + ".new")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -196,8 +233,12 @@ class OutboxJournal:
 
     def add(self, row: dict) -> None:
         """A new outbox mutation; on disk before this returns."""
-        self._append(_line(add_record(row)), sync=True, adds=1)
+        self._append(self._add_line(row), sync=True, adds=1)
         self.pending += 1
+
+    def _add_line(self, row: dict) -> bytes:
+        entry = add_record(row)
+        return _line(self._sealer.seal(entry) if self._sealer is not None else entry)
 
     def clear(self, *, unless_added_since: int | None = None) -> bool:
         """The outbox is empty: keep only the first line, unless another thread has added to it
@@ -257,8 +298,9 @@ def _line(entry: dict) -> bytes:
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-def _parse(line: bytes) -> dict | None:
-    """A journal entry, or None when the line is not one we wrote (damaged)."""
+def _parse(line: bytes, sealer: Sealer | None = None) -> dict | None:
+    """A journal entry, or None when the line is not one we wrote (damaged), or sealed under
+    another key."""
     try:
         entry = json.loads(line)
     except ValueError:  # bad JSON or bad UTF-8
@@ -270,6 +312,9 @@ def _parse(line: bytes) -> dict | None:
         return entry
     if kind == "done" and isinstance(entry.get("id"), str):
         return entry
+    if kind == "add" and "box" in entry:
+        entry = sealer.open(entry) if sealer is not None else None
+        return entry if entry is not None and _valid_add(entry) else None
     if kind == "add" and _valid_add(entry):
         return entry
     return None

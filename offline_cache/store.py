@@ -83,9 +83,12 @@ class CacheStore:
     file (tools and tests), and takes any other file for a damaged one. A key that does not open
     the file raises cipher.KeyRejected, or with
     `key_rejected="recover"` the file is taken as damaged: moved aside (whoever holds its key can
-    still read it), the outbox rescued from the journal into a fresh cache under this key."""
+    still read it), the outbox rescued from the journal into a fresh cache under this key.
+    `seal_journal`: the outbox journal's changes are sealed under the key too (the seat asks for
+    it when the OS keyring keeps the key)."""
 
-    def __init__(self, path: Path, key: bytes | None = None, *, key_rejected: str = "raise") -> None:
+    def __init__(self, path: Path, key: bytes | None = None, *, key_rejected: str = "raise",
+                 seal_journal: bool = False) -> None:
         if key_rejected not in ("raise", "recover"):
             raise ValueError(f"key_rejected: {key_rejected!r}")
         self.path = Path(path)
@@ -98,7 +101,8 @@ class CacheStore:
         # what was rescued when the file was found damaged at this open, for the agent to be told
         self.recovery: CacheRecovery | None = None
         self._instance = InstanceLock(self.path)
-        self._journal = OutboxJournal(self.path)
+        # sealed under the key when the key outlives this process (journal.py says why not otherwise)
+        self._journal = OutboxJournal(self.path, key if seal_journal else None)
         try:
             self._open()
         except BaseException:

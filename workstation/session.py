@@ -74,7 +74,8 @@ def _open_store(path: Path, profile: dict | None, credentials: Credentials) -> C
     if profile is None and not path.exists():
         raise NoOfflineSeat(path)
     key, kept = _cache_key(credentials, path)
-    store = CacheStore(path, key, key_rejected="recover")  # a migration may take a moment: off the loop
+    # a migration may take a moment: off the loop; the journal sealed when the keyring keeps the key
+    store = CacheStore(path, key, key_rejected="recover", seal_journal=kept)
     if not kept and store.recovery is not None and store.recovery.moved_to is not None \
             and store.recovery.detail == "the key does not open it":
         for suffix in ("", "-wal", "-shm"):  # a previous launch's: its key died with that process

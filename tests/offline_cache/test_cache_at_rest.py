@@ -148,6 +148,35 @@ def mode(path: Path) -> int:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_outbox_journal_is_sealed_under_the_key_and_still_rescues_a_lost_cache(tmp_path):
+    path, key = tmp_path / "cache.db", cipher.new_key()
+    store = CacheStore(path, key, seal_journal=True)
+    try:
+        for fields in ORDERS:
+            record_order(store, fields)
+        pending = outbox(store)
+        journal = journal_path(path).read_bytes()
+        for fields in ORDERS:  # neither the caller's number nor their words are in clear beside the cache
+            assert fields["caller_phone"].encode() not in journal and fields["title"].encode() not in journal
+        assert all(mutation_id.encode() in journal for mutation_id, *_ in pending)  # only ids and sequence
+    finally:
+        store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)  # the cache is lost: the journal alone remains
+    store = CacheStore(path, key, seal_journal=True)
+    try:
+        assert (store.recovery.recovered, store.recovery.at_risk) == (3, 0) and outbox(store) == pending
+    finally:
+        store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = CacheStore(path, cipher.new_key(), seal_journal=True)  # the key is lost as well: nothing opens
+    try:
+        assert (store.recovery.recovered, store.recovery.at_risk) == (0, 3) and outbox(store) == []
+    finally:
+        store.close()
+
+
 def test_the_cache_its_side_files_and_its_folder_are_private(tmp_path):
     folder = tmp_path / "cache" / "platform"
     folder.mkdir(parents=True, mode=0o755)
