@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import glob
 import hashlib
 import multiprocessing
 import os
@@ -51,7 +50,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import fault_client
+from benchmarks import fault_client, pg
 from benchmarks.common import cache_dir, emit, log
 from offline_cache import cipher
 from workstation.credentials import Credentials
@@ -78,15 +77,6 @@ def free_port() -> int:
 
 # -- the database: a SQLite file, or a throwaway PostgreSQL cluster ------------------------------
 
-def _pg_bindir() -> str | None:
-    candidates = []
-    if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
-        candidates.append(out.stdout.strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    return next((c for c in candidates if c and os.path.exists(os.path.join(c, "initdb"))), None)
-
-
 @contextlib.contextmanager
 def database(kind: str, folder: Path) -> Iterator[str]:
     """The database URL; a PostgreSQL cluster is made in `folder` and stopped at the end (as root,
@@ -94,31 +84,18 @@ def database(kind: str, folder: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'central.db'}"
         return
-    bindir = _pg_bindir()
-    if bindir is None:
+    programs = pg.bindir()
+    if programs is None:
         raise SystemExit("PostgreSQL server binaries (initdb) not found; install the postgresql package")
-    pg = folder / "pg"
-    pg.mkdir()
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-        shutil.chown(pg, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = pg / "data"
-    subprocess.run([*as_user, f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "hotline", "-E", "UTF8",
-                    "--locale=C"], check=True, capture_output=True)
-    port = free_port()
-    options = (f"-p {port} -k {pg} -c listen_addresses={HOST} -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off -c max_connections=200")
-    subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", str(data), "-l", str(pg / "log"), "-w", "-o", options,
-                    "start"], check=True, capture_output=True)
-    try:
-        subprocess.run([*as_user, f"{bindir}/createdb", "-h", HOST, "-p", str(port), "-U", "hotline", "faults"],
-                       check=True, capture_output=True)
-        yield f"postgresql://hotline@{HOST}:{port}/faults"
-    finally:
-        subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+    cluster_folder = folder / "pg"
+    cluster_folder.mkdir()
+    as_user = pg.as_server_user()
+    if as_user:
+        shutil.chown(folder, "postgres", "postgres")  # the server's user reaches its folder through this one
+    with pg.cluster(cluster_folder, programs) as url:
+        subprocess.run([*as_user, f"{programs}/createdb", "-h", pg.HOST, "-p", url.rsplit(":", 1)[1], "-U", "hotline",
+                        "faults"], check=True, capture_output=True)
+        yield f"{url}/faults"
 
 
 # -- the platform process -----------------------------------------------------------------------

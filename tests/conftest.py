@@ -8,10 +8,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 
 import asyncio
 import gc
-import glob
 import shutil
 import socket
-import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -21,6 +19,7 @@ from typing import NoReturn
 import httpx
 import pytest
 
+from benchmarks import pg
 from central.platform import Platform
 from central.seed import DEMO_PASSWORD, seed_demo_users, seed_reference
 from central.server import ThreadedPlatform
@@ -45,15 +44,6 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def _pg_bindir() -> str | None:
-    candidates = []
-    if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
-        candidates.append(out.stdout.strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    return next((c for c in candidates if c and os.path.exists(os.path.join(c, "initdb"))), None)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -62,29 +52,15 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def pg_server() -> str:
-    """A throwaway PostgreSQL cluster in a temporary folder, on a loopback port. initdb refuses to
-    run as root, so as root the cluster belongs to the postgres user."""
-    bindir = _pg_bindir()
-    if bindir is None:
+    """A throwaway PostgreSQL cluster in a temporary folder, on a loopback port (benchmarks/pg.py)."""
+    programs = pg.bindir()
+    if programs is None:
         unavailable("PostgreSQL server binaries (initdb) not found; install the postgresql package")
     folder = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = folder / "data"
-    subprocess.run([*as_user, f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "hotline", "-E", "UTF8",
-                    "--locale=C"], check=True, capture_output=True)
-    port = _free_port()
-    options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off -c max_connections=200")
-    subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o", options,
-                    "start"], check=True, capture_output=True)
     try:
-        yield f"postgresql://hotline@127.0.0.1:{port}"
+        with pg.cluster(folder, programs) as url:
+            yield url
     finally:
-        subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
 
 
