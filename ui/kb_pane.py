@@ -232,6 +232,8 @@ class KnowledgePane(QWidget):
         self.results.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.results.activated.connect(self._open_index)
         self.results.clicked.connect(self._open_index)
+        # the entry shown is always the one selected: what Ctrl+Enter inserts is what the agent sees
+        self.results.selectionModel().currentChanged.connect(self._selection_moved)
 
         self.detail = QTextBrowser()
         self.detail.setObjectName("kbDetail")
@@ -364,6 +366,7 @@ class KnowledgePane(QWidget):
             return
         if not query:
             self.model.set_hits([])
+            self._show_entry(None)
             self.status.setText(self.tr("Type words or pinyin initials to search."))
             self.searched.emit("", 0)
             return
@@ -376,6 +379,8 @@ class KnowledgePane(QWidget):
         self.model.set_hits(hits)
         if selected is not None and (row := self.model.row_of(selected.id)) >= 0:
             self.results.setCurrentIndex(self.model.index(row))
+        elif self._current_hit() is None:
+            self._show_entry(None)  # a new search: nothing is selected, nothing shown, nothing to insert
         if hits:
             self.status.setText(self.tr("{count} entries found").format(count=len(hits)))
         else:
@@ -428,7 +433,20 @@ class KnowledgePane(QWidget):
         (self.send_action if ctrl_enter else self.cancel_action).trigger()
         return True
 
+    def reset(self) -> None:
+        """A new caller: the search starts empty."""
+        self._timer.stop()
+        self.search_edit.clear()
+        self.search_now()
+
     # --- the entry ------------------------------------------------------------------------------
+    def _selection_moved(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        hit = self.model.hit(current.row()) if current.isValid() else None
+        if hit is None:
+            self._show_entry(None)
+        elif self._entry is None or self._entry["id"] != hit.id:
+            self.open_entry(hit.id)
+
     def _open_index(self, index: QModelIndex) -> None:
         hit = self.model.hit(index.row()) if index.isValid() else None
         if hit is not None:
@@ -489,12 +507,17 @@ class KnowledgePane(QWidget):
         return "".join(parts)
 
     def _insert(self) -> None:
-        if self._entry is None:
+        """The approved answer of the entry shown (the selected one: the detail follows the
+        selection), named in the notice; nothing when no entry is shown."""
+        hit = self._current_hit()
+        if self._entry is None or (hit is not None and hit.id != self._entry["id"]):
             return
         self.insert_answer.emit(self._entry["answer"])
         expired = self._entry.get("valid_to") and self._entry["valid_to"] < clock.now().date().isoformat()
-        self._notify(self.tr("Inserted an expired answer: check it before reading it out.") if expired
-                     else self.tr("Answer inserted into the reply."), error=bool(expired))
+        title = self._entry["title"]
+        self._notify(self.tr("Inserted the expired answer of “{title}”: check it before reading it out.").format(
+            title=title) if expired else self.tr("Inserted the answer of “{title}”.").format(title=title),
+            error=bool(expired))
 
     def _notify(self, text: str, error: bool = False) -> None:
         self.notice.setText(text)

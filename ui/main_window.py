@@ -568,6 +568,7 @@ class MainWindow(QMainWindow):
         self._write(self.seat_session.store.delete_draft, CURRENT_DRAFT)
         self.caller_card.show_caller(call.caller_number)
         self.form.set_caller(call.caller_number, call.caller_name)
+        self.knowledge.reset()  # a new caller: the last caller's search and entry go
 
     def save_draft(self) -> None:
         """Saved as the agent types (debounced): a crash or a power cut loses nothing typed."""

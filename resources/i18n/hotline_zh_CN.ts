@@ -1218,12 +1218,12 @@
         <translation>关键词</translation>
     </message>
     <message>
-        <source>Inserted an expired answer: check it before reading it out.</source>
-        <translation>已插入的答复已过期：答复群众前请核实。</translation>
+        <source>Inserted the expired answer of “{title}”: check it before reading it out.</source>
+        <translation>已插入已过期的《{title}》答复口径：请核实后再读给来电人。</translation>
     </message>
     <message>
-        <source>Answer inserted into the reply.</source>
-        <translation>已插入答复。</translation>
+        <source>Inserted the answer of “{title}”.</source>
+        <translation>已插入《{title}》的答复口径。</translation>
     </message>
     <message>
         <source>Write what is wrong first.</source>

@@ -252,3 +252,26 @@ def test_snippet_html_escapes_text_and_marks_matches() -> None:
     assert html.startswith("a&lt;b&gt;<b style=") and "公积金</b>&amp;" in html and html.endswith("x</b>")
 
 
+
+
+def test_the_entry_shown_follows_the_selection_and_a_new_search_clears_it(qtbot: Any, pane: KnowledgePane) -> None:
+    _search(qtbot, pane, "公积金")
+    assert pane.current_entry is None and not pane.insert_action.isEnabled()
+    qtbot.keyClick(pane.search_edit, Qt.Key.Key_Down)
+    first = _ids(pane)[0]
+    assert pane.current_entry["id"] == first  # the arrow keys alone show the entry
+    qtbot.keyClick(pane.search_edit, Qt.Key.Key_Down)
+    second = _ids(pane)[1]
+    assert pane.current_entry["id"] == second and pane.results.currentIndex().row() == 1
+    with qtbot.waitSignal(pane.insert_answer) as inserted:
+        qtbot.keyClick(pane.search_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert inserted.args == [pane.current_entry["answer"]]  # the selected entry's, and it says which
+    assert pane.current_entry["title"] in pane.notice.text()
+
+    _search(qtbot, pane, "医保报销")  # a new search: the last entry is not shown, nothing is inserted
+    assert second not in _ids(pane)
+    assert pane.current_entry is None and not pane.insert_action.isEnabled()
+    with qtbot.assertNotEmitted(pane.insert_answer):
+        qtbot.keyClick(pane.search_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    pane.reset()  # a new caller
+    assert pane.search_edit.text() == "" and pane.model.rowCount() == 0 and pane.current_entry is None
