@@ -56,8 +56,8 @@ class CallBar(QToolBar):
         self.ready_action = self._action(self.tr("Ready"), "F5", lambda: self.set_state(AgentState.ready))
         self.not_ready_action = self._action(self.tr("Not ready"), "F6", self.choose_not_ready_reason)
         self.reasons_menu = QMenu(self, objectName="notReadyReasons")
-        for key, label in self._reasons().items():
-            self.reasons_menu.addAction(label).triggered.connect(
+        for digit, (key, label) in enumerate(self._reasons().items(), start=1):  # one key, then one digit
+            self.reasons_menu.addAction(f"&{digit} {label}").triggered.connect(
                 lambda _=False, k=key: self.set_state(AgentState.not_ready, k))
         self.break_action = self._action(self.tr("Break"), "F7", lambda: self.set_state(AgentState.break_))
         self.addSeparator()
@@ -279,6 +279,8 @@ class CallBar(QToolBar):
         if call.state != CallState.answered:
             self.on_hold = False
         if call.state == CallState.ringing:
+            for menu in (self.reasons_menu, self.transfer_menu):
+                menu.close()  # a menu must not hold the keyboard while a call rings: F9 answers
             self.call_label.setText(self.tr("Ringing: {number}").format(number=number))
             self._start_timer()
         elif call.state == CallState.answered:

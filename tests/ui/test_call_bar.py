@@ -48,8 +48,35 @@ def test_not_ready_asks_for_the_reason(qtbot: Any, client: PlatformClient, setti
     menu = window.call_bar.reasons_menu
     qtbot.keyClick(window, Qt.Key.Key_F6)
     qtbot.waitUntil(menu.isVisible, timeout=5_000)
-    qtbot.keyClick(menu, Qt.Key.Key_Down)
-    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.keyClick(menu, Qt.Key.Key_2)  # every reason has its digit, as in the transfer menu
     state = window.findChild(QLabel, "agentStateValue")
     qtbot.waitUntil(lambda: state.text() == "示忙（培训）", timeout=10_000)  # 示忙 alone before the choice
+    run_async(qtbot, window.shutdown())
+
+
+def test_a_ring_closes_a_menu_of_the_bar_so_that_the_answer_key_works(
+        qtbot: Any, client: PlatformClient, settings_path: Path, platform_api) -> None:
+    window = MainWindow(client, seat="T-04")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.sign_in("agent2", DEMO_PASSWORD)
+    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.seat_session.sync.link.value == "online", timeout=20_000)
+    state = window.findChild(QLabel, "agentStateValue")
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: state.text() == "示闲", timeout=10_000)
+    menu = window.call_bar.reasons_menu
+    qtbot.keyClick(window, Qt.Key.Key_F6)  # the agent hesitates over a reason...
+    qtbot.waitUntil(menu.isVisible, timeout=5_000)
+    r = platform_api("lead").post("/api/v1/calls", json={"caller_phone": "+86 135 0000 5678"})
+    assert r.status_code == 201, r.text
+    call_state = window.findChild(QLabel, "callState")
+    qtbot.waitUntil(lambda: call_state.text() == "来电振铃：135****5678", timeout=10_000)
+    assert not menu.isVisible()  # ...and the call takes the keyboard back
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: call_state.text() == "通话中：135****5678", timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: call_state.text() == "通话结束：135****5678", timeout=10_000)
     run_async(qtbot, window.shutdown())
