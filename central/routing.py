@@ -216,10 +216,20 @@ class CallRouter:
         seat = self.seat_of(who)
         if seat.call_id and state == "ready":
             raise RoutingError("finish the current call first")
-        seat.state, seat.reason, seat.since = state, reason, self._now()
+        self._move(seat, state, reason)
         self._dispatch()
         self._stats_changed()
         return seat
+
+    def _move(self, seat: Seat, state: str, reason: str = "") -> None:
+        """The seat's new state, told to its user's workstation (the `agent` event), which shows
+        the platform's state, never its own guess."""
+        seat.state, seat.reason, seat.since = state, reason, self._now()
+        self.platform.broker.publish(seat.user_id, "agent", self.agent_event(seat))
+
+    @staticmethod
+    def agent_event(seat: Seat) -> dict:
+        return {"state": seat.state, "reason": seat.reason, "at": clock.stamp()}
 
     def _presence(self, user_id: int, connected: bool) -> None:
         if seat := self.seats.get(user_id):
@@ -259,8 +269,7 @@ class CallRouter:
     def hang_up(self, who: Claims, call_id: str) -> Call:
         call = self._own_call(who, call_id, "answered")
         self._end(call, "agent_hangup")
-        seat = self.seats[who.user_id]
-        seat.state, seat.reason, seat.since = "after_call_work", "", self._now()
+        self._move(self.seats[who.user_id], "after_call_work")
         self._stats_changed()
         return call
 
@@ -273,8 +282,7 @@ class CallRouter:
             self._tell(call, "answered")
             return call
         self._end(call, "transferred")
-        seat = self.seats[who.user_id]
-        seat.state, seat.reason, seat.since = "after_call_work", "", self._now()
+        self._move(self.seats[who.user_id], "after_call_work")
         self._stats_changed()
         return call
 
@@ -326,7 +334,7 @@ class CallRouter:
         seat = self.seats[call.agent_id]
         self._tell(call, "ended", "ring_timeout")
         seat.call_id = None
-        seat.state, seat.reason, seat.since = "not_ready", "no_answer", self._now()
+        self._move(seat, "not_ready", "no_answer")  # held out of the queue until the agent says ready
         call.state, call.agent_id, call.since = "waiting", None, self._now()
         call.timers = [t for t in call.timers if not t.cancelled()]
         self.waiting.appendleft(call)

@@ -93,8 +93,28 @@ def test_an_unanswered_offer_moves_to_the_next_agent(platform, sign_in):
         ended = sa.until(lambda e, d: e == "call" and d["type"] == "ended")
         assert calls_in(ended) == [("ringing", call), ("ended", call)] and ended[-1][1]["reason"] == "ring_timeout"
         assert calls_in(sb.until(lambda e, d: e == "call")) == [("ringing", call)]
-        # the agent who let it ring is no longer offered calls until ready again
+        # the agent who let it ring is no longer offered calls until ready again, and is told so
         assert lead.get("/api/v1/queue").json()["agents"]["not_ready"] == 1
+        told = [d for e, d in sa.until(lambda e, d: e == "agent" and d["state"] == "not_ready") if e == "agent"]
+        assert (told[-1]["state"], told[-1]["reason"]) == ("not_ready", "no_answer")
+    with events(a) as again:  # a new stream starts with the state as it is
+        kind, data = again.next()
+        assert kind == "agent" and (data["state"], data["reason"]) == ("not_ready", "no_answer")
+
+
+def test_the_agent_hears_each_state_the_platform_puts_the_seat_in(platform, sign_in):
+    agent, lead = sign_in("agent"), sign_in("lead")
+    with events(agent) as stream:
+        agent.post("/api/v1/agent/state", json={"state": "ready"})
+        call = lead.post("/api/v1/calls", json={"caller_phone": "13800138000"}).json()["call_id"]
+        seen = stream.until(lambda e, d: e == "call" and d["type"] == "ringing")
+        assert agent.post(f"/api/v1/calls/{call}/answer").status_code == 200
+        assert agent.post(f"/api/v1/calls/{call}/hangup").status_code == 200
+        seen += stream.until(lambda e, d: e == "agent" and d["state"] == "after_call_work")
+        states = [(d["state"], d["reason"]) for e, d in seen if e == "agent"]
+        assert states == [("ready", ""), ("after_call_work", "")]
+        agent.post("/api/v1/agent/state", json={"state": "not_ready", "reason": "training"})
+        assert stream.until(lambda e, d: e == "agent")[-1][1]["reason"] == "training"
 
 
 def test_a_caller_who_runs_out_of_patience_abandons(platform, sign_in):
