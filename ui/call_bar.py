@@ -4,7 +4,6 @@ commands (answer, hang up, hold, transfer), the telephony link, and the link to 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 import shiboken6
@@ -18,6 +17,7 @@ from domain.catalog import HandlingUnit, UnitKind
 from domain.phone import mask_phone
 from ui.dialogs import ask
 from ui.refused_change import RefusedChangeDialog
+from workstation.agent_state import NO_ANSWER, AgentStatus, Phase
 from workstation.calls import AgentState, Call, CallState
 from workstation.observable import Subscriptions
 from workstation.platform_client import PlatformError, PlatformUnreachable
@@ -27,7 +27,6 @@ from workstation.telephony.base import TelephonyError
 
 log = logging.getLogger(__name__)
 
-AFTER_CALL_WORK_S = 30
 
 
 class CallBar(QToolBar):
@@ -51,15 +50,22 @@ class CallBar(QToolBar):
         self.addWidget(self.agent)
         self.state_label = QLabel(objectName="agentStateValue")
         self.addWidget(self.state_label)
+        self.state_time = QLabel(objectName="agentStateTime")  # how long in this state (wrap-up: left)
+        self.state_time.setContentsMargins(4, 0, 4, 0)
+        self.addWidget(self.state_time)
         self.addSeparator()
         self.actions_for_help: list[QAction] = []
         self.ready_action = self._action(self.tr("Ready"), "F5", lambda: self.set_state(AgentState.ready))
         self.not_ready_action = self._action(self.tr("Not ready"), "F6", self.choose_not_ready_reason)
         self.reasons_menu = QMenu(self, objectName="notReadyReasons")
+        self.reasons_menu.aboutToHide.connect(self._keyboard_back)
         for digit, (key, label) in enumerate(self._reasons().items(), start=1):  # one key, then one digit
             self.reasons_menu.addAction(f"&{digit} {label}").triggered.connect(
                 lambda _=False, k=key: self.set_state(AgentState.not_ready, k))
         self.break_action = self._action(self.tr("Break"), "F7", lambda: self.set_state(AgentState.break_))
+        self.end_wrap_up_action = self._action(self.tr("End wrap-up now"), "F12", self.end_wrap_up)
+        self.extend_wrap_up_action = self._action(self.tr("Thirty seconds more wrap-up"), "Shift+F12",
+                                                  self.extend_wrap_up)
         self.addSeparator()
         self.call_label = QLabel(self.tr("No call"), objectName="callState")
         self.addWidget(self.call_label)
@@ -71,6 +77,7 @@ class CallBar(QToolBar):
         self.transfer_action = self._action(self.tr("Transfer the call (110/119/120/122, sub-centres)"), "F8",
                                             self.choose_transfer)
         self.transfer_menu = QMenu(self, objectName="transferMenu")
+        self.transfer_menu.aboutToHide.connect(self._keyboard_back)
         self.three_way_action = QAction(self.tr("&Three-way: stay on the line"), self, checkable=True, checked=True)
         self.transfer_targets: Callable[[], list[HandlingUnit]] = list
         self.on_hold = False
@@ -88,12 +95,8 @@ class CallBar(QToolBar):
         self.refused.menu().aboutToShow.connect(self._fill_refused)
         self.refused.hide()
         self.addWidget(self.refused)
-        self._tick = QTimer(self, interval=1000)
-        self._tick.timeout.connect(self._update_timer)
-        self._since = 0.0
-        self._acw_left = 0
-        self._agent_state = AgentState.not_ready
-        self._reason = ""
+        self._tick = QTimer(self, interval=1000)  # the times shown, and wrap-up's end
+        self._tick.timeout.connect(self._on_tick)
         self._update_actions()
 
     def _action(self, text: str, key: str, slot) -> QAction:  # noqa: ANN001
@@ -119,6 +122,10 @@ class CallBar(QToolBar):
             for signal in (seat.calls.ringing, seat.calls.answered, seat.calls.ended):
                 self._subs.connect(signal, self._on_call)
             self._subs.connect(seat.calls.link, self._on_phone_link)
+            self._subs.connect(seat.agent.changed, self._show_state)
+            self._tick.start()
+        else:
+            self._tick.stop()
         self._show_state()
         self.show_phone_link()
         self.show_link()
@@ -225,28 +232,49 @@ class CallBar(QToolBar):
         await self.change_state(state, reason)
 
     async def change_state(self, state: AgentState, reason: str = "") -> None:
+        """Sent to the platform now, or queued until wrap-up ends when on a call or in wrap-up."""
         if self.seat is None:
             return
         try:
-            await self.seat.calls.set_agent_state(state, reason)
+            now = await self.seat.agent.choose(state, reason)
         except (PlatformError, PlatformUnreachable) as exc:
             log.warning("agent state not changed: %s", type(exc).__name__)
             if shiboken6.isValid(self):
                 self.call_label.setText(self.tr("The platform did not take the state change"))
             return
-        if shiboken6.isValid(self):
-            self._agent_state, self._acw_left, self._reason = state, 0, reason
-            self._show_state()
+        if shiboken6.isValid(self) and now:
             self.state_changed.emit(str(state))
 
-    @asyncSlot(object)
-    async def _tell_platform(self, state: AgentState) -> None:
+    @asyncSlot()
+    async def end_wrap_up(self) -> None:
         if self.seat is None:
             return
         try:
-            await self.seat.calls.set_agent_state(state)
+            await self.seat.agent.end_wrap_up()
         except (PlatformError, PlatformUnreachable) as exc:
-            log.info("the platform did not hear of the state %s: %s", state, type(exc).__name__)
+            log.warning("end of wrap-up not taken: %s", type(exc).__name__)
+            if shiboken6.isValid(self):
+                self.call_label.setText(self.tr("The platform did not take the state change"))
+
+    def extend_wrap_up(self) -> None:
+        if self.seat is not None:
+            self.seat.agent.extend_wrap_up()
+
+    @asyncSlot()
+    async def _on_tick(self) -> None:
+        if self.seat is None or not shiboken6.isValid(self):
+            return
+        self._show_state()
+        await self.seat.agent.tick()
+
+    def _keyboard_back(self) -> None:
+        """A menu of the bar closed: the window takes the keyboard back at once, so that the call
+        keys (F9, F10) work without a click (some platforms leave the closed popup active)."""
+        QTimer.singleShot(0, self._activate_window)
+
+    def _activate_window(self) -> None:
+        if shiboken6.isValid(self) and self.window().isVisible():
+            self.window().activateWindow()
 
     def _reasons(self) -> dict[str, str]:
         return {"work_order": self.tr("Finishing a work order"), "training": self.tr("Training"),
@@ -260,15 +288,39 @@ class CallBar(QToolBar):
         self.reasons_menu.popup(self.mapToGlobal(self.state_label.geometry().bottomLeft()))
         self.reasons_menu.setActiveAction(self.reasons_menu.actions()[0])
 
+    def _state_name(self, state: AgentState | Phase, reason: str = "") -> str:
+        names = {Phase.ready: self.tr("Ready"), Phase.not_ready: self.tr("Not ready"), Phase.break_: self.tr("Break"),
+                 Phase.wrap_up: self.tr("After-call work"), Phase.ringing: self.tr("Ringing"),
+                 Phase.talking: self.tr("Talking")}
+        text = names[Phase(str(state))]
+        if reason == NO_ANSWER:
+            return self.tr("Not ready (a call rang unanswered: F5 for ready)")
+        if reason:
+            text += self.tr(" ({reason})").format(reason=self._reasons().get(reason, reason))
+        return text
+
     def _show_state(self) -> None:
-        names = {AgentState.ready: self.tr("Ready"), AgentState.not_ready: self.tr("Not ready"),
-                 AgentState.break_: self.tr("Break"), AgentState.after_call_work: self.tr("After-call work")}
-        text = names[self._agent_state] if self.seat else ""
-        if self._agent_state == AgentState.not_ready and self._reason and self.seat:
-            text += self.tr(" ({reason})").format(reason=self._reasons().get(self._reason, self._reason))
-        if self._agent_state == AgentState.after_call_work and self._acw_left:
-            text += f" {self._acw_left // 60:02d}:{self._acw_left % 60:02d}"
+        """The platform's state for this seat, the call on top; the time in it (wrap-up: the time
+        left); a state chosen for after wrap-up."""
+        if not shiboken6.isValid(self):
+            return
+        if self.seat is None:
+            self.state_label.setText("")
+            self.state_time.setText("")
+            return
+        status: AgentStatus = self.seat.agent.status()
+        text = self._state_name(status.phase, status.reason)
+        if status.queued is not None:
+            text += self.tr(", then {state}").format(state=self._state_name(*status.queued))
         self.state_label.setText(text)
+        self.state_label.setStyleSheet("color: #b3261e; font-weight: 600;" if status.reason == NO_ANSWER else "")
+        seconds = status.wrap_up_left if status.phase == Phase.wrap_up else status.seconds
+        self.state_time.setText(f"{seconds // 60:02d}:{seconds % 60:02d}")
+        if status.phase in (Phase.ringing, Phase.talking):
+            self.timer_label.setText(self.state_time.text())
+        wrapping = status.phase == Phase.wrap_up
+        self.end_wrap_up_action.setEnabled(wrapping)
+        self.extend_wrap_up_action.setEnabled(wrapping)
 
     # -- the call -------------------------------------------------------------------------------
 
@@ -294,35 +346,11 @@ class CallBar(QToolBar):
             else:
                 self.call_label.setText(self.tr("Call ended: {number}").format(number=number))
             self.timer_label.setText("")
-            if not call.missed:
-                self._agent_state, self._acw_left = AgentState.after_call_work, AFTER_CALL_WORK_S
-                self._since = time.monotonic()
-                self._tick.start()
-                if self.seat is not None and not self.seat.calls.source.platform_native:
-                    self._tell_platform(AgentState.after_call_work)  # it routed nothing, so it cannot know
-            else:
-                self._tick.stop()
-            self._show_state()
+        self._show_state()
         self._update_actions()
 
     def _start_timer(self) -> None:
-        self._since = time.monotonic()
         self.timer_label.setText("00:00")
-        self._tick.start()
-
-    def _update_timer(self) -> None:
-        elapsed = int(time.monotonic() - self._since)
-        call = self.seat.calls.current if self.seat else None
-        if call is not None:
-            self.timer_label.setText(f"{elapsed // 60:02d}:{elapsed % 60:02d}")
-        elif self._agent_state == AgentState.after_call_work:
-            self._acw_left = max(0, AFTER_CALL_WORK_S - elapsed)
-            self._show_state()
-            if not self._acw_left:
-                self._tick.stop()
-                self.set_state(AgentState.ready)  # after-call work ends by itself, as on the switch
-        else:
-            self._tick.stop()
 
     def _update_actions(self) -> None:
         call = self.seat.calls.current if self.seat else None

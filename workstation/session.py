@@ -20,6 +20,7 @@ from offline_cache import cipher
 from offline_cache.lock import CacheInUse
 from offline_cache.recovery import CacheRecovery
 from offline_cache.store import CacheStore, PendingMutations, cache_path
+from workstation.agent_state import AgentStateService
 from workstation.callers import CallerService
 from workstation.calls import CallService
 from workstation.catalog import CatalogService
@@ -104,6 +105,7 @@ class SeatSession:
         self.orders = OrderService(self.sync, self.seat)
         self.telephony = telephony or TelephonySettings()
         self.calls = CallService(client, self.sync, make_source(self.telephony, client, self.sync, telephony_secret))
+        self.agent = AgentStateService(self.calls, self.sync)
         self.missed_calls = MissedCallService(client, self.sync)
         self.escalations = EscalationService(client, self.sync)
         self.knowledge = KnowledgeService(self.sync)
@@ -158,6 +160,7 @@ class SeatSession:
 
     async def close(self) -> None:
         self._close_lists()
+        self.agent.close()
         await self.calls.stop()
         await self.sync.stop()
         self.store.close()

@@ -229,6 +229,14 @@
         <translation>小休</translation>
     </message>
     <message>
+        <source>End wrap-up now</source>
+        <translation>结束话后处理</translation>
+    </message>
+    <message>
+        <source>Thirty seconds more wrap-up</source>
+        <translation>话后处理延长 30 秒</translation>
+    </message>
+    <message>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
@@ -349,8 +357,24 @@
         <translation>话后处理</translation>
     </message>
     <message>
+        <source>Ringing</source>
+        <translation>振铃</translation>
+    </message>
+    <message>
+        <source>Talking</source>
+        <translation>通话中</translation>
+    </message>
+    <message>
+        <source>Not ready (a call rang unanswered: F5 for ready)</source>
+        <translation>示忙（来电未接，按 F5 示闲）</translation>
+    </message>
+    <message>
         <source> ({reason})</source>
         <translation>（{reason}）</translation>
+    </message>
+    <message>
+        <source>, then {state}</source>
+        <translation>，之后{state}</translation>
     </message>
     <message>
         <source>Ringing: {number}</source>

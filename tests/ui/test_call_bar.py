@@ -80,3 +80,37 @@ def test_a_ring_closes_a_menu_of_the_bar_so_that_the_answer_key_works(
     qtbot.keyClick(window, Qt.Key.Key_F10)
     qtbot.waitUntil(lambda: call_state.text() == "通话结束：135****5678", timeout=10_000)
     run_async(qtbot, window.shutdown())
+
+
+def test_not_ready_chosen_during_a_call_holds_after_wrap_up(
+        qtbot: Any, client: PlatformClient, settings_path: Path, platform_api) -> None:
+    window = MainWindow(client, seat="T-05")
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.sign_in("agent2", DEMO_PASSWORD)
+    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.seat_session.sync.link.value == "online", timeout=20_000)
+    state = window.findChild(QLabel, "agentStateValue")
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: state.text() == "示闲", timeout=10_000)
+    assert window.findChild(QLabel, "agentStateTime").text().startswith("00:")  # the time in the state
+    r = platform_api("lead").post("/api/v1/calls", json={"caller_phone": "+86 135 0000 9012"})
+    assert r.status_code == 201, r.text
+    qtbot.waitUntil(lambda: state.text() == "振铃", timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: state.text() == "通话中", timeout=10_000)
+    menu = window.call_bar.reasons_menu
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    qtbot.waitUntil(menu.isVisible, timeout=5_000)
+    qtbot.keyClick(menu, Qt.Key.Key_3)  # meeting, once this call and its wrap-up are over
+    qtbot.waitUntil(lambda: state.text() == "通话中，之后示忙（会议）", timeout=5_000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)  # the keyboard is the window's again
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: state.text() == "话后处理，之后示忙（会议）", timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_F12)  # wrap-up ended early: the state chosen applies, not ready
+    qtbot.waitUntil(lambda: state.text() == "示忙（会议）", timeout=10_000)
+    board = platform_api("lead").get("/api/v1/wallboard").json()["agents"]
+    assert next((a["state"], a.get("reason")) for a in board if a["username"] == "agent2") == ("not_ready", "meeting")
+    run_async(qtbot, window.shutdown())
