@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from qasync import asyncSlot
 
 from domain import clock
+from domain.numbers import is_provisional_number
 from domain.phone import mask_phone
 from domain.roles import Page, pages_for
 from ui.audit_page import AuditPage
@@ -614,11 +615,35 @@ class MainWindow(QMainWindow):
     def _submitted(self, number: str, op: str) -> None:
         if self.seat_session is not None:
             self._write(self.seat_session.store.delete_draft, CURRENT_DRAFT)
+            phone = self.form.phone_edit.text()
+            if phone and self.caller_card.phone == phone:
+                self.caller_card.show_caller(phone)  # its history shows the new order
+            if is_provisional_number(number):
+                self._follow_number(self.seat_session, number)
         self.set_link_message(self.tr("Work order {number} recorded").format(number=number))
         if op == "transfer" and self.form.last_transfer is not None:
             unit, three_way, already = self.form.last_transfer
             if unit is not None and not already:  # recorded first, so the call moves now
                 asyncio.ensure_future(self.call_bar.transfer_call(unit, three_way))
+
+    def _follow_number(self, seat: SeatSession, provisional: str) -> None:
+        """Until the platform numbers the order, the form says the number is pending; then it
+        shows the number to read to the caller."""
+        pending = self.tr("Work order recorded; its number is pending the platform ({number})").format(
+            number=provisional)
+        self.form.status_label.setText(pending)
+
+        def check(*_args: object) -> None:
+            if not shiboken6.isValid(self) or self.seat_session is not seat:
+                seat.sync.synced.disconnect(check)
+                return
+            number = seat.orders.platform_number(provisional)
+            if number is not None:
+                seat.sync.synced.disconnect(check)
+                if self.form.status_label.text() == pending:  # nothing said since
+                    self.form.status_label.setText(self.tr("Work order number {number}: read it to the caller")
+                                                   .format(number=number))
+        seat.sync.synced.connect(check)
 
     def _show_progress(self, what: str, done: int, total: int | None) -> None:
         if not shiboken6.isValid(self):

@@ -69,13 +69,17 @@ def _calendar_for(year: int) -> WorkCalendar:
 
 # --- the form ---------------------------------------------------------------------------------
 
+# What a second request of the same caller keeps (`_recorded`).
+CALLER_FIELDS = ("caller_phone", "requester_name", "confidential", "address_district", "address_street")
+
+
 class WorkOrderForm(QWidget):
     """The form of the current call.
 
     Signals: `changed()` on any edit by the agent (save the draft, debounced; programmatic fills
     by set_caller/load_draft/reset do not emit it); `submitted(number, op)` once an order is
-    recorded locally, `number` being its provisional number (the form is then empty again, so the
-    draft can be discarded). `actions_for_help`: the four intake actions with their shortcuts."""
+    recorded locally, `number` being its provisional number (the request fields are empty again and
+    the caller's kept, so the draft can be discarded). `actions_for_help`: the four intake actions with their shortcuts."""
 
     changed = Signal()
     submitted = Signal(str, str)
@@ -607,7 +611,13 @@ class WorkOrderForm(QWidget):
         self.status_label.setStyleSheet(ERROR_STYLE)
 
     def _recorded(self, number: str, op: str) -> None:
+        """The request fields clear; the caller's stay, so that a second request in the same call
+        starts at once (a new call replaces them)."""
+        caller = self.to_draft()
         self.reset()
+        with self._quietly():
+            self._load_fields({**empty_draft(), **{k: caller[k] for k in CALLER_FIELDS}})
+        self._baseline = self.to_draft()
         self.status_label.setText(self.tr("Work order {number} recorded").format(number=number))
         self.status_label.setStyleSheet("")
         self.submitted.emit(number, op)

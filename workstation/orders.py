@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from domain import clock
+from domain.numbers import is_provisional_number
 from domain.workorder import INTAKE_OPERATIONS, WorkOrderStatus, check_transition
 from offline_cache import workorders
 from workstation.sync import SyncService
@@ -35,6 +36,12 @@ class OrderService:
         if then is not None:
             await self.act(number, *then)
         return number
+
+    def platform_number(self, key: str) -> str | None:
+        """The platform's number of an order this seat made (known by its provisional number),
+        None while the platform has not numbered it."""
+        number = workorders.resolve(self.sync.store.conn, key)
+        return None if is_provisional_number(number) else number
 
     async def act(self, key: str, op: str, payload: dict) -> None:
         """An intake action on an order known by its number or provisional number."""

@@ -1449,6 +1449,14 @@
         <translation>工单 {number} 已记录</translation>
     </message>
     <message>
+        <source>Work order recorded; its number is pending the platform ({number})</source>
+        <translation>工单已登记，编号待平台确认（{number}）</translation>
+    </message>
+    <message>
+        <source>Work order number {number}: read it to the caller</source>
+        <translation>工单编号 {number}：请告知来电人</translation>
+    </message>
+    <message>
         <source>Syncing {what}: {done} / {total}</source>
         <translation>正在同步{what}：{done} / {total}</translation>
     </message>

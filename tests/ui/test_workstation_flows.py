@@ -119,6 +119,13 @@ def test_closing_at_intake_creates_the_work_order_on_the_platform(qtbot: Any, ql
                     timeout=20_000)
     [order] = platform_api("agent").get("/api/v1/work-orders", params={"phone": phone}).json()["items"]
     assert order["status"] == "closed_at_intake" and order["answer"].endswith("已告知提取材料。")
+    # the number to read to the caller, once the platform gave it
+    qtbot.waitUntil(lambda: window.form.status_label.text() == f"工单编号 {order['number']}：请告知来电人",
+                    timeout=20_000)
+    # a second request of the same caller starts at once: the caller stays, the request is empty
+    assert window.form.findChild(QLineEdit, "formPhone").text() == phone
+    assert window.form.findChild(QLineEdit, "formTitle").text() == ""
+    assert not window.form.has_content()  # nothing worth a draft
     close_window(qtbot, window)
 
 
