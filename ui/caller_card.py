@@ -253,6 +253,12 @@ class CallerCard(QWidget):
         self._seat = seat
         self.clear()
 
+    def focus_history(self) -> None:
+        """The keyboard to the caller's orders (Enter opens one)."""
+        self.orders_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not self.orders_view.currentIndex().isValid() and self.orders_model.rowCount():
+            self.orders_view.setCurrentIndex(self.orders_model.index(0, 0))
+
     def show_caller(self, phone: str) -> None:
         """The screen pop: fill from the cache now, ask the platform in the background."""
         self._cancel_refinement()

@@ -63,6 +63,9 @@ from workstation.telephony.base import TelephonyError
 
 log = logging.getLogger(__name__)
 
+FOCUS_RING = ("QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QListView:focus, "
+              "QTableView:focus { border: 2px solid #1a73e8; }")
+
 GEOMETRY_KEY = "mainWindow/geometry"
 PANES_KEY = "mainWindow/panes"
 DEFAULT_PANE_SIZES = [320, 560, 400]
@@ -242,15 +245,26 @@ class MainWindow(QMainWindow):
         self.sign_out_action = QAction(self.tr("Sign out…"), self)
         self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
         self.sign_out_action.triggered.connect(self.sign_out)
+        self.form_action = QAction(self.tr("Go to the work-order form (its first empty field)"), self)
+        self.form_action.setShortcut(QKeySequence("Ctrl+J"))
+        self.form_action.triggered.connect(self.go_to_form)
+        self.card_action = QAction(self.tr("Go to the caller's history"), self)
+        self.card_action.setShortcut(QKeySequence("Ctrl+H"))
+        self.card_action.triggered.connect(self.go_to_card)
         self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
         for action in (self.help_action, self.restore_draft_action, self.escalate_action,
                        self.insert_answer_action, self.progress_action, *self.page_actions,
                        self.phone_settings_action, self.sign_in_again_action, self.sign_out_action,
-                       self.quit_action):
+                       self.form_action, self.card_action, self.quit_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
+        self._focus_ring()
+
+    def _focus_ring(self) -> None:
+        """Where the keyboard is must be seen at a glance on a busy desk."""
+        self.setStyleSheet(FOCUS_RING)
 
     def help_actions(self) -> list[QAction]:
         """Every action with a shortcut, for the F1 overlay: the window's, the call bar's, the panes'."""
@@ -398,6 +412,7 @@ class MainWindow(QMainWindow):
         seat.sync.link_changed.connect(self._on_link)
         seat.sync.damaged.connect(self._on_damaged)
         seat.calls.ringing.connect(self._on_ringing)
+        seat.calls.answered.connect(self._on_answered)
         seat.escalations.answered.connect(self._expert_answered)
         seat.escalations.joined.connect(self._expert_joined)
         draft = seat.store.load_draft(CURRENT_DRAFT)
@@ -570,6 +585,19 @@ class MainWindow(QMainWindow):
         self.caller_card.show_caller(call.caller_number)
         self.form.set_caller(call.caller_number, call.caller_name)
         self.knowledge.reset()  # a new caller: the last caller's search and entry go
+
+    def _on_answered(self, _call: Call) -> None:
+        """The agent speaks with the caller: the keyboard goes to the form, where there is typing to do."""
+        if shiboken6.isValid(self) and self.seat_session is not None:
+            self.go_to_form()
+
+    def go_to_form(self) -> None:
+        self.show_page(0)
+        self.form.focus_first_empty()
+
+    def go_to_card(self) -> None:
+        self.show_page(0)
+        self.caller_card.focus_history()
 
     def save_draft(self) -> None:
         """Saved as the agent types (debounced): a crash or a power cut loses nothing typed."""

@@ -483,6 +483,16 @@ class WorkOrderForm(QWidget):
 
     # --- filling from outside -------------------------------------------------------------------
 
+    def focus_first_empty(self) -> None:
+        """The keyboard to the first field the agent still has to fill (the title when all are)."""
+        fields = [(self.type_combo, not self.type_combo.currentData()), (self.category_edit, not self.category_edit.text()),
+                  (self.title_edit, not self.title_edit.text().strip()),
+                  (self.content_edit, not self.content_edit.toPlainText().strip()),
+                  (self.phone_edit, not self.phone_edit.text().strip()), (self.name_edit, not self.name_edit.text())]
+        target = next((widget for widget, empty in fields if empty), self.title_edit)
+        self.activateWindow()
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def set_caller(self, phone: str, name: str = "", confidential: bool = False) -> None:
         """The ringing caller's number, known name and confidential flag; all stay editable. Not
         counted as content: a form holding only these is not worth a draft."""

@@ -1325,6 +1325,14 @@
         <translation>退出登录…</translation>
     </message>
     <message>
+        <source>Go to the work-order form (its first empty field)</source>
+        <translation>转到工单表单（第一个未填项）</translation>
+    </message>
+    <message>
+        <source>Go to the caller&apos;s history</source>
+        <translation>转到来电人历史工单</translation>
+    </message>
+    <message>
         <source>Quit</source>
         <translation>退出</translation>
     </message>

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from ui.main_window import MainWindow
@@ -31,6 +31,14 @@ def test_ready_ring_answer_hang_up_from_the_keyboard(qtbot: Any, client: Platfor
     qtbot.keyClick(window, Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: call_state.text() == "通话中：135****1234", timeout=10_000)
     qtbot.waitUntil(lambda: window.findChild(QLabel, "callTimer").text() == "00:00", timeout=5_000)
+    # answered: the keyboard is in the form's first empty field; Ctrl+H, Ctrl+K and Ctrl+J move it
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.form.type_combo, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget().objectName() == "callerOrders"
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.knowledge.search_edit
+    qtbot.keyClick(window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.form.type_combo
     qtbot.keyClick(window, Qt.Key.Key_F10)
     qtbot.waitUntil(lambda: call_state.text() == "通话结束：135****1234", timeout=10_000)
     assert state.text().startswith("话后处理")
