@@ -71,6 +71,10 @@ class CallBar(QToolBar):
         self.addWidget(self.call_label)
         self.timer_label = QLabel(objectName="callTimer")
         self.addWidget(self.timer_label)
+        self.call_error = QLabel(objectName="callError")  # a command the phone refused, beside the call
+        self.call_error.setStyleSheet("color: #b3261e;")
+        self.call_error.setContentsMargins(6, 0, 6, 0)
+        self.addWidget(self.call_error)
         self.answer_action = self._action(self.tr("Answer"), "F9", self.answer)
         self.hang_up_action = self._action(self.tr("Hang up"), "F10", self.hang_up)
         self.hold_action = self._action(self.tr("Hold / resume"), "F11", self.toggle_hold)
@@ -330,6 +334,7 @@ class CallBar(QToolBar):
         number = mask_phone(call.caller_number) if call.caller_number.isdigit() else call.caller_number
         if call.state != CallState.answered:
             self.on_hold = False
+            self.call_error.clear()
         if call.state == CallState.ringing:
             for menu in (self.reasons_menu, self.transfer_menu):
                 menu.close()  # a menu must not hold the keyboard while a call rings: F9 answers
@@ -356,8 +361,15 @@ class CallBar(QToolBar):
         call = self.seat.calls.current if self.seat else None
         self.answer_action.setEnabled(call is not None and call.state == CallState.ringing)
         self.hang_up_action.setEnabled(call is not None and call.state == CallState.answered)
-        self.hold_action.setEnabled(call is not None and call.state == CallState.answered)
-        self.transfer_action.setEnabled(call is not None and call.state == CallState.answered)
+        source = self.seat.calls.source if self.seat else None
+        for action, command, text, cannot in (
+                (self.hold_action, "hold", self.tr("Hold / resume"), self.tr("this phone cannot hold calls")),
+                (self.transfer_action, "transfer", self.tr("Transfer the call (110/119/120/122, sub-centres)"),
+                 self.tr("this phone cannot transfer calls"))):
+            able = source is None or source.can(command)
+            action.setEnabled(able and call is not None and call.state == CallState.answered)
+            key = action.shortcut().toString()
+            action.setToolTip(f"{text} ({key})" if able else f"{text} ({key}): {cannot}")
         for action in (self.ready_action, self.not_ready_action, self.break_action):
             action.setEnabled(self.seat is not None)
 
@@ -441,8 +453,9 @@ class CallBar(QToolBar):
             await command(call_id, *args)
         except (TelephonyError, PlatformError, PlatformUnreachable) as exc:
             log.warning("call command failed: %s", type(exc).__name__)
-            if shiboken6.isValid(self):
+            if shiboken6.isValid(self):  # beside the call, which stays in sight
                 reason = self._why(exc) if isinstance(exc, TelephonyError) else self.tr("the platform did not take it")
-                self.call_label.setText(self.tr("The call command failed: {reason}").format(reason=reason))
+                self.call_error.setText(self.tr("The call command failed: {reason}").format(reason=reason))
             return False
+        self.call_error.clear()
         return True

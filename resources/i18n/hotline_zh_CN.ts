@@ -397,6 +397,14 @@
         <translation>通话结束：{number}</translation>
     </message>
     <message>
+        <source>this phone cannot hold calls</source>
+        <translation>当前电话来源不支持保持</translation>
+    </message>
+    <message>
+        <source>this phone cannot transfer calls</source>
+        <translation>当前电话来源不支持转接</translation>
+    </message>
+    <message>
         <source>On hold: {number}</source>
         <translation>保持中：{number}</translation>
     </message>

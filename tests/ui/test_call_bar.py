@@ -31,6 +31,10 @@ def test_ready_ring_answer_hang_up_from_the_keyboard(qtbot: Any, client: Platfor
     qtbot.keyClick(window, Qt.Key.Key_F9)
     qtbot.waitUntil(lambda: call_state.text() == "通话中：135****1234", timeout=10_000)
     qtbot.waitUntil(lambda: window.findChild(QLabel, "callTimer").text() == "00:00", timeout=5_000)
+    # the platform's call simulator cannot hold a call: F11 is not offered, and says why
+    hold = window.call_bar.hold_action
+    assert not hold.isEnabled() and hold.toolTip().endswith("当前电话来源不支持保持")
+    assert window.call_bar.transfer_action.isEnabled()
     # answered: the keyboard is in the form's first empty field; Ctrl+H, Ctrl+K and Ctrl+J move it
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.form.type_combo, timeout=5_000)
     qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)

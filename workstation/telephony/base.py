@@ -98,6 +98,11 @@ class CallSource(abc.ABC):
     @abc.abstractmethod
     async def hang_up(self, call_id: str) -> None: ...
 
+    def can(self, command: str) -> bool:
+        """Whether this source carries out `command` ("hold", "dial" or "transfer"): the interface
+        offers only what the phone can do."""
+        return getattr(type(self), command) is not getattr(CallSource, command)
+
     async def hold(self, call_id: str, on: bool) -> None:
         raise TelephonyError(f"{self.name} cannot hold calls", "unsupported")
 
