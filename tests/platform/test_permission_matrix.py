@@ -1,5 +1,6 @@
 """Who may do what, generated from the permission table (domain/roles.py) and checked on the real
-platform over loopback, on SQLite and PostgreSQL:
+platform over loopback, on SQLite (who may do what is decided above the database: the backends'
+own behaviour, access to orders by unit included, is tested on both in the other platform tests):
 
 - every route guarded by `who(permission)` (found in the application itself, the permission read off
   the closure of the route's `central.deps.require` check) is called as each role: a role the table
@@ -14,12 +15,11 @@ platform over loopback, on SQLite and PostgreSQL:
   operation a unit may do on an order of another unit as on an order that does not exist; and on
   its own unit's order when it claims to act for another unit.
 
-One platform per backend serves the whole module (`World`): every check either changes nothing or
-works on orders, calls and escalations made for it alone.
+One platform serves the whole module (`World`): every check either changes nothing or works on
+orders, calls and escalations made for it alone.
 """
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import shutil
@@ -42,7 +42,6 @@ from domain import clock
 from domain.intake import NotAcceptedReason
 from domain.roles import PERMISSIONS, Role
 from domain.workorder import CaseKind, Satisfaction
-from tests.conftest import _pg_admin
 from tests.platform.test_lifecycle import Desk
 from tests.platform.test_work_orders import new_order
 
@@ -145,6 +144,7 @@ REQUESTS: dict[str, Callable[[World], dict]] = {
     "GET /api/v1/audit": _bare,
     "GET /api/v1/changes": _bare,
     "GET /api/v1/snapshot/{entity}": lambda w: {"path": {"entity": "work_order"}},
+    "GET /api/v1/lookup-key": _bare,
     "GET /api/v1/events": _bare,  # a stream: its status only
     "POST /api/v1/agent/state": lambda w: {"json": {"state": "not_ready"}},
     "POST /api/v1/calls/{call_id}/answer": lambda w: {"path": {"call_id": "matrix-no-call"}},
@@ -182,11 +182,11 @@ UNWATCHED = {"audit_log", "sessions", "refresh_tokens"}
 COUNTED = {"changes", "order_timeline", "mutations", "categories", "handling_units", "calendar_days",
            "schema_migrations"}
 
-# -- the platform per backend -------------------------------------------------------------------------
+# -- the platform ------------------------------------------------------------------------------------
 
 
 class World:
-    """One platform on one backend, its users' clients, and an order of the unit `UNIT_ID`."""
+    """One platform, its users' clients, and an order of the unit `UNIT_ID`."""
 
     def __init__(self, url: str) -> None:
         # no supervision sweep: nothing changes the database but the requests
@@ -254,32 +254,13 @@ class World:
         self.server.stop()
 
 
-def _database(request, backend: str, tmp_path_factory) -> str:  # noqa: ANN001
-    if backend == "sqlite":
-        target = tmp_path_factory.mktemp("matrix") / "central.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        return f"sqlite:///{target}"
-    server = request.getfixturevalue("pg_server")
-    template = request.getfixturevalue("pg_template")
-    name = f"m_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_admin(server, f"CREATE DATABASE {name} TEMPLATE {template}"))
-    return f"{server}/{name}"
-
-
 @pytest.fixture(scope="module")
-def _worlds() -> Iterator[dict[str, World]]:
-    """The platforms, started on first use (whatever order the tests run in) and stopped at the end."""
-    worlds: dict[str, World] = {}
-    yield worlds
-    for world in worlds.values():
-        world.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(request, _worlds, tmp_path_factory) -> World:
-    if request.param not in _worlds:
-        _worlds[request.param] = World(_database(request, request.param, tmp_path_factory))
-    return _worlds[request.param]
+def world(sqlite_template, tmp_path_factory) -> Iterator[World]:
+    target = tmp_path_factory.mktemp("matrix") / "central.db"
+    shutil.copy(sqlite_template, target)
+    world = World(f"sqlite:///{target}")
+    yield world
+    world.close()
 
 
 # -- checks ----------------------------------------------------------------------------------------
