@@ -1,7 +1,10 @@
-"""What the platform tests share beyond tests/conftest.py: the centre's clock moved by a test, and a
-plain (signed-out) HTTP client of the platform."""
+"""What the platform tests share beyond tests/conftest.py: the centre's clock moved by a test, a
+plain (signed-out) HTTP client of the platform, and a database a whole module shares."""
 from __future__ import annotations
 
+import asyncio
+import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -10,6 +13,7 @@ import pytest
 
 from domain import clock
 from domain.clock import CENTRE_TZ
+from tests.conftest import _pg_admin
 
 
 class SimClock:
@@ -41,3 +45,18 @@ def sim_clock() -> Iterator[SimClock]:
 def http(platform) -> Iterator[httpx.Client]:  # noqa: ANN001
     with httpx.Client(base_url=platform.url, timeout=20.0) as client:
         yield client
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(request, tmp_path_factory) -> str:
+    """A fresh, seeded database for one module, on each backend (as `db_url` is for one test): for
+    a platform the module's tests share, where what they do leaves no trace another test sees."""
+    if request.param == "sqlite":
+        target = tmp_path_factory.mktemp("module-db") / "central.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("pg_template")
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(server, f"CREATE DATABASE {name} TEMPLATE {template}"))
+    return f"{server}/{name}"

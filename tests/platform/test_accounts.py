@@ -2,17 +2,26 @@
 sign-out, a disabled user, a new password and a replayed refresh token end the session's access
 tokens and event streams at once; only an administrator manages accounts, under the password
 policy. On the real platform over loopback, on SQLite and PostgreSQL; the platform's clock
-(domain.clock) is moved by the test."""
+(domain.clock) is moved by the test.
+
+A user whose sign-in is not what the test is about (the administrator acting, a colleague) holds
+the platform's own token (`desk`, no argon2 round); the tests that are refused and change nothing
+share one platform per backend (`shared_platform`)."""
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from sqlalchemy import select
 
 from central import db
+from central.platform import Platform
 from central.seed import DEMO_PASSWORD
+from central.server import ThreadedPlatform
 from central.sign_in import SignInLimits
 from tests.platform.test_events import events
+from tests.platform.test_lifecycle import Desk, desk  # noqa: F401 - a fixture
 
 STRONG = "violet-Harbour-93-kite"
 LIMITS = SignInLimits(account_failures=3, account_lock_s=60.0, address_failures=1000, address_window_s=60.0)
@@ -21,6 +30,23 @@ LIMITS = SignInLimits(account_failures=3, account_lock_s=60.0, address_failures=
 @pytest.fixture
 def platform_options() -> dict:
     return {"sign_in_limits": LIMITS}
+
+
+@pytest.fixture(scope="module")
+def shared_platform(module_db_url) -> Iterator[ThreadedPlatform]:
+    """One platform per backend for the tests that are only refused: they change no account."""
+    server = ThreadedPlatform(Platform(module_db_url, sign_in_limits=LIMITS)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_admin(shared_platform) -> Iterator[Desk]:
+    admin = Desk(shared_platform, "admin", "S-09")
+    with admin.client:
+        yield admin
 
 
 def attempt(http: httpx.Client, username: str, password: str) -> httpx.Response:
@@ -77,8 +103,8 @@ def test_a_right_password_before_the_lock_starts_the_count_again(platform, http,
     assert attempt(http, "agent", DEMO_PASSWORD).status_code == 200
 
 
-def test_an_administrator_lifts_a_lock(platform, http, sign_in, sim_clock):
-    admin = sign_in("admin")
+def test_an_administrator_lifts_a_lock(platform, http, desk, sim_clock):  # noqa: F811
+    admin = desk("admin")
     for _ in range(LIMITS.account_failures):
         attempt(http, "lead", "wrong-wrong-wrong")
     assert attempt(http, "lead", DEMO_PASSWORD).status_code == 429
@@ -115,18 +141,18 @@ def test_sign_out_ends_the_access_token_and_the_event_stream_at_once(platform, s
     assert other.get("/api/v1/me").status_code == 200
 
 
-def test_sign_out_everywhere_ends_every_session_of_the_user_and_no_other(platform, sign_in):
-    desk, laptop, colleague = sign_in("agent", "S-01"), sign_in("agent", "S-02"), sign_in("agent2", "S-03")
+def test_sign_out_everywhere_ends_every_session_of_the_user_and_no_other(platform, sign_in, desk):  # noqa: F811
+    office, laptop, colleague = sign_in("agent", "S-01"), sign_in("agent", "S-02"), desk("agent2", "S-03")
     with events(laptop) as stream:
-        r = desk.post("/api/v1/auth/sign-out-everywhere")
+        r = office.post("/api/v1/auth/sign-out-everywhere")
         assert r.status_code == 200 and r.json()["sessions_ended"] == 2
         assert stream_ends(stream)
-    assert desk.get("/api/v1/me").status_code == 401 and laptop.get("/api/v1/me").status_code == 401
+    assert office.get("/api/v1/me").status_code == 401 and laptop.get("/api/v1/me").status_code == 401
     assert colleague.get("/api/v1/me").status_code == 200
 
 
-def test_a_disabled_user_is_out_at_once_and_cannot_sign_in_until_enabled(platform, sign_in, http):
-    admin, agent = sign_in("admin"), sign_in("agent")
+def test_a_disabled_user_is_out_at_once_and_cannot_sign_in_until_enabled(platform, sign_in, desk, http):  # noqa: F811
+    admin, agent = desk("admin"), sign_in("agent")
     with events(agent) as stream:
         r = admin.post("/api/v1/users/agent/disable")
         assert r.status_code == 200 and r.json()["active"] is False
@@ -141,28 +167,28 @@ def test_a_disabled_user_is_out_at_once_and_cannot_sign_in_until_enabled(platfor
     assert attempt(http, "agent", DEMO_PASSWORD).status_code == 200
 
 
-def test_only_an_administrator_manages_accounts(platform, sign_in):
-    lead = sign_in("lead")
-    for path in ("/api/v1/users/agent/disable", "/api/v1/users/agent/unlock", "/api/v1/users/agent/enable"):
-        assert lead.post(path).status_code == 403
-    assert lead.post("/api/v1/users/agent/password", json={"password": STRONG}).status_code == 403
-    assert lead.get("/api/v1/users").status_code == 403
+def test_only_an_administrator_manages_accounts(shared_platform):
+    lead = Desk(shared_platform, "lead", "S-09")
+    with lead.client:
+        for path in ("/api/v1/users/agent/disable", "/api/v1/users/agent/unlock", "/api/v1/users/agent/enable"):
+            assert lead.post(path).status_code == 403
+        assert lead.post("/api/v1/users/agent/password", json={"password": STRONG}).status_code == 403
+        assert lead.get("/api/v1/users").status_code == 403
 
 
 # -- passwords ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("password", ["short1!", "hotline-demo", "1234567890ab", "wang-xiaoming-agent7",
                                       " padded-Harbour-93 "])
-def test_the_password_policy_refuses_weak_passwords(platform, sign_in, password):
-    admin = sign_in("admin")
-    r = admin.post("/api/v1/users", json={"username": "wang-xiaoming", "display_name": "王晓明", "role": "agent",
-                                          "password": password})
+def test_the_password_policy_refuses_weak_passwords(shared_admin, password):
+    r = shared_admin.post("/api/v1/users", json={"username": "wang-xiaoming", "display_name": "王晓明",
+                                                 "role": "agent", "password": password})
     assert r.status_code == 422 and r.json()["field"] == "password", r.text
 
 
 def test_a_new_user_signs_in_and_a_password_set_by_the_administrator_ends_their_sessions(
-        platform, sign_in, http):
-    admin = sign_in("admin")
+        platform, desk, http):  # noqa: F811
+    admin = desk("admin")
     made = admin.post("/api/v1/users", json={"username": "zhou", "display_name": "话务员 周", "role": "agent",
                                              "password": STRONG})
     assert made.status_code == 201 and made.json()["active"] is True
@@ -189,8 +215,8 @@ def test_a_user_changes_their_own_password_with_the_current_one(platform, sign_i
 
 # -- the audit of refusals -----------------------------------------------------------------------------
 
-def test_refused_requests_and_reads_of_the_audit_are_audited(platform, sign_in, http):
-    agent, admin = sign_in("agent"), sign_in("admin")
+def test_refused_requests_and_reads_of_the_audit_are_audited(platform, desk, http):  # noqa: F811
+    agent, admin = desk("agent"), desk("admin")
     assert agent.get("/api/v1/users").status_code == 403
     assert agent.get("/api/v1/callers/13912345678").status_code == 200  # allowed: a read, audited as such
     assert http.get("/api/v1/work-orders/20260101000001", headers=bearer("forged")).status_code == 401
@@ -204,8 +230,8 @@ def test_refused_requests_and_reads_of_the_audit_are_audited(platform, sign_in, 
     assert [(i["action"], i["username"]) for i in again if i["entity"] == "audit"] == [("read_audit", "admin")]
 
 
-def test_the_audit_answers_who_read_which_caller_newest_first(platform, sign_in):
-    agent, agent2, admin = sign_in("agent", "S-01"), sign_in("agent2", "S-02"), sign_in("admin")
+def test_the_audit_answers_who_read_which_caller_newest_first(platform, desk):  # noqa: F811
+    agent, agent2, admin = desk("agent", "S-01"), desk("agent2", "S-02"), desk("admin")
     for api, phone in ((agent, "13912345678"), (agent2, "13800138000"), (agent, "13800138000")):
         assert api.get(f"/api/v1/callers/{phone}").status_code == 200
 
