@@ -9,24 +9,25 @@ from collections.abc import Callable
 from functools import partial
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from central import callbacks, db, escalations, kb, orders
+from central import audit, callbacks, db, escalations, kb, orders
 from central.errors import ApiError, invalid
 from central.permissions import allowed
 from central.security import Claims
 from central.validation import text
 from domain import clock
 from domain.errors import error_body
+from domain.phone import InvalidPhoneNumber, mask_phone, normalize_phone
 
 
 class MutationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="client-made UUID; the idempotency key")
-    entity: Literal["work_order", "kb_correction", "call", "missed_call", "escalation"]
+    entity: Literal["work_order", "kb_correction", "call", "missed_call", "escalation", "caller"]
     op: text(1, 32)
     entity_id: text(1, 64) | None = Field(
         default=None, description="work order: platform number or the seat's provisional number, none for "
@@ -46,7 +47,7 @@ class MutationIn(BaseModel):
 
 
 _KNOWN_OPS = {"kb_correction": ("create", "kb.report"), "call": ("report", "calls.handle"),
-              "missed_call": ("outcome", "callbacks.work")}
+              "missed_call": ("outcome", "callbacks.work"), "caller": ("reveal", "callers.read")}
 
 
 def _permission(entity: str, op: str) -> str | None:
@@ -68,10 +69,33 @@ def _parse(m: MutationIn) -> tuple[str | None, object]:
         return m.entity_id, orders.parse_payload(m.op, m.payload)
     if m.entity == "escalation":
         return escalations.escalation_id(m.entity_id), escalations.parse(m.op, m.payload)
+    if m.entity == "caller":
+        return _reveal(m)
     if not m.entity_id:
         raise invalid("entity_id", "required: the call id")
     parse = callbacks.parse_report if m.entity == "call" else callbacks.parse_outcome
     return m.entity_id, parse(m.op, m.payload)
+
+
+class Reveal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    call_id: text(1, 64) | None = None  # the call during which the number was shown
+
+
+def _reveal(m: MutationIn) -> tuple[str, Reveal]:
+    """A seat showed a caller's number in full (Alt+N on the caller card): the number is the
+    entity id; sent through the outbox, so the audit gets it even from a seat that was offline."""
+    if m.op != "reveal":
+        raise invalid("op", f"unknown caller operation {m.op!r}; expected reveal")
+    try:
+        phone = normalize_phone(m.entity_id or "")
+    except InvalidPhoneNumber as exc:
+        raise invalid("entity_id", f"the caller's number: {exc}") from None
+    try:
+        return phone, Reveal.model_validate(m.payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise invalid("payload." + ".".join(str(p) for p in err["loc"]), err["msg"]) from None
 
 
 async def _stored(conn, mutation_id: str, who: Claims) -> tuple[int, dict] | None:  # noqa: ANN001
@@ -141,6 +165,13 @@ async def _run(conn, platform, who: Claims, m: MutationIn, key: str | None, data
 
     if m.entity == "kb_correction":
         return applied(await kb.record_correction(conn, who, m.id, data))
+    if m.entity == "caller":  # a reveal: the audit is the whole effect, the call beside the caller
+        await audit.record_reads(conn, who, "reveal", "caller", [key])
+        if data.call_id:
+            await audit.record_reads(conn, who, "reveal", "call", [data.call_id])
+        # not a caller row (seats keep callers by their hash): named so that no cache applies it
+        return {"mutation_id": m.id, "status": "applied", "entity": "caller_reveal",
+                "data": {"phone": mask_phone(key), "call_id": data.call_id}}
     if m.entity == "call":
         before, row = await callbacks.report(conn, who, key, data, platform.router.routes(key))
         effects.append(partial(platform.router.reported, who, before, row))

@@ -33,7 +33,8 @@ class AuditModel(RowsModel):
                  "sign_in_failed": self.tr("Wrong password"), "sign_in_locked": self.tr("Sign-in while locked"),
                  "sign_in_disabled": self.tr("Sign-in of a disabled account"),
                  "forbidden": self.tr("Refused (not allowed)"), "unauthenticated": self.tr("Refused (not signed in)"),
-                 "read_audit": self.tr("Read the audit")}
+                 "read_audit": self.tr("Read the audit"), "reveal": self.tr("Showed the number in full"),
+                 "sign_in_unregistered_seat": self.tr("Sign-in from an unregistered seat")}
         return names.get(action, action)
 
     def entity_name(self, entity: str) -> str:

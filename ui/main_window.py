@@ -36,6 +36,7 @@ from ui.escalations import EscalationInbox, MyEscalations, escalate
 from ui.kb_pane import KnowledgePane
 from ui.missed_calls import MissedCallsPage
 from ui.my_orders import MyOrdersPage
+from ui.operation import Operation
 from ui.order_form import WorkOrderForm
 from ui.overlay import Overlay
 from ui.progress import SHORTCUT as PROGRESS_SHORTCUT
@@ -206,7 +207,7 @@ class MainWindow(QMainWindow):
         self.form.submitted.connect(self._submitted)
         self.call_bar.transfer_targets = self.form.transfer_targets
         self.call_bar.transferred.connect(self.form.call_transferred)
-        self.caller_card.number_revealed.connect(lambda _phone: log.info("caller number shown in full (audited)"))
+        self.caller_card.number_revealed.connect(self._number_revealed)
 
     def _build_status_bar(self) -> None:
         self.link_state = QLabel()
@@ -585,6 +586,15 @@ class MainWindow(QMainWindow):
         self.caller_card.show_caller(call.caller_number)
         self.form.set_caller(call.caller_number, call.caller_name)
         self.knowledge.reset()  # a new caller: the last caller's search and entry go
+
+    def _number_revealed(self, phone: str) -> None:
+        """Each reveal goes to the platform's audit, with the call it was shown during."""
+        if self.seat_session is None:
+            return
+        call = self.seat_session.calls.current
+        call_id = call.platform_id if call is not None and call.caller_number == phone else ""
+        Operation(self, self.seat_session.callers.reveal(phone, call_id)).show_on(self.link_state) \
+            .failure_text(self.tr("The reveal was not recorded: {error}")).run()
 
     def _on_answered(self, _call: Call) -> None:
         """The agent speaks with the caller: the keyboard goes to the form, where there is typing to do."""

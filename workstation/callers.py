@@ -31,6 +31,12 @@ class CallerService:
     def __init__(self, client: PlatformClient, sync: SyncService) -> None:
         self.client, self.sync = client, sync
 
+    async def reveal(self, phone: str, call_id: str = "") -> str:
+        """The agent showed the caller's number in full: recorded on the platform's audit (who,
+        when, which caller, which call) through the outbox, so an offline seat's reveal arrives too."""
+        payload = {"call_id": call_id} if call_id else {}
+        return await self.sync.record("caller", "reveal", payload, entity_id=phone)
+
     def cached_history(self, phone: str, now: datetime | None = None, limit: int = ORDER_LIMIT) -> CallerHistory:
         """What the seat's cache knows of the caller (an empty history when it cannot be read: the
         screen pop must never fail)."""

@@ -123,6 +123,14 @@
         <translation>查看审计</translation>
     </message>
     <message>
+        <source>Showed the number in full</source>
+        <translation>显示完整号码</translation>
+    </message>
+    <message>
+        <source>Sign-in from an unregistered seat</source>
+        <translation>从未登记席位登录</translation>
+    </message>
+    <message>
         <source>caller</source>
         <translation>来电人</translation>
     </message>
@@ -1455,6 +1463,10 @@
     <message>
         <source>The unfinished work order was kept as a draft</source>
         <translation>未完成的工单已暂存为草稿</translation>
+    </message>
+    <message>
+        <source>The reveal was not recorded: {error}</source>
+        <translation>显示完整号码未能记录：{error}</translation>
     </message>
     <message>
         <source>No kept drafts</source>
