@@ -8,16 +8,18 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -80,45 +82,94 @@ DEFAULT_SIZE = QSize(1280, 800)
 
 
 class HelpOverlay(Overlay):
-    """A dimmed layer over the window listing the shortcuts that exist; any key or click closes it.
-    The list is read from the window's actions, so it cannot drift from the real shortcuts."""
+    """A dimmed layer over the window listing the shortcuts that exist, grouped by where they work
+    (the window, the call bar, the desk's panes, each page), in a list that scrolls and narrows as
+    the agent types; Esc or F1 closes it. It is read from the actions themselves, so it cannot drift
+    from the real shortcuts."""
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent, "helpOverlay", dim=140)
+        super().__init__(parent, "helpOverlay", dim=140, panel_width=640)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._grid = QGridLayout(self.panel)
-        self._grid.setContentsMargins(24, 20, 24, 20)
-        self._grid.setHorizontalSpacing(24)
-
-    def show_for(self, actions: list[QAction]) -> None:
-        while self._grid.count():
-            item = self._grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        box = QVBoxLayout(self.panel)
+        box.setContentsMargins(24, 20, 24, 20)
         title = QLabel(self.tr("Keyboard shortcuts"))
         title.setStyleSheet("font-weight: bold; font-size: 14pt;")
-        self._grid.addWidget(title, 0, 0, 1, 2)
-        row = 1
-        for action in actions:
-            if action.shortcut().isEmpty():
-                continue
-            keys = QLabel(action.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
-            keys.setStyleSheet("font-weight: bold;")
-            self._grid.addWidget(keys, row, 0)
-            self._grid.addWidget(QLabel(action.text().replace("&", "")), row, 1)
-            row += 1
-        hint = QLabel(self.tr("Press any key or click to close"))
+        self.filter_edit = QLineEdit(objectName="helpFilter")
+        self.filter_edit.setPlaceholderText(self.tr("Type to narrow the list (a key or a word)"))
+        self.filter_edit.textChanged.connect(self._narrow)
+        self.filter_edit.installEventFilter(self)
+        self.keys = QTreeWidget(objectName="helpKeys")
+        self.keys.setHeaderHidden(True)
+        self.keys.setColumnCount(2)
+        self.keys.setRootIsDecorated(False)
+        self.keys.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.keys.setMinimumHeight(200)
+        hint = QLabel(self.tr("Esc or F1 closes"))
         hint.setStyleSheet("color: palette(mid);")
-        self._grid.addWidget(hint, row, 0, 1, 2)
+        for widget in (title, self.filter_edit, self.keys, hint):
+            box.addWidget(widget)
+
+    def show_for(self, groups: list[tuple[str, list[QAction]]]) -> None:
+        self.keys.clear()
+        bold = self.keys.font()
+        bold.setBold(True)
+        for group, actions in groups:
+            rows = [(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText), a.text().replace("&", ""))
+                    for a in actions if not a.shortcut().isEmpty()]
+            if not rows:
+                continue
+            head = QTreeWidgetItem(self.keys, [group, ""])
+            head.setFirstColumnSpanned(True)
+            head.setFont(0, bold)
+            for keys, text in dict.fromkeys(rows):  # once each, in order
+                item = QTreeWidgetItem(head, [keys, text])
+                item.setFont(0, bold)
+            head.setExpanded(True)
+        self.keys.setItemsExpandable(False)
+        self.keys.resizeColumnToContents(0)
+        self.filter_edit.clear()
+        self.panel.setMaximumHeight(max(300, self.parentWidget().height() - 40))  # it scrolls inside the window
         self.present()
-        self.setFocus()
+        self.filter_edit.setFocus()
+
+    def shown_rows(self) -> list[tuple[str, str, str]]:
+        """(group, keys, what) of the rows the filter leaves, in order."""
+        rows = []
+        for i in range(self.keys.topLevelItemCount()):
+            head = self.keys.topLevelItem(i)
+            for j in range(head.childCount()):
+                item = head.child(j)
+                if not item.isHidden():
+                    rows.append((head.text(0), item.text(0), item.text(1)))
+        return rows
+
+    def _narrow(self, text: str) -> None:
+        words = text.casefold().split()
+        for i in range(self.keys.topLevelItemCount()):
+            head = self.keys.topLevelItem(i)
+            left = 0
+            for j in range(head.childCount()):
+                item = head.child(j)
+                haystack = f"{head.text(0)} {item.text(0)} {item.text(1)}".casefold()
+                item.setHidden(not all(w in haystack for w in words))
+                left += not item.isHidden()
+            head.setHidden(left == 0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.filter_edit and event.type() == QEvent.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F1):
+            self.hide()
+            return True
+        return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        self.hide()
+        if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F1):
+            self.hide()
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self.hide()
+        if not self.panel.geometry().contains(event.position().toPoint()):
+            self.hide()  # a click beside the panel closes it
         event.accept()
 
 
@@ -267,15 +318,21 @@ class MainWindow(QMainWindow):
         """Where the keyboard is must be seen at a glance on a busy desk."""
         self.setStyleSheet(FOCUS_RING)
 
-    def help_actions(self) -> list[QAction]:
-        """Every action with a shortcut, for the F1 overlay: the window's, the call bar's, the panes'."""
-        found = list(self.actions()) + list(self.call_bar.actions_for_help)
-        for index in range(self.splitter.count()):
-            found += list(getattr(self.splitter.widget(index), "actions_for_help", []))
+    def help_groups(self) -> list[tuple[str, list[QAction]]]:
+        """Every action with a shortcut, for the F1 overlay, by where it works: the window's, the
+        call bar's, the desk's panes', then each visible page's."""
+        groups = [(self.tr("Window"), list(self.actions())), (self.tr("Call bar"), list(self.call_bar.actions_for_help)),
+                  (self.tr("Caller card"), list(self.caller_card.actions_for_help)),
+                  (self.tr("Work order"), list(self.form.actions_for_help)),
+                  (self.tr("Knowledge base"), list(self.knowledge.actions_for_help))]
         for index in range(1, self.pages.count()):
             if self.pages.isTabVisible(index):
-                found += list(getattr(self.pages.widget(index), "actions_for_help", []))
-        return found
+                page = self.pages.widget(index)
+                groups.append((self.pages.tabText(index), list(getattr(page, "actions_for_help", []))))
+        return groups
+
+    def help_actions(self) -> list[QAction]:
+        return [action for _, actions in self.help_groups() for action in actions]
 
     # --- pages ----------------------------------------------------------------------------------
     def _pages(self) -> tuple[QWidget, ...]:
@@ -304,7 +361,7 @@ class MainWindow(QMainWindow):
         if self.help_overlay.isVisible():
             self.help_overlay.hide()
         else:
-            self.help_overlay.show_for(self.help_actions())
+            self.help_overlay.show_for(self.help_groups())
 
     # --- layout memory --------------------------------------------------------------------------
     def _restore_layout(self) -> None:

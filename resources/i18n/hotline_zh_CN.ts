@@ -1078,8 +1078,12 @@
         <translation>快捷键</translation>
     </message>
     <message>
-        <source>Press any key or click to close</source>
-        <translation>按任意键或单击关闭</translation>
+        <source>Type to narrow the list (a key or a word)</source>
+        <translation>输入按键或文字筛选</translation>
+    </message>
+    <message>
+        <source>Esc or F1 closes</source>
+        <translation>按 Esc 或 F1 关闭</translation>
     </message>
 </context>
 <context>
@@ -1351,6 +1355,18 @@
     <message>
         <source>Quit</source>
         <translation>退出</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>窗口</translation>
+    </message>
+    <message>
+        <source>Call bar</source>
+        <translation>通话栏</translation>
+    </message>
+    <message>
+        <source>Caller card</source>
+        <translation>来电人卡片</translation>
     </message>
     <message>
         <source>Cannot reach the platform at {address}</source>

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QWidget
 
 from central.seed import DEMO_PASSWORD, DEMO_USERS
 from tests.ui.conftest import run_async
+from tests.ui.test_order_form import _type
 from ui.main_window import MainWindow
 from workstation.demo import DemoPlatform
 from workstation.platform_client import PlatformClient
@@ -111,9 +112,20 @@ def test_f1_opens_the_help_overlay(qtbot: Any, window: MainWindow) -> None:
     qtbot.keyClick(window, Qt.Key.Key_F1)
     overlay = window.findChild(QWidget, "helpOverlay")
     qtbot.waitUntil(overlay.isVisible)
-    texts = [label.text() for label in overlay.findChildren(QLabel)]
-    assert {"快捷键", "F1", "显示快捷键", "Ctrl+Q", "退出"} <= set(texts)
-    qtbot.keyClick(overlay, Qt.Key.Key_Escape)
+    help_overlay = window.help_overlay
+    rows = help_overlay.shown_rows()
+    assert ("窗口", "F1", "显示快捷键") in rows and ("窗口", "Ctrl+Q", "退出") in rows
+    groups = [group for group, _, _ in rows]
+    assert groups.index("通话栏") > groups.index("窗口") and "知识库" in groups  # by where the keys work
+    assert len(rows) == len(set(rows))  # each key once in its group
+    assert help_overlay.filter_edit.hasFocus()
+    qtbot.keyClicks(help_overlay.filter_edit, "F9")  # typing narrows the list
+    assert [(g, k) for g, k, _ in help_overlay.shown_rows()] == [("通话栏", "F9")]
+    help_overlay.filter_edit.clear()
+    _type(help_overlay.filter_edit, "知识库")
+    assert {k for _, k, _ in help_overlay.shown_rows()} >= {"Ctrl+K"}
+    assert help_overlay.panel.height() <= window.height()  # it scrolls inside the window
+    qtbot.keyClick(help_overlay.filter_edit, Qt.Key.Key_Escape)
     assert not overlay.isVisible()
 
 
