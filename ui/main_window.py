@@ -471,6 +471,7 @@ class MainWindow(QMainWindow):
         seat.sync.damaged.connect(self._on_damaged)
         seat.calls.ringing.connect(self._on_ringing)
         seat.calls.answered.connect(self._on_answered)
+        seat.calls.ended.connect(self._on_call_ended)
         seat.escalations.answered.connect(self._expert_answered)
         seat.escalations.joined.connect(self._expert_joined)
         draft = seat.store.load_draft(CURRENT_DRAFT)
@@ -657,6 +658,14 @@ class MainWindow(QMainWindow):
         """The agent speaks with the caller: the keyboard goes to the form, where there is typing to do."""
         if shiboken6.isValid(self) and self.seat_session is not None:
             self.go_to_form()
+
+    def _on_call_ended(self, call: Call) -> None:
+        """Hung up with the work order not recorded: the agent is told at once (the draft is kept)."""
+        if not shiboken6.isValid(self) or self.seat_session is None or call.missed or not self.form.has_content():
+            return
+        self.save_draft()
+        self.set_link_message(self.tr("The call ended and its work order is not recorded yet: the draft is kept, "
+                                      "record it now"), error=True)
 
     def go_to_form(self) -> None:
         self.show_page(0)

@@ -1485,6 +1485,10 @@
         <translation>显示完整号码未能记录：{error}</translation>
     </message>
     <message>
+        <source>The call ended and its work order is not recorded yet: the draft is kept, record it now</source>
+        <translation>通话已结束，工单尚未登记：草稿已保留，请尽快登记</translation>
+    </message>
+    <message>
         <source>No kept drafts</source>
         <translation>没有暂存的草稿</translation>
     </message>

@@ -43,9 +43,12 @@ def test_ready_ring_answer_hang_up_from_the_keyboard(qtbot: Any, client: Platfor
     assert QApplication.focusWidget() is window.knowledge.search_edit
     qtbot.keyClick(window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is window.form.type_combo
+    qtbot.keyClicks(window.form.title_edit, "wifi")  # a word of the request typed: unfinished
+    assert window.form.has_content()
     qtbot.keyClick(window, Qt.Key.Key_F10)
     qtbot.waitUntil(lambda: call_state.text() == "通话结束：135****1234", timeout=10_000)
     assert state.text().startswith("话后处理")
+    assert window.link_state.text() == "通话已结束，工单尚未登记：草稿已保留，请尽快登记"
     run_async(qtbot, window.shutdown())
 
 
