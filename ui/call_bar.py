@@ -67,6 +67,10 @@ class CallBar(QToolBar):
         self.extend_wrap_up_action = self._action(self.tr("Thirty seconds more wrap-up"), "Shift+F12",
                                                   self.extend_wrap_up)
         self.addSeparator()
+        self.queue_label = QLabel(objectName="queueState")  # callers waiting for an agent, the longest wait
+        self.queue_label.setContentsMargins(6, 0, 6, 0)
+        self.addWidget(self.queue_label)
+        self.addSeparator()
         self.call_label = QLabel(self.tr("No call"), objectName="callState")
         self.addWidget(self.call_label)
         self.timer_label = QLabel(objectName="callTimer")
@@ -311,7 +315,16 @@ class CallBar(QToolBar):
         if self.seat is None:
             self.state_label.setText("")
             self.state_time.setText("")
+            self.queue_label.setText("")
             return
+        queue = self.seat.agent.queue
+        if queue is None:
+            self.queue_label.setText("")
+        else:
+            waiting, longest = queue[0], int(queue[1])
+            self.queue_label.setText(self.tr("Queue {count} · longest {wait}").format(
+                count=waiting, wait=f"{longest // 60:02d}:{longest % 60:02d}") if waiting else self.tr("Queue empty"))
+            self.queue_label.setStyleSheet("color: #b3261e; font-weight: 600;" if waiting else "")
         status: AgentStatus = self.seat.agent.status()
         text = self._state_name(status.phase, status.reason)
         if status.queued is not None:

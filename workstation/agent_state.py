@@ -59,6 +59,7 @@ class AgentStateService:
         self._wrap_up_until: float | None = None
         self._queued: tuple[AgentState, str] | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.queue: tuple[int, float] | None = None  # callers waiting and the longest wait (s), as last told
         self._subs = Subscriptions()
         self._subs.connect(sync.event, self._on_event)
         for signal in (calls.ringing, calls.answered, calls.ended):
@@ -141,6 +142,13 @@ class AgentStateService:
         self.changed.emit()
 
     def _on_event(self, name: str, data: dict) -> None:
+        if name == "queue" and isinstance(data, dict):
+            try:
+                self.queue = (int(data.get("waiting", 0)), float(data.get("longest_wait_s", 0.0)))
+            except (TypeError, ValueError):
+                return
+            self.changed.emit()
+            return
         if name != "agent" or not isinstance(data, dict):
             return
         try:

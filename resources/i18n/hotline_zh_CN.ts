@@ -381,6 +381,14 @@
         <translation>（{reason}）</translation>
     </message>
     <message>
+        <source>Queue {count} · longest {wait}</source>
+        <translation>排队 {count} 人 · 最长 {wait}</translation>
+    </message>
+    <message>
+        <source>Queue empty</source>
+        <translation>无人排队</translation>
+    </message>
+    <message>
         <source>, then {state}</source>
         <translation>，之后{state}</translation>
     </message>

@@ -82,6 +82,8 @@ def test_a_ring_closes_a_menu_of_the_bar_so_that_the_answer_key_works(
     state = window.findChild(QLabel, "agentStateValue")
     qtbot.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: state.text() == "示闲", timeout=10_000)
+    queue = window.findChild(QLabel, "queueState")
+    qtbot.waitUntil(lambda: queue.text() == "无人排队", timeout=10_000)
     menu = window.call_bar.reasons_menu
     qtbot.keyClick(window, Qt.Key.Key_F6)  # the agent hesitates over a reason...
     qtbot.waitUntil(menu.isVisible, timeout=5_000)

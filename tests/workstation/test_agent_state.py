@@ -105,3 +105,15 @@ async def test_a_ring_nobody_answered_shows_the_platforms_no_answer_state(client
         assert await seat.agent.choose(AgentState.ready) is True
     finally:
         await seat.close()
+
+
+@pytest.mark.asyncio
+async def test_the_seat_knows_how_many_callers_wait_and_the_longest_wait(client, tmp_path, sign_in):
+    seat, _clock = await _seat(client, tmp_path)
+    try:
+        await until(seat.agent.changed, lambda: seat.agent.queue is not None)  # told when the stream opens
+        sign_in("lead").post("/api/v1/calls", json={"caller_phone": "13700137000"})  # nobody is ready
+        await until(seat.agent.changed, lambda: seat.agent.queue is not None and seat.agent.queue[0] == 1)
+        assert seat.agent.queue[1] >= 0
+    finally:
+        await seat.close()
