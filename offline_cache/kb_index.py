@@ -203,7 +203,7 @@ def delete_synonym(conn: sqlite3.Connection, term: str) -> None:
     conn.execute("DELETE FROM synonyms WHERE term = ?", (term,))
 
 
-def _synonyms(conn: sqlite3.Connection) -> dict[str, set[str]]:
+def synonym_table(conn: sqlite3.Connection) -> dict[str, set[str]]:
     """Folded word -> folded words it also stands for, both directions (the list is small)."""
     table: dict[str, set[str]] = {}
     for term, expansions in conn.execute("SELECT term, expansions FROM synonyms"):
@@ -230,7 +230,7 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, offset: int
     differently."""
     if limit <= 0:
         return []
-    synonyms = _synonyms(conn)
+    synonyms = synonym_table(conn)
     today_text = (today or clock.now().date()).isoformat()
     for attempt in (query, ts.relaxed(query)):
         compiled = ts.compile_query(attempt, synonyms) if attempt else None

@@ -217,6 +217,20 @@ def pinyin_tokens(text: str, items: Iterable[str] = ()) -> tuple[str, str]:
 _ITEM_PAIRS: dict[str, tuple[list[str], list[str]]] = {}
 
 
+def pinyin_words(text: str) -> tuple[str, str]:
+    """(full pinyin, initials) of the Han characters of `text`, each run as one word
+    (住房公积金 -> "zhufanggongjijin", "zfgjj"), runs space-separated: for matching what an agent
+    types against a short text (a category path), where pairs are not needed."""
+    syllables = _pinyin().syllables
+    full, initials = [], []
+    for run in _HAN_RUN.findall(text):
+        chunk = [s for s in syllables(run) if s]
+        if chunk:
+            full.append("".join(chunk))
+            initials.append("".join(s[0] for s in chunk))
+    return " ".join(full), " ".join(initials)
+
+
 def _pinyin_pairs(text: str) -> tuple[list[str], list[str]]:
     syllables = _pinyin().syllables
     full: list[str] = []

@@ -2,7 +2,6 @@
 by every word typed ("公积金 提取", "住房/公积金"); Down in the box opens the list."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from PySide6.QtCore import (
@@ -15,6 +14,8 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QKeyEvent
+
+from workstation.catalog import CategorySearch
 
 PATH_SEPARATOR = " / "
 
@@ -29,9 +30,10 @@ class CategoryPathModel(QAbstractListModel):
         super().__init__(parent)
         self._rows: list[tuple[str, str, str]] = []  # (id, shown path, folded search text)
 
-    def set_paths(self, paths: list[tuple[str, list[str]]]) -> None:
+    def set_paths(self, paths: list[tuple[str, list[str]]], search: CategorySearch | None = None) -> None:
+        search = search or CategorySearch()
         self.beginResetModel()
-        self._rows = [(cat_id, PATH_SEPARATOR.join(p), "/".join(p).casefold()) for cat_id, p in paths]
+        self._rows = [(cat_id, PATH_SEPARATOR.join(p), search.text(p)) for cat_id, p in paths]
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -57,14 +59,16 @@ class CategoryPathModel(QAbstractListModel):
 
 
 class CategoryFilterProxy(QSortFilterProxyModel):
-    """Leaves whose path holds every word typed ("公积金 提取", "住房/公积金"), in tree order."""
+    """Leaves whose path holds every word typed ("公积金 提取", "住房/公积金", "gjj", a synonym), in
+    tree order (workstation.catalog.CategorySearch matches)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._words: list[str] = []
+        self._words: list[list[str]] = []
+        self.search = CategorySearch()
 
     def set_query(self, text: str) -> None:
-        words = [w for w in re.split(r"[\s/]+", text.casefold()) if w]
+        words = self.search.words(text)
         if words == self._words:
             return
         if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter() is deprecated there
@@ -77,7 +81,7 @@ class CategoryFilterProxy(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         text = self.sourceModel().index(source_row, 0, source_parent).data(CategoryPathModel.SearchRole) or ""
-        return all(w in text for w in self._words)
+        return self.search.matches(text, self._words)
 
 
 class CategoryKeys(QObject):

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from domain.catalog import Category, CategoryTree, HandlingUnit, UnitKind
+from offline_cache import kb_index, textsearch
 from workstation.sync import SyncService
 
 log = logging.getLogger(__name__)
@@ -101,9 +102,45 @@ def category_names(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+class CategorySearch:
+    """The category type-ahead's matching, as the knowledge search matches (offline_cache/textsearch):
+    width- and case-folded, by the path's pinyin and initials too (gjj, zhufang), and through the
+    synonyms the platform keeps (噪音 finds 噪声)."""
+
+    def __init__(self, synonyms: dict[str, set[str]] | None = None) -> None:
+        self.synonyms = synonyms or {}
+
+    @staticmethod
+    def text(path: list[str]) -> str:
+        """What a category's words are matched against: its path, and the path's pinyin."""
+        joined = "/".join(path)
+        full, initials = textsearch.pinyin_words(joined)
+        return f"{textsearch.fold(joined)} {full} {initials}"
+
+    def words(self, query: str) -> list[list[str]]:
+        """Each word typed with what it also stands for; a category matches when each word or one
+        of its alternatives is in its text."""
+        out = []
+        for word in query.replace("/", " ").split():
+            folded = textsearch.fold(word)
+            out.append([folded, *sorted(self.synonyms.get(folded, ()))])
+        return out
+
+    @staticmethod
+    def matches(text: str, words: list[list[str]]) -> bool:
+        return all(any(w in text for w in alternatives) for alternatives in words)
+
+
 class CatalogService:
     def __init__(self, sync: SyncService) -> None:
         self.sync = sync
+
+    def category_search(self) -> CategorySearch:
+        try:
+            return CategorySearch(kb_index.synonym_table(self._conn))
+        except sqlite3.Error as exc:
+            log.warning("synonyms not read from the cache (%s)", type(exc).__name__)
+            return CategorySearch()
 
     @property
     def _conn(self) -> sqlite3.Connection:

@@ -280,3 +280,28 @@ def test_actions_have_shortcuts_in_their_tooltips(form: WorkOrderForm) -> None:
     keys = [a.shortcut().toString() for a in form.actions_for_help]
     assert keys == ["Ctrl+Shift+C", "Ctrl+Shift+D", "Ctrl+Shift+R", "Ctrl+Shift+T"]
     assert all(a.shortcut().toString() in a.toolTip() for a in form.actions_for_help)
+
+
+def test_the_category_box_finds_by_synonym_and_pinyin_as_the_knowledge_search_does(
+        qtbot: Any, form: WorkOrderForm, seat: SeatSession, platform_api) -> None:
+    # the synonyms an admin keeps on the platform (this session's platform has none of its own)
+    r = platform_api("admin").put("/api/v1/kb/synonyms", json={"噪音": ["噪声"]})
+    assert r.status_code == 200, r.text
+    run_async(qtbot, seat.sync.download_all())
+
+    def offered(typed: str, chinese: bool = True) -> list[str]:
+        box = _w(form, QLineEdit, "formCategory")
+        box.clear()
+        if chinese:
+            _type(box, typed)
+        else:
+            box.setFocus()
+            qtbot.keyClicks(box, typed)
+        model = form.category_completer.completionModel()
+        return [model.index(i, 0).data() for i in range(model.rowCount())]
+
+    noise = offered("噪音")  # the caller's word; the tree says 噪声 (a synonym the platform keeps)
+    assert noise and all("噪声" in path for path in noise)
+    assert any("施工噪声" in path for path in noise)
+    assert offered("gjj", chinese=False) and all("公积金" in p for p in offered("gjj", chinese=False))
+    assert any("公积金" in p for p in offered("zhufang", chinese=False))
