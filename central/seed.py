@@ -91,9 +91,11 @@ async def is_seeded(conn: AsyncConnection) -> bool:
 
 
 async def seed_reference(conn: AsyncConnection) -> None:
-    """The category tree and the handling units; no account (`hotline-central user add` makes them)."""
+    """The category tree, the handling units and the working-day calendar; no account
+    (`hotline-central user add` makes them)."""
     await catalog.insert_categories(conn, demo_categories())
     await catalog.insert_units(conn, demo_units())
+    await catalog.ensure_calendar(conn)  # else every first start builds it from chinese-calendar
 
 
 async def seed_demo_users(conn: AsyncConnection, password: str = DEMO_PASSWORD) -> None:

@@ -26,6 +26,14 @@ from central.server import ThreadedPlatform
 from central.store import Database
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What the imports and the collection made lives for the whole run: frozen out of the
+    collector's reach, so that each test's collection below walks only what the tests made (it cost
+    0.1-0.17 s a test). What a test leaves open is made after this, and is still found."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def _garbage_collected_at_teardown() -> Iterator[None]:
     """Collect the test's garbage at its own teardown: a connection, socket or file it left open
