@@ -66,6 +66,8 @@ class CallBar(QToolBar):
         self.end_wrap_up_action = self._action(self.tr("End wrap-up now"), "F12", self.end_wrap_up)
         self.extend_wrap_up_action = self._action(self.tr("Thirty seconds more wrap-up"), "Shift+F12",
                                                   self.extend_wrap_up)
+        for action in (self.end_wrap_up_action, self.extend_wrap_up_action):
+            action.setVisible(False)  # shown during wrap-up (`_show_state`)
         self.addSeparator()
         self.queue_label = QLabel(objectName="queueState")  # callers waiting for an agent, the longest wait
         self.queue_label.setContentsMargins(6, 0, 6, 0)
@@ -336,8 +338,9 @@ class CallBar(QToolBar):
         if status.phase in (Phase.ringing, Phase.talking):
             self.timer_label.setText(self.state_time.text())
         wrapping = status.phase == Phase.wrap_up
-        self.end_wrap_up_action.setEnabled(wrapping)
-        self.extend_wrap_up_action.setEnabled(wrapping)
+        for action in (self.end_wrap_up_action, self.extend_wrap_up_action):  # in sight during wrap-up only
+            action.setEnabled(wrapping)
+            action.setVisible(wrapping)
 
     # -- the call -------------------------------------------------------------------------------
 
