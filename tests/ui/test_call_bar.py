@@ -12,6 +12,20 @@ from ui.main_window import MainWindow
 from workstation.platform_client import PlatformClient
 
 
+def _signed_in(qtbot: Any, client: PlatformClient, user: str, seat: str, online: bool = False) -> MainWindow:
+    """The window, active, with `user` signed in at `seat` (and the event stream up when `online`)."""
+    window = MainWindow(client, seat=seat)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.sign_in(user, DEMO_PASSWORD)
+    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
+    if online:
+        qtbot.waitUntil(lambda: window.seat_session.sync.link.value == "online", timeout=20_000)
+    return window
+
+
 def test_ready_ring_answer_hang_up_from_the_keyboard(qtbot: Any, client: PlatformClient, settings_path: Path,
                                                       platform_api) -> None:
     window = MainWindow(client, seat="T-02")
@@ -53,13 +67,7 @@ def test_ready_ring_answer_hang_up_from_the_keyboard(qtbot: Any, client: Platfor
 
 
 def test_not_ready_asks_for_the_reason(qtbot: Any, client: PlatformClient, settings_path: Path) -> None:
-    window = MainWindow(client, seat="T-03")
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
-    window.sign_in("agent", DEMO_PASSWORD)
-    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
+    window = _signed_in(qtbot, client, "agent", "T-03")
     menu = window.call_bar.reasons_menu
     qtbot.keyClick(window, Qt.Key.Key_F6)
     qtbot.waitUntil(menu.isVisible, timeout=5_000)
@@ -71,14 +79,7 @@ def test_not_ready_asks_for_the_reason(qtbot: Any, client: PlatformClient, setti
 
 def test_a_ring_closes_a_menu_of_the_bar_so_that_the_answer_key_works(
         qtbot: Any, client: PlatformClient, settings_path: Path, platform_api) -> None:
-    window = MainWindow(client, seat="T-04")
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
-    window.sign_in("agent2", DEMO_PASSWORD)
-    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
-    qtbot.waitUntil(lambda: window.seat_session.sync.link.value == "online", timeout=20_000)
+    window = _signed_in(qtbot, client, "agent2", "T-04", online=True)
     state = window.findChild(QLabel, "agentStateValue")
     qtbot.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: state.text() == "示闲", timeout=10_000)
@@ -101,14 +102,7 @@ def test_a_ring_closes_a_menu_of_the_bar_so_that_the_answer_key_works(
 
 def test_not_ready_chosen_during_a_call_holds_after_wrap_up(
         qtbot: Any, client: PlatformClient, settings_path: Path, platform_api) -> None:
-    window = MainWindow(client, seat="T-05")
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
-    window.sign_in("agent2", DEMO_PASSWORD)
-    qtbot.waitUntil(lambda: window.seat_session is not None, timeout=20_000)
-    qtbot.waitUntil(lambda: window.seat_session.sync.link.value == "online", timeout=20_000)
+    window = _signed_in(qtbot, client, "agent2", "T-05", online=True)
     state = window.findChild(QLabel, "agentStateValue")
     qtbot.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: state.text() == "示闲", timeout=10_000)
