@@ -161,6 +161,7 @@ work_orders = Table(
     Column("confidential", Boolean, nullable=False, default=False),
     Column("address_district", String(64), nullable=False, default=""),
     Column("address_street", String(64), nullable=False, default=""),
+    Column("address_detail", String(200), nullable=False, server_default=""),  # migration 10
     Column("handling_unit_id", String(32), nullable=True),
     Column("assisting_unit_ids", JSON, nullable=False),
     Column("answer", Text, nullable=False, default=""),

@@ -145,6 +145,11 @@ def _v9_seats(conn: Connection) -> None:
     db.seats.create(conn, checkfirst=True)
 
 
+def _v10_address_detail(conn: Connection) -> None:
+    if inspect(conn).has_table("work_orders"):
+        _add_columns(conn, db.work_orders, ("address_detail",))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -155,6 +160,8 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "sessions, account locks; the token key leaves the database", _v7_sessions),
     Migration(8, "callers' keyed hashes: seats hold no phone numbers", _v8_caller_lookup),
     Migration(9, "seats registered by network address", _v9_seats),
+    Migration(10, "work orders: the detailed address (building, landmark) beside district and street",
+              _v10_address_detail),
 ]
 
 

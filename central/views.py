@@ -29,7 +29,7 @@ from domain.privacy import lookup_hash, mask_name
 from domain.roles import Role, allowed
 
 PERSONAL = ("caller", "work_order")
-WITHHELD = {"requester_name": "", "address_street": "", "content": ""}  # of orders the reader did not take
+WITHHELD = {"requester_name": "", "address_street": "", "address_detail": "", "content": ""}  # of orders the reader did not take
 
 
 async def lookup_key(conn: AsyncConnection) -> str:

@@ -128,6 +128,14 @@ def suggest_units(units: Iterable[HandlingUnit], category_path: list[str]) -> li
     return [unit for _, _, unit in sorted(scored, key=lambda t: t[:2])]
 
 
+def handles_category(unit: HandlingUnit, category_path: list[str]) -> bool:
+    """Whether `unit` handles requests of the category: a unit chosen by subject when one of its
+    prefixes covers the path; a district, street or region handles whatever lies in its area."""
+    if unit.kind not in _SUBJECT_KINDS:
+        return True
+    return any(_match_depth(p, category_path) for p in unit.category_prefixes)
+
+
 def _match_depth(prefix: str, path: list[str]) -> int:
     """Segments of prefix when it is a whole-segment prefix of path, else 0."""
     parts = [p for p in prefix.split("/") if p]

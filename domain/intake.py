@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The intake actions an order needs its category for: what a unit works on, or an answer given.
+# A request not accepted is recorded with its reason alone (the agent need not classify it).
+NEEDS_CATEGORY = frozenset({"dispatch", "close_at_intake"})
+
 
 class NotAcceptedReason(StrEnum):
     litigation = "litigation"
@@ -20,6 +24,11 @@ class NotAcceptedReason(StrEnum):
     @property
     def label_zh(self) -> str:
         return _TEXTS[self][0]
+
+    @property
+    def title_zh(self) -> str:
+        """The title of an order recorded with this reason alone."""
+        return f"不予受理：{self.label_zh}"
 
     @property
     def guidance_zh(self) -> str:

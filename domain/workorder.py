@@ -293,6 +293,7 @@ class WorkOrder:
     deadline: datetime | None = None
     deadline_provisional: bool = False
     version: int = 1
+    address_detail: str = ""  # building, door, landmark: where the unit goes
 
     def transition(self, target: WorkOrderStatus | str) -> None:
         check_transition(self.status, target)

@@ -7,8 +7,9 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from domain.phone import InvalidPhoneNumber, PhoneProblem, normalize_phone
+from ui.unit_picker import MAX_ASSISTING
 
-TITLE_MAX, TEXT_MAX, NAME_MAX, NOTE_MAX = 200, 5000, 64, 2000  # the platform's limits
+TITLE_MAX, TEXT_MAX, NAME_MAX, NOTE_MAX, ADDRESS_MAX = 200, 5000, 64, 2000, 200  # the platform's limits
 
 
 class OrderChecks(QObject):
@@ -21,6 +22,15 @@ class OrderChecks(QObject):
             normalize_phone(form.phone_edit.text())
         except InvalidPhoneNumber as exc:
             found["formPhone"] = self.phone_error(exc)
+        if op == "reject_at_intake":  # the reason is all it needs: the rest, where given, goes with it
+            if not form.reject_combo.currentData():
+                found["formRejectReason"] = self.tr("Choose why the request is not accepted")
+            if form.category_id is None and form.category_edit.text().strip():
+                found["formCategory"] = self.tr("Pick a category from the list (type part of its name), or leave "
+                                                "it empty")
+            if len(form.guidance_box.toPlainText().strip()) > NOTE_MAX:
+                found["formGuidance"] = self.tr("Too long: at most {max} characters").format(max=NOTE_MAX)
+            return found
         if not form.type_combo.currentData():
             found["formType"] = self.tr("Choose the request type")
         if form.category_id is None:
@@ -34,13 +44,23 @@ class OrderChecks(QObject):
             check_text(found, "formReply", form.reply_edit.toPlainText(),
                         self.tr("Closing at intake needs the answer given to the caller"),
                         self.tr("Too long: at most {max} characters").format(max=TEXT_MAX))
-        elif op == "dispatch" and not form.unit_combo.currentData():
-            found["formUnit"] = self.tr("Choose the unit to dispatch to")
-        elif op == "reject_at_intake" and not form.reject_combo.currentData():
-            found["formRejectReason"] = self.tr("Choose why the request is not accepted")
+        elif op == "dispatch":
+            if not form.unit_combo.currentData():
+                found["formUnit"] = self.tr("Choose the unit to dispatch to")
+            self._check_assisting(found, form)
         elif op == "transfer" and not form.transfer_combo.currentData():
             found["formTransferTarget"] = self.tr("Choose where to transfer the call")
         return found
+
+    def _check_assisting(self, found: dict[str, str], form: Any) -> None:
+        ids, unknown = form.assisting_units()
+        if unknown:
+            found["formAssisting"] = self.tr("No unit is called {names}: pick each from the list").format(
+                names="、".join(unknown))
+        elif form.unit_combo.currentData() in ids:
+            found["formAssisting"] = self.tr("The lead unit cannot also assist")
+        elif len(ids) > MAX_ASSISTING:
+            found["formAssisting"] = self.tr("At most {max} assisting units").format(max=MAX_ASSISTING)
 
     def phone_error(self, exc: InvalidPhoneNumber) -> str:
         """domain.phone's reason, in the interface language."""

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,25 +35,27 @@ from PySide6.QtWidgets import (
 
 from domain import clock
 from domain.calendar import WorkCalendar
-from domain.catalog import HandlingUnit, UnitKind, suggest_units
+from domain.catalog import HandlingUnit, UnitKind, handles_category, suggest_units
 from domain.intake import NotAcceptedReason
 from domain.workorder import RequestType, Urgency
 from ui.category_picker import PATH_SEPARATOR, CategoryFilterProxy, CategoryKeys, CategoryPathModel
 from ui.operation import Operation
-from ui.order_checks import NAME_MAX, NOTE_MAX, TITLE_MAX, OrderChecks
-from ui.order_draft import DRAFT_KEYS, NOT_TYPED, draft_of, empty_draft, fill, request_of, select
+from ui.order_checks import ADDRESS_MAX, NAME_MAX, NOTE_MAX, TITLE_MAX, OrderChecks
+from ui.order_draft import DRAFT_KEYS, NOT_TYPED, WORKING_DAYS, draft_of, empty_draft, fill, request_of, select
+from ui.unit_picker import UnitListCompleter, split_names
 from workstation.catalog import Catalog
 from workstation.session import SeatSession
 
 log = logging.getLogger(__name__)
 
-WORKING_DAYS = 15  # the default handling time (办理时限) of a dispatched order
+MAX_WORKING_DAYS = 60  # the platform's limit
 # Units an order is dispatched to, in the order the agent looks for them; emergency lines are
 # transfer targets only.
 DISPATCH_KINDS = (UnitKind.bureau, UnitKind.enterprise, UnitKind.sub_centre, UnitKind.district, UnitKind.street,
                   UnitKind.region)
 TRANSFER_KINDS = (UnitKind.emergency, UnitKind.sub_centre, UnitKind.region)
 ERROR_STYLE = "color: #b3261e;"
+WARNING_STYLE = "color: #8a5300;"
 
 # --- reference data ---------------------------------------------------------------------------
 
@@ -70,7 +73,8 @@ def _calendar_for(year: int) -> WorkCalendar:
 # --- the form ---------------------------------------------------------------------------------
 
 # What a second request of the same caller keeps (`_recorded`).
-CALLER_FIELDS = ("caller_phone", "requester_name", "confidential", "address_district", "address_street")
+CALLER_FIELDS = ("caller_phone", "requester_name", "confidential", "address_district", "address_street",
+                 "address_detail")
 
 
 class WorkOrderForm(QWidget):
@@ -130,11 +134,25 @@ class WorkOrderForm(QWidget):
         self.district_combo = self._combo("formDistrict")
         self.street_combo = self._combo("formStreet")
         self.street_combo.setToolTip(self.tr("Street or town"))
+        self.address_edit = self._line("formAddressDetail", self.tr("Residential compound, building and door, or a "
+                                                                    "landmark"), ADDRESS_MAX)
         self.name_edit = self._line("formName", self.tr("How the caller wants to be addressed"), NAME_MAX)
         self.phone_edit = self._line("formPhone", self.tr("Number to call back"), 40)
         self.reply_edit = self._text("formReply", self.tr("The answer given to the caller (insert it from the "
                                                           "knowledge base)"))
         self.unit_combo = self._combo("formUnit", self.tr("Choose a handling unit"))
+        self.unit_warning = QLabel(objectName="formUnitWarning")
+        self.unit_warning.setWordWrap(True)
+        self.unit_warning.setStyleSheet(WARNING_STYLE)
+        self.unit_warning.hide()
+        self.assisting_edit = self._line("formAssisting", self.tr("Assisting units, if any: type part of a name; "
+                                                                  "separate them with 、"), 400)
+        self.assisting_completer = UnitListCompleter(self.assisting_edit)
+        self.assisting_completer.popup().setObjectName("formAssistingList")
+        self.time_limit = QSpinBox(objectName="formTimeLimit")
+        self.time_limit.setRange(1, MAX_WORKING_DAYS)
+        self.time_limit.setSuffix(self.tr(" working days"))
+        self.time_limit.setToolTip(self.tr("The time limit of the handling unit (办理时限), in working days"))
         self.deadline_label = QLabel()
         self.deadline_label.setObjectName("formDeadline")
         self.deadline_label.setWordWrap(True)
@@ -142,9 +160,8 @@ class WorkOrderForm(QWidget):
         for reason in NotAcceptedReason:
             self.reject_combo.addItem(reason.label_zh, str(reason))
         self.guidance_box = self._text("formGuidance", "")
-        self.guidance_box.setReadOnly(True)
         self.guidance_box.setMaximumHeight(110)
-        self.guidance_box.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # read aloud, not typed in: Tab skips it
+        self.guidance_box.setToolTip(self.tr("Read this to the caller; change it if the case needs other words"))
         self.transfer_combo = self._combo("formTransferTarget", self.tr("Choose where to transfer the call"))
         self.transfer_note = self._line("formTransferNote", self.tr("Why it goes there, and a note for the "
                                                                     "receiving line"), NOTE_MAX)
@@ -165,11 +182,14 @@ class WorkOrderForm(QWidget):
         form.addRow(self.tr("Title"), self._with_error(self.title_edit))
         form.addRow(self.tr("Content"), self._with_error(self.content_edit))
         form.addRow(self.tr("Address"), self._row(self.district_combo, self.street_combo))
+        form.addRow(self.tr("Address detail"), self.address_edit)
         form.addRow(self.tr("Reply"), self._with_error(self.reply_edit))
         form.addRow(self.tr("Handling unit"), self._with_error(self.unit_combo))
-        form.addRow(self.tr("Deadline"), self.deadline_label)
+        form.addRow("", self.unit_warning)
+        form.addRow(self.tr("Assisting units"), self._with_error(self.assisting_edit))
+        form.addRow(self.tr("Time limit"), self._row(self.time_limit, self.deadline_label))
         form.addRow(self.tr("Not accepted because"), self._with_error(self.reject_combo))
-        form.addRow("", self.guidance_box)
+        form.addRow("", self._with_error(self.guidance_box))
         form.addRow(self.tr("Transfer to"), self._row(self._with_error(self.transfer_combo), self.three_way_box))
         form.addRow(self.tr("Transfer note"), self.transfer_note)
         form.addRow("", self.transfer_done)
@@ -286,16 +306,20 @@ class WorkOrderForm(QWidget):
         return action
 
     def _connect_edits(self) -> None:
-        for edit in (self.title_edit, self.name_edit, self.phone_edit, self.transfer_note, self.category_edit):
+        for edit in (self.title_edit, self.name_edit, self.phone_edit, self.transfer_note, self.category_edit,
+                     self.address_edit, self.assisting_edit):
             edit.textChanged.connect(self._edited)
-        for text in (self.content_edit, self.reply_edit):
+        for text in (self.content_edit, self.reply_edit, self.guidance_box):
             text.textChanged.connect(self._edited)
         for combo in (self.type_combo, self.urgency_combo, self.district_combo, self.street_combo,
                       self.unit_combo, self.reject_combo, self.transfer_combo):
             combo.currentIndexChanged.connect(self._edited)
         self.confidential_box.toggled.connect(self._edited)
         self.three_way_box.toggled.connect(self._edited)
+        self.time_limit.valueChanged.connect(self._edited)
+        self.time_limit.valueChanged.connect(self._update_deadline)
         self.urgency_combo.currentIndexChanged.connect(self._update_deadline)
+        self.unit_combo.currentIndexChanged.connect(self._check_unit)
         self.district_combo.currentIndexChanged.connect(self._fill_streets)
         self.reject_combo.currentIndexChanged.connect(self._show_guidance)
         # An edited field loses its error mark: the reason no longer applies.
@@ -385,13 +409,43 @@ class WorkOrderForm(QWidget):
             self.unit_combo.addItem(self.tr("{name} (suggested)").format(name=unit.name), unit.id)
         if suggested:
             self.unit_combo.insertSeparator(self.unit_combo.count())
-        districts = {u.id: u.name for u in self._catalog.of_kind(UnitKind.district)}
-        for unit in self._catalog.of_kind(*DISPATCH_KINDS):
+        named = self.dispatch_units()
+        for name, unit in named.items():
             if unit not in suggested:
-                name = f"{districts[unit.parent_id]}{PATH_SEPARATOR}{unit.name}" \
-                    if unit.kind == UnitKind.street and unit.parent_id in districts else unit.name
                 self.unit_combo.addItem(name, unit.id)
         self.unit_combo.setCurrentIndex(0 if suggested else -1)
+        self.assisting_completer.set_names(list(named))
+        self._check_unit()
+
+    def dispatch_units(self) -> dict[str, HandlingUnit]:
+        """The units an order can go to, by the name the agent sees (a street with its district)."""
+        districts = {u.id: u.name for u in self._catalog.of_kind(UnitKind.district)}
+        return {(f"{districts[u.parent_id]}{PATH_SEPARATOR}{u.name}"
+                 if u.kind == UnitKind.street and u.parent_id in districts else u.name): u
+                for u in self._catalog.of_kind(*DISPATCH_KINDS)}
+
+    def assisting_units(self) -> tuple[list[str], list[str]]:
+        """(ids of the assisting units named, names that are no unit)."""
+        named = self.dispatch_units()
+        ids, unknown = [], []
+        for name in split_names(self.assisting_edit.text()):
+            unit = named.get(name)
+            if unit is None:
+                unknown.append(name)
+            elif unit.id not in ids:
+                ids.append(unit.id)
+        return ids, unknown
+
+    def _check_unit(self) -> None:
+        """Warn (not refuse) when the lead unit does not handle the chosen category."""
+        unit = self._catalog.unit(self.unit_combo.currentData() or "") if self._catalog else None
+        path = self._catalog.tree.path(self._category_id) if self._category_id else []
+        if unit is None or not path or handles_category(unit, path):
+            self.unit_warning.hide()
+            return
+        self.unit_warning.setText(self.tr("{unit} does not usually handle {category}: check the unit before "
+                                          "dispatching").format(unit=unit.name, category=" / ".join(path)))
+        self.unit_warning.show()
 
     # --- category -----------------------------------------------------------------------------
 
@@ -429,6 +483,7 @@ class WorkOrderForm(QWidget):
         if cat_id is not None:
             self._clear_error("formCategory")
             self._fill_units(suggest_units(self._catalog.units, self._catalog.tree.path(cat_id)))
+        self._check_unit()
 
     @property
     def category_id(self) -> str | None:
@@ -462,7 +517,8 @@ class WorkOrderForm(QWidget):
         if now.year != self._calendar_year and self._seat is not None:
             self._load_calendar()  # a new year began during the shift; this one still counts meanwhile
         urgency = Urgency(self.urgency_combo.currentData() or Urgency.normal)
-        due = self._calendar.deadline_for(now, urgency, WORKING_DAYS)
+        self.time_limit.setEnabled(urgency is not Urgency.urgent)  # an urgent order has hours, not days
+        due = self._calendar.deadline_for(now, urgency, self.time_limit.value())
         self.deadline_label.setText(self._deadline_text(now, urgency, due.due, due.provisional))
         self.deadline_label.setStyleSheet(ERROR_STYLE if due.provisional else "")
 
@@ -479,9 +535,16 @@ class WorkOrderForm(QWidget):
         return text
 
     def _show_guidance(self) -> None:
+        """The chosen reason's standard text, to read and to change where the case needs it."""
         value = self.reject_combo.currentData()
-        self.guidance_box.setPlainText(NotAcceptedReason(value).guidance_zh if value else "")
+        with self._quietly():
+            self.guidance_box.setPlainText(NotAcceptedReason(value).guidance_zh if value else "")
         self.guidance_box.setVisible(bool(value))
+
+    def guidance_changed(self) -> str:
+        """The text read to the caller when the agent changed the reason's standard text, else ""."""
+        value, text = self.reject_combo.currentData(), self.guidance_box.toPlainText().strip()
+        return text if value and text != NotAcceptedReason(value).guidance_zh else ""
 
     # --- filling from outside -------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from central.orders.rows import commit, deadline_fields, find, move, save, units
 from central.security import Claims
 from domain import clock
 from domain.calendar import WorkCalendar
+from domain.intake import NEEDS_CATEGORY
 from domain.numbers import format_order_number
 from domain.phone import InvalidPhoneNumber, normalize_phone
 from domain.privacy import lookup_hash
@@ -76,7 +77,8 @@ async def create(conn: AsyncConnection, who: Claims, data: NewWorkOrder) -> dict
     except InvalidPhoneNumber as exc:
         raise invalid("payload.caller_phone", str(exc)) from None
     tree = await catalog.load_tree(conn)
-    if data.category_id not in {c.id for c in tree.leaves()}:
+    # no category: a request not accepted (不予受理) is recorded with its reason alone
+    if data.category_id and data.category_id not in {c.id for c in tree.leaves()}:
         raise invalid("payload.category_id", f"{data.category_id!r} is not a leaf category")
     if data.client_ref and await find(conn, data.client_ref):
         raise ApiError(409, "conflict", f"client_ref {data.client_ref!r} is already used", field="payload.client_ref")
@@ -89,12 +91,13 @@ async def create(conn: AsyncConnection, who: Claims, data: NewWorkOrder) -> dict
         "title": data.title, "content": data.content, "caller_phone": phone,
         "requester_name": data.requester_name, "confidential": data.confidential,
         "address_district": data.address_district, "address_street": data.address_street,
+        "address_detail": data.address_detail,
         "handling_unit_id": None, "assisting_unit_ids": [], "answer": "", "reject_reason": None,
         "transfer_target": None, "deadline": None, "deadline_provisional": False,
         "created_at": stamp, "updated_at": stamp, "created_by": who.user_id, "version": 1,
         **LIFECYCLE_DEFAULTS, "units": [],
     }
-    repeats = await repeat_candidates(conn, phone, data.category_id, moment)
+    repeats = await repeat_candidates(conn, phone, data.category_id, moment) if data.category_id else []
     await conn.execute(db.work_orders.insert().values(**row))
     await _upsert_caller(conn, phone, data.requester_name, data.confidential)
     await write_step(conn, number, who.username, "create", {"status": data.status, "client_ref": data.client_ref,
@@ -152,13 +155,15 @@ async def apply(conn: AsyncConnection, who: Claims, current: dict, op: str, data
                 calendar: WorkCalendar) -> dict:
     """One intake operation on the order `current` (accept, close or reject at intake, transfer, dispatch)."""
     target = INTAKE_OPERATIONS[op]
+    if op in NEEDS_CATEGORY and not current["category_id"]:
+        raise invalid("category_id", f"choose the order's category before {op}")
     move(current, target)
     changes: dict = {}
     detail: dict = {}
     if isinstance(data, CloseAtIntake):
         changes.update(answer=data.answer, closed_at=clock.stamp())
     elif isinstance(data, RejectAtIntake):
-        changes.update(reject_reason=str(data.reason), answer=data.reason.guidance_zh)
+        changes.update(reject_reason=str(data.reason), answer=data.guidance or data.reason.guidance_zh)
         detail = {"reason": str(data.reason), "note": data.note}
     elif isinstance(data, Transfer):
         unit = await _unit(conn, "payload.target_unit_id", data.target_unit_id, TRANSFER_KINDS)

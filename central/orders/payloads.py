@@ -34,6 +34,7 @@ class NewWorkOrder(_Strict):
     confidential: bool = False
     address_district: Short = ""
     address_street: Short = ""
+    address_detail: text(0, 200) = ""
     client_ref: Short | None = None
     status: Literal["draft", "accepted"] = "accepted"
 
@@ -45,6 +46,8 @@ class CloseAtIntake(_Strict):
 class RejectAtIntake(_Strict):
     reason: NotAcceptedReason
     note: Note = ""
+    guidance: Note = Field(default="", description="what was read to the caller, when the agent changed the "
+                                                   "reason's standard text")
 
 
 class Transfer(_Strict):

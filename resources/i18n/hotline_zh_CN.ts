@@ -245,6 +245,13 @@
         <translation>话后处理延长 30 秒</translation>
     </message>
     <message>
+        <source>Your figures for today (they start again at midnight):
+calls: the calls you answered, counted when they end;
+average: the handling time per call, talk plus after-call work (min:s);
+orders: the work orders you recorded, those not yet uploaded included</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
@@ -391,6 +398,10 @@
     <message>
         <source>, then {state}</source>
         <translation>，之后{state}</translation>
+    </message>
+    <message>
+        <source>Today {calls} calls · avg {average} · orders {orders}</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Ringing: {number}</source>
@@ -2022,8 +2033,24 @@
         <translation>请选择不予受理的原因</translation>
     </message>
     <message>
+        <source>Pick a category from the list (type part of its name), or leave it empty</source>
+        <translation>请从列表中选择分类（输入名称的一部分），或留空</translation>
+    </message>
+    <message>
         <source>Choose where to transfer the call</source>
         <translation>请选择转办去向</translation>
+    </message>
+    <message>
+        <source>No unit is called {names}: pick each from the list</source>
+        <translation>没有名为 {names} 的单位：请逐个从列表中选择</translation>
+    </message>
+    <message>
+        <source>The lead unit cannot also assist</source>
+        <translation>主办单位不能同时作为协办单位</translation>
+    </message>
+    <message>
+        <source>At most {max} assisting units</source>
+        <translation>协办单位最多 {max} 个</translation>
     </message>
     <message>
         <source>Enter the caller&apos;s phone number</source>
@@ -2360,6 +2387,41 @@
     <message>
         <source>Transferred</source>
         <translation>转办</translation>
+    </message>
+</context>
+<context>
+    <name>QuitDialog</name>
+    <message>
+        <source>Quit with work pending?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A call is in progress (ringing, talking or after-call work).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The work order on the form is not recorded yet (its draft is kept).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} change(s) have not reached the platform yet; they are sent at the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not finished yet:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter stays; Alt+Q quits anyway.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stay (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit anyway</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2953,6 +3015,10 @@
         <translation>街道（乡镇）</translation>
     </message>
     <message>
+        <source>Residential compound, building and door, or a landmark</source>
+        <translation>小区、楼栋门牌或地标</translation>
+    </message>
+    <message>
         <source>How the caller wants to be addressed</source>
         <translation>来电人称呼</translation>
     </message>
@@ -2969,8 +3035,24 @@
         <translation>请选择承办单位</translation>
     </message>
     <message>
+        <source>Assisting units, if any: type part of a name; separate them with 、</source>
+        <translation>协办单位（如有）：输入名称的一部分，多个用、分隔</translation>
+    </message>
+    <message>
+        <source> working days</source>
+        <translation> 个工作日</translation>
+    </message>
+    <message>
+        <source>The time limit of the handling unit (办理时限), in working days</source>
+        <translation>承办单位的办理时限，以工作日计</translation>
+    </message>
+    <message>
         <source>Choose why it is not accepted</source>
         <translation>请选择不予受理的原因</translation>
+    </message>
+    <message>
+        <source>Read this to the caller; change it if the case needs other words</source>
+        <translation>向来电人宣读；情况需要时可修改措辞</translation>
     </message>
     <message>
         <source>Choose where to transfer the call</source>
@@ -3013,6 +3095,10 @@
         <translation>事发地址</translation>
     </message>
     <message>
+        <source>Address detail</source>
+        <translation>详细地址</translation>
+    </message>
+    <message>
         <source>Reply</source>
         <translation>答复内容</translation>
     </message>
@@ -3021,7 +3107,11 @@
         <translation>承办单位</translation>
     </message>
     <message>
-        <source>Deadline</source>
+        <source>Assisting units</source>
+        <translation>协办单位</translation>
+    </message>
+    <message>
+        <source>Time limit</source>
         <translation>办理时限</translation>
     </message>
     <message>
@@ -3079,6 +3169,10 @@
     <message>
         <source>{name} (suggested)</source>
         <translation>{name}（推荐）</translation>
+    </message>
+    <message>
+        <source>{unit} does not usually handle {category}: check the unit before dispatching</source>
+        <translation>{unit} 通常不承办“{category}”类诉求：派单前请核对承办单位</translation>
     </message>
     <message>
         <source>Due within {hours} hours, by {time}</source>

@@ -451,3 +451,19 @@ def test_version_5_upgrades_a_version_4_database_in_place(empty_db_url):
     assert result["user"]["unit_id"] is None
     assert {"order_units", "reviews", "supervisions"} <= set(result["tables"])
     assert "ix_work_orders_status_created" in result["indexes"]
+
+
+def test_a_request_not_accepted_is_recorded_without_category_but_nothing_else_is_done_without_one(
+        platform, desk):
+    agent = desk("agent")
+    rejected = agent.ok("create", None, **new_order(category_id="", title="不予受理：应通过诉讼解决"))["number"]
+    agent.ok("reject_at_intake", rejected, reason="litigation", guidance="请向人民法院起诉。")
+    order = agent.order(rejected)
+    assert (order["status"], order["category_id"], order["answer"]) == ("rejected_at_intake", "", "请向人民法院起诉。")
+    for op, payload in (("close_at_intake", {"answer": "好的"}), ("dispatch", {"handling_unit_id": "B02"})):
+        number = agent.ok("create", None, **new_order(category_id=""))["number"]
+        r = agent.op(op, number, **payload)
+        assert r.status_code == 422 and r.json()["field"] == "category_id", r.text
+        assert agent.order(number)["status"] == "accepted"
+    r = agent.op("create", None, **new_order(category_id="nope"))
+    assert r.status_code == 422 and r.json()["field"] == "payload.category_id", r.text

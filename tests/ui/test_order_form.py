@@ -207,7 +207,7 @@ def test_reject_shows_the_guidance(qtbot: Any, form: WorkOrderForm, seat: SeatSe
     reason.setFocus()
     qtbot.keyClick(reason, Qt.Key.Key_Down)
     guidance = _w(form, QPlainTextEdit, "formGuidance")
-    assert guidance.isVisible() and guidance.isReadOnly()
+    assert guidance.isVisible() and not guidance.isReadOnly()
     assert guidance.toPlainText() == NotAcceptedReason.litigation.guidance_zh
     with qtbot.waitSignal(form.submitted, timeout=10_000) as submitted:
         qtbot.mouseClick(_w(form, QToolButton, "formRejectButton"), Qt.MouseButton.LeftButton)
@@ -216,6 +216,84 @@ def test_reject_shows_the_guidance(qtbot: Any, form: WorkOrderForm, seat: SeatSe
     run_async(qtbot, seat.sync.upload_all())
     [order] = _platform_orders(platform_api, phone)
     assert (order["status"], order["reject_reason"]) == ("rejected_at_intake", "litigation")
+
+
+def test_a_request_not_accepted_needs_its_reason_only_and_the_words_read_can_change(
+        qtbot: Any, form: WorkOrderForm, seat: SeatSession, platform_api: Callable[[str], httpx.Client]) -> None:
+    phone = _phone()
+    form.set_caller(phone)
+    reason = _w(form, QComboBox, "formRejectReason")
+    reason.setFocus()
+    qtbot.keyClick(reason, Qt.Key.Key_Down)
+    qtbot.keyClick(reason, Qt.Key.Key_Down)  # 应通过仲裁解决
+    guidance = _w(form, QPlainTextEdit, "formGuidance")
+    qtbot.keyClick(reason, Qt.Key.Key_Tab)
+    assert guidance.hasFocus()  # the words to read are the next stop
+    guidance.moveCursor(guidance.textCursor().MoveOperation.End)
+    _type(guidance, "您也可以先向所在街道的劳动保障所咨询。")
+    with qtbot.waitSignal(form.submitted, timeout=10_000) as submitted:
+        qtbot.keyClick(guidance, Qt.Key.Key_R, CTRL_SHIFT)
+    assert submitted.args[1] == "reject_at_intake"
+    assert form.errors() == {}
+    run_async(qtbot, seat.sync.upload_all())
+    [order] = _platform_orders(platform_api, phone)
+    assert (order["status"], order["reject_reason"]) == ("rejected_at_intake", "arbitration")
+    assert order["title"] == NotAcceptedReason.arbitration.title_zh and order["category_id"] == ""
+    assert order["answer"] == NotAcceptedReason.arbitration.guidance_zh + "您也可以先向所在街道的劳动保障所咨询。"
+
+
+def test_dispatch_names_assisting_units_and_the_time_limit_and_warns_of_a_unit_off_subject(
+        qtbot: Any, form: WorkOrderForm, seat: SeatSession, platform_api: Callable[[str], httpx.Client]) -> None:
+    phone = _phone()
+    _fill(qtbot, form, phone, title="小区物业代收公积金材料")
+    warning = _w(form, QLabel, "formUnitWarning")
+    assert warning.isHidden()  # the suggested unit handles the category
+    unit = _w(form, QComboBox, "formUnit")
+    unit.setCurrentIndex(unit.findData(_unit_id(seat, "市税务局")))
+    assert warning.isVisible() and "市税务局" in warning.text() and "提取" in warning.text()
+    unit.setCurrentIndex(0)  # back to the suggestion
+    assert warning.isHidden()
+
+    assisting = _w(form, QLineEdit, "formAssisting")
+    _type(assisting, "住房和城乡")
+    popup = form.assisting_completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert assisting.text() == "市住房和城乡建设局、"
+    _type(assisting, "东门")
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert assisting.text() == "市住房和城乡建设局、城东区 / 东门街道、"
+    days = _w(form, QWidget, "formTimeLimit")
+    days.setFocus()
+    days.selectAll()
+    qtbot.keyClicks(days, "10")
+    _type(_w(form, QLineEdit, "formAddressDetail"), "幸福里小区3号楼2单元")
+    due = WorkCalendar.from_library().deadline_for(clock.now(), Urgency.normal, 10).due
+    assert due.strftime("%Y-%m-%d") in _w(form, QLabel, "formDeadline").text()
+    with qtbot.waitSignal(form.submitted, timeout=10_000):
+        qtbot.keyClick(days, Qt.Key.Key_D, CTRL_SHIFT)
+    run_async(qtbot, seat.sync.upload_all())
+    [order] = _platform_orders(platform_api, phone)
+    assert order["status"] == "dispatched"
+    assert order["assisting_unit_ids"] == [_unit_id(seat, "市住房和城乡建设局"), _unit_id(seat, "东门街道")]
+    assert order["deadline"].startswith(due.strftime("%Y-%m-%d"))
+    assert order["address_detail"] == "幸福里小区3号楼2单元"
+    assert _w(form, QLineEdit, "formAddressDetail").text() == "幸福里小区3号楼2单元"  # the caller's, kept
+    assert assisting.text() == "" and days.value() == 15  # the request's, cleared
+
+
+def test_an_assisting_unit_must_be_a_unit_and_not_the_lead(qtbot: Any, form: WorkOrderForm,
+                                                           seat: SeatSession) -> None:
+    _fill(qtbot, form, _phone())
+    assisting = _w(form, QLineEdit, "formAssisting")
+    _type(assisting, "隔壁老王")
+    qtbot.keyClick(assisting, Qt.Key.Key_D, CTRL_SHIFT)
+    assert "隔壁老王" in form.errors()["formAssisting"]
+    assisting.clear()
+    _type(assisting, FUND_CENTRE)
+    qtbot.keyClick(assisting, Qt.Key.Key_D, CTRL_SHIFT)
+    assert form.errors().keys() == {"formAssisting"}
 
 
 def test_dispatch_goes_to_the_suggested_unit(qtbot: Any, form: WorkOrderForm, seat: SeatSession,
@@ -245,8 +323,9 @@ def test_drafts_round_trip_every_field(qtbot: Any, form: WorkOrderForm, seat: Se
         "category_id": form.category_model.id_for_text(WITHDRAWAL), "title": "提取进度慢",
         "content": "申请提取已经一个月没有到账。", "caller_phone": "13912345678", "requester_name": "李女士",
         "confidential": True, "address_district": "城南区", "address_street": "石桥街道",
-        "reply": "已记录，转交承办单位。", "handling_unit_id": _unit_id(seat, "市税务局"),
-        "reject_reason": "petition", "transfer_target_id": _unit_id(seat, "120 医疗急救"),
+        "address_detail": "南湖花园7栋", "reply": "已记录，转交承办单位。", "handling_unit_id": _unit_id(seat, "市税务局"),
+        "assisting_units": "市民政局、", "working_days": 20,
+        "reject_reason": "petition", "guidance": "已进入信访渠道，请向信访部门查询。", "transfer_target_id": _unit_id(seat, "120 医疗急救"),
         "transfer_note": "来电人情绪激动", "transfer_three_way": True,
         "transferred_at": "2026-10-02T09:15:00+08:00", "transfer_call_id": "c-42",
     }
