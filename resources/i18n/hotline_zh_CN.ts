@@ -249,7 +249,10 @@
 calls: the calls you answered, counted when they end;
 average: the handling time per call, talk plus after-call work (min:s);
 orders: the work orders you recorded, those not yet uploaded included</source>
-        <translation type="unfinished"></translation>
+        <translation>你今天的数据（每天零点重新计数）：
+通：你接听的电话，通话结束时计入；
+均长：每通电话的平均处理时长，即通话加话后处理（分:秒）；
+工单：你登记的工单，含尚未上传的</translation>
     </message>
     <message>
         <source>No call</source>
@@ -401,7 +404,7 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     </message>
     <message>
         <source>Today {calls} calls · avg {average} · orders {orders}</source>
-        <translation type="unfinished"></translation>
+        <translation>今日 {calls} 通 · 均长 {average} · 工单 {orders}</translation>
     </message>
     <message>
         <source>Ringing: {number}</source>
@@ -648,6 +651,13 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>The platform refused the callback of order {order}: {reason}</source>
         <translation>平台拒绝了工单 {order} 的回访结果：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>CallbackScriptBox</name>
+    <message>
+        <source>The callback script: read it to the requester</source>
+        <translation>回访话术：请向诉求人宣读</translation>
     </message>
 </context>
 <context>
@@ -2165,6 +2175,76 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     </message>
 </context>
 <context>
+    <name>PhraseModel</name>
+    <message>
+        <source>Key</source>
+        <translation>键</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Phrase</source>
+        <translation>常用语</translation>
+    </message>
+</context>
+<context>
+    <name>PhrasePicker</name>
+    <message>
+        <source>Quick phrases and call scripts</source>
+        <translation>常用语和话术</translation>
+    </message>
+    <message>
+        <source>Quick phrases</source>
+        <translation>常用语</translation>
+    </message>
+    <message>
+        <source>Type to narrow the phrases (characters or pinyin)</source>
+        <translation>输入文字或拼音筛选常用语</translation>
+    </message>
+    <message>
+        <source>Call scripts</source>
+        <translation>话术</translation>
+    </message>
+    <message>
+        <source>Enter or 1-9 inserts the phrase where the cursor was; Esc closes</source>
+        <translation>回车或 1-9 把常用语插入光标所在处；Esc 关闭</translation>
+    </message>
+    <message>
+        <source>No text field had the cursor: put it where the phrase goes, then Ctrl+P</source>
+        <translation>光标不在输入框中：先把光标放到要插入的位置，再按 Ctrl+P</translation>
+    </message>
+    <message>
+        <source>(none kept on this seat)</source>
+        <translation>（本座席没有）</translation>
+    </message>
+    <message>
+        <source>Opening</source>
+        <translation>开场白</translation>
+    </message>
+    <message>
+        <source>Closing</source>
+        <translation>结束语</translation>
+    </message>
+    <message>
+        <source>Signed out: sign in to use the quick phrases.</source>
+        <translation>未登录：登录后才能使用常用语。</translation>
+    </message>
+    <message>
+        <source>The quick phrases could not be read from this seat&apos;s cache.</source>
+        <translation>无法从本座席的缓存读取常用语。</translation>
+    </message>
+    <message>
+        <source>No phrase matches.</source>
+        <translation>没有匹配的常用语。</translation>
+    </message>
+    <message>
+        <source>No text field had the cursor: close, put it where the phrase goes, then Ctrl+P</source>
+        <translation>光标不在输入框中：请关闭，把光标放到要插入的位置，再按 Ctrl+P</translation>
+    </message>
+</context>
+<context>
     <name>ProgressDialog</name>
     <message>
         <source>Progress lookup</source>
@@ -2393,35 +2473,35 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <name>QuitDialog</name>
     <message>
         <source>Quit with work pending?</source>
-        <translation type="unfinished"></translation>
+        <translation>还有未完成的工作，仍要退出吗？</translation>
     </message>
     <message>
         <source>A call is in progress (ringing, talking or after-call work).</source>
-        <translation type="unfinished"></translation>
+        <translation>有电话正在进行（振铃、通话中或话后处理）。</translation>
     </message>
     <message>
         <source>The work order on the form is not recorded yet (its draft is kept).</source>
-        <translation type="unfinished"></translation>
+        <translation>表单上的工单尚未登记（草稿会保留）。</translation>
     </message>
     <message>
         <source>{count} change(s) have not reached the platform yet; they are sent at the next start.</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} 条更改尚未上传到平台，下次启动时上传。</translation>
     </message>
     <message>
         <source>Not finished yet:</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未完成：</translation>
     </message>
     <message>
         <source>Enter stays; Alt+Q quits anyway.</source>
-        <translation type="unfinished"></translation>
+        <translation>按 Enter 留下；按 Alt+Q 仍然退出。</translation>
     </message>
     <message>
         <source>Stay (Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>留下（Enter）</translation>
     </message>
     <message>
         <source>&amp;Quit anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>仍然退出(&amp;Q)</translation>
     </message>
 </context>
 <context>
