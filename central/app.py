@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from central import errors
 from central.platform import Platform
-from central.routes import auth, calls, escalations, feed, kb, metrics, orders
+from central.routes import auth, calls, escalations, feed, kb, metrics, orders, texts
 
 MAX_BODY = 1 << 20
 MAX_IMPORT_BODY = 64 << 20
@@ -39,7 +39,7 @@ def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(title="12345 reference central platform", version="1", lifespan=lifespan)
     app.state.platform = platform
     errors.install(app)
-    for module in (auth, kb, orders, feed, calls, escalations, metrics):
+    for module in (auth, kb, orders, feed, calls, escalations, metrics, texts):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"])

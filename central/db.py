@@ -381,6 +381,21 @@ supervisions = Table(
 )
 
 
+# migration 11: quick phrases, call scripts and form templates (domain/texts.py), synced to the seats
+agent_texts = Table(
+    "agent_texts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(24), nullable=False),  # domain.texts.TextKind
+    Column("title", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("category", String(200), nullable=False, default=""),  # a form template's category prefix
+    Column("position", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", String(40), nullable=False),
+    Column("updated_by", String(64), nullable=False, default=""),
+)
+
+
 def async_url(url: str) -> str:
     """Map a plain database URL to its async driver: sqlite -> aiosqlite, postgresql -> asyncpg."""
     parsed = make_url(url)

@@ -33,10 +33,11 @@ V4_TABLES = {"escalations"}
 V5_TABLES = {"order_units", "reviews", "supervisions"}
 V7_TABLES = {"sessions"}
 V9_TABLES = {"seats"}
+V11_TABLES = {"agent_texts"}
 
 
 def _v1_initial(conn: Connection) -> None:
-    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES
+    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES | V11_TABLES
     tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | later]
     db.metadata.create_all(conn, tables=tables)
 
@@ -150,6 +151,10 @@ def _v10_address_detail(conn: Connection) -> None:
         _add_columns(conn, db.work_orders, ("address_detail",))
 
 
+def _v11_agent_texts(conn: Connection) -> None:
+    db.agent_texts.create(conn, checkfirst=True)  # its rows come from the seed (central/texts.py)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -162,6 +167,7 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "seats registered by network address", _v9_seats),
     Migration(10, "work orders: the detailed address (building, landmark) beside district and street",
               _v10_address_detail),
+    Migration(11, "agent texts: quick phrases, call scripts, form templates", _v11_agent_texts),
 ]
 
 

@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy import select
 
-from central import audit, catalog, db, feed, seats, supervision
+from central import audit, catalog, db, feed, seats, supervision, texts
 from central.events import EventBroker
 from central.routing import CallRouter, Handle, LoopScheduler, Scheduler
 from central.security import TokenKeys
@@ -85,6 +85,7 @@ class Platform:
         await self.db.start()
         async with self.db.write() as conn:
             await catalog.ensure_calendar(conn)
+            await texts.ensure_defaults(conn)  # a platform seeded before the texts existed gets them once
         async with self.db.read() as conn:
             self.calendar = await catalog.load_calendar(conn)
             if (await conn.execute(select(db.users.c.id).limit(1))).first() is None:

@@ -53,6 +53,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "kb.review": frozenset({Role.team_lead, Role.admin}),
     "users.manage": frozenset({Role.admin}),
     "audit.read": frozenset({Role.admin}),
+    "texts.edit": frozenset({Role.admin}),  # quick phrases, call scripts, form templates (domain/texts.py)
 }
 
 

@@ -9,7 +9,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 
-from offline_cache import kb_index, workorders
+from offline_cache import kb_index, texts, workorders
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,19 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'resync')")
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    """Agent texts (domain/texts.py): quick phrases, call scripts, form templates. The platform
+    had them before this seat kept them: the next sync rebuilds the cache from snapshots, as after
+    step 2 (drafts, the outbox and the orders made here stay)."""
+    texts.create_schema(conn)
+    conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'resync')")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "initial schema", _v1),
     (2, "work-order lifecycle fields: reply, callback, flags, units, creator", _v2),
     (3, "callers and orders found by the keyed hash of the number; no numbers of others' orders", _v3),
+    (4, "agent texts: quick phrases, call scripts, form templates", _v4),
 ]
 
 

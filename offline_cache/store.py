@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain import clock
-from offline_cache import cipher, integrity, kb_index, recovery, schema, workorders
+from offline_cache import cipher, integrity, kb_index, recovery, schema, texts, workorders
 from offline_cache.journal import JournalContents, OutboxJournal
 from offline_cache.lock import InstanceLock, lock_path
 from offline_cache.recovery import CacheRecovery
@@ -319,7 +319,7 @@ class CacheStore:
         """Drop cached platform data, keep drafts, the outbox, rejections and local-only orders."""
         with self.transaction() as conn:
             kb_index.clear(conn)
-            for table in ("categories", "handling_units", "callers"):
+            for table in ("categories", "handling_units", "callers", texts.TABLE):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             workorders.clear_synced(conn)
             self.set_state(conn, "resync", json.dumps({"as_of": as_of, "entity": 0, "after": ""}))
@@ -628,6 +628,7 @@ APPLY: dict[str, Callable[[sqlite3.Connection, str, str, dict | None], None]] = 
                                                 "version"), "id"),
     "caller": _upsert("callers", ("lookup", "phone", "name", "confidential", "version", "updated_at"), "lookup"),
     "work_order": workorders.apply,
+    "agent_text": _upsert(texts.TABLE, texts.COLUMNS, "id"),
 }
 
 

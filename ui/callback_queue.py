@@ -24,6 +24,7 @@ from domain.phone import mask_phone
 from ui.call_back_keys import CallBackListModel
 from ui.call_back_page import CallBackPage
 from ui.page import ERROR, Message, clean, moment
+from ui.phrases import CallbackScriptBox
 from workstation.worklists import NOTE_MAX, SATISFACTION, CallbackQueue, callback_result
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,8 @@ class CallbackQueuePage(CallBackPage):
 
     # --- layout ---------------------------------------------------------------------------------
     def _build_panel(self, box: QVBoxLayout) -> None:
+        self.script_box = CallbackScriptBox()  # the callback script with the unit's reply, to read back
+        box.addWidget(self.script_box)
         self.satisfaction_group = QButtonGroup(self)
         self.satisfaction_buttons: dict[str, QToolButton] = {}
         satisfaction_row = QHBoxLayout()
@@ -179,6 +182,8 @@ class CallbackQueuePage(CallBackPage):
         number = mask_phone(str(item.get("caller_phone") or ""))
         title = self.tr("Callback for order {order} to {number}: satisfaction 1-5, resolved Y/N, not reached 0")
         self.panel_title.setText(title.format(order=item["number"], number=number))
+        self.script_box.show_for(self._seat.texts if self._seat is not None else None, str(item["number"]),
+                                 str(item.get("reply") or ""))
         self.satisfaction_buttons[SATISFACTION[0]].setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def chosen_satisfaction(self) -> str | None:

@@ -1,6 +1,6 @@
 """A signed-in seat: its cache, its sync service and the services the UI calls (work orders, calls,
-missed calls, escalations, the knowledge base, the catalog, caller history), opened at sign-in and
-closed at sign-out. The UI reaches the cache and the platform only through these.
+missed calls, escalations, the knowledge base, the catalog, caller history, the agent texts), opened
+at sign-in and closed at sign-out. The UI reaches the cache and the platform only through these.
 
 The cache is encrypted (offline_cache.cipher) with a key made at its creation and kept in the OS
 keyring only (`Credentials.load_cache_key`). Without a keyring nothing could keep it but a file
@@ -32,6 +32,8 @@ from workstation.orders import OrderService
 from workstation.platform_client import PlatformClient
 from workstation.sync import SyncService
 from workstation.telephony.settings import TelephonySettings, make_source
+from workstation.texts import TextService
+from workstation.today import TodayService
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +108,13 @@ class SeatSession:
         self.telephony = telephony or TelephonySettings()
         self.calls = CallService(client, self.sync, make_source(self.telephony, client, self.sync, telephony_secret))
         self.agent = AgentStateService(self.calls, self.sync)
+        self.today = TodayService(self.sync, self.calls, self.agent, client)  # the agent's figures for today
         self.missed_calls = MissedCallService(client, self.sync)
         self.escalations = EscalationService(client, self.sync)
         self.knowledge = KnowledgeService(self.sync)
         self.catalog = CatalogService(self.sync)
         self.callers = CallerService(client, self.sync)
+        self.texts = TextService(self.sync)  # quick phrases, call scripts, form templates
 
     @classmethod
     async def open(cls, client: PlatformClient, seat: str, data_dir: Path | None = None,
@@ -162,6 +166,7 @@ class SeatSession:
         self._close_lists()
         self.agent.close()
         await self.calls.stop()
+        await self.today.close()
         await self.sync.stop()
         self.store.close()
 
@@ -181,6 +186,7 @@ class SeatSession:
             raise PendingMutations(pending)
         self._close_lists()
         await self.calls.stop()
+        await self.today.close()
         await self.sync.stop()
         await self.client.sign_out()
         if wipe:

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Snapshot order of a full resync: reference data first, so the agent can search soonest.
-ENTITIES = ("category", "handling_unit", "synonym", "kb_entry", "caller", "work_order")
+ENTITIES = ("category", "handling_unit", "synonym", "agent_text", "kb_entry", "caller", "work_order")
 
 
 class LinkState(StrEnum):

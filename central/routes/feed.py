@@ -29,6 +29,7 @@ SNAPSHOT_TABLES = {
     "caller": (db.callers, db.callers.c.lookup),  # in hash order: the number is never a cursor
     "work_order": (db.work_orders, db.work_orders.c.number),
     "synonym": (db.synonyms, db.synonyms.c.term),
+    "agent_text": (db.agent_texts, db.agent_texts.c.id),
 }
 KEEPALIVE_S = 15.0
 
@@ -69,7 +70,8 @@ async def changes(platform: PlatformDep, claims: who("feed.read"),
 
 
 @router.get("/snapshot/{entity}")
-async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "caller", "work_order", "synonym"],
+async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "caller", "work_order", "synonym",
+                                   "agent_text"],
                    platform: PlatformDep, claims: who("feed.read"),
                    after: Annotated[str, Query(max_length=64, description="key of the last item of the previous page"),
                                     AfterValidator(clean)] = "",
