@@ -41,6 +41,7 @@ from ui.my_orders import MyOrdersPage
 from ui.operation import Operation
 from ui.order_form import WorkOrderForm
 from ui.overlay import Overlay
+from ui.phrases import PhrasePicker
 from ui.progress import SHORTCUT as PROGRESS_SHORTCUT
 from ui.progress import ProgressDialog, ProgressLookup
 from ui.reviews import ReviewsPage
@@ -303,6 +304,8 @@ class MainWindow(QMainWindow):
         self.card_action = QAction(self.tr("Go to the caller's history"), self)
         self.card_action.setShortcut(QKeySequence("Ctrl+H"))
         self.card_action.triggered.connect(self.go_to_card)
+        # quick phrases and call scripts (ui/phrases.py): Ctrl+P, a window action of its own
+        self.phrase_picker = PhrasePicker(self, lambda: self.seat_session.texts if self.seat_session else None)
         self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.triggered.connect(self.close)
