@@ -284,6 +284,16 @@ def my_orders(conn: sqlite3.Connection, user_id: int | None, group: str = "open"
     return [decode(r) for r in conn.execute(sql, (match, user_id, limit))]
 
 
+def count_mine(conn: sqlite3.Connection, user_id: int | None, since: str, until: str) -> int:
+    """How many orders this user created from `since` to before `until` (stamps), found as
+    `my_orders` finds them; each half is one range of the creator's index."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM work_orders WHERE created_by = ? AND created_at >= ? AND created_at < ?) + "
+        "(SELECT count(*) FROM work_orders WHERE created_by IS NULL AND created_at >= ? AND created_at < ? "
+        "AND number = client_ref)", (user_id, since, until, since, until)).fetchone()
+    return int(row[0])
+
+
 def awaiting_callback(conn: sqlite3.Connection, limit: int = 200) -> list[dict]:
     """Orders the units have replied to and no callback has closed or reopened: oldest reply first."""
     sql = f"{_WITH_UNIT} WHERE w.status = 'replied' ORDER BY w.replied_at, w.number LIMIT ?"

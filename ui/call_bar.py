@@ -1,6 +1,7 @@
-"""The call bar on top of the window: the agent's state, the current call with its timer and its
-commands (answer, hang up, hold, transfer), the telephony link, and the link to the platform
-(state, outbox size, and the refused changes one click away, each to resend or discard)."""
+"""The call bar on top of the window: the agent's state, the queue, the agent's own figures for today,
+the current call with its timer and its commands (answer, hang up, hold, transfer), the telephony
+link, and the link to the platform (state, outbox size, and the refused changes one click away, each
+to resend or discard)."""
 from __future__ import annotations
 
 import logging
@@ -72,6 +73,14 @@ class CallBar(QToolBar):
         self.queue_label = QLabel(objectName="queueState")  # callers waiting for an agent, the longest wait
         self.queue_label.setContentsMargins(6, 0, 6, 0)
         self.addWidget(self.queue_label)
+        self.today_label = QLabel(objectName="todayFigures")  # the agent's own calls, handling time, orders
+        self.today_label.setContentsMargins(6, 0, 6, 0)
+        self.today_label.setToolTip(self.tr(
+            "Your figures for today (they start again at midnight):\n"
+            "calls: the calls you answered, counted when they end;\n"
+            "average: the handling time per call, talk plus after-call work (min:s);\n"
+            "orders: the work orders you recorded, those not yet uploaded included"))
+        self.addWidget(self.today_label)
         self.addSeparator()
         self.call_label = QLabel(self.tr("No call"), objectName="callState")
         self.addWidget(self.call_label)
@@ -133,10 +142,12 @@ class CallBar(QToolBar):
                 self._subs.connect(signal, self._on_call)
             self._subs.connect(seat.calls.link, self._on_phone_link)
             self._subs.connect(seat.agent.changed, self._show_state)
+            self._subs.connect(seat.today.changed, self.show_today)
             self._tick.start()
         else:
             self._tick.stop()
         self._show_state()
+        self.show_today()
         self.show_phone_link()
         self.show_link()
         self._update_actions()
@@ -275,6 +286,7 @@ class CallBar(QToolBar):
         if self.seat is None or not shiboken6.isValid(self):
             return
         self._show_state()
+        self.show_today()  # at midnight too
         await self.seat.agent.tick()
 
     def _keyboard_back(self) -> None:
@@ -341,6 +353,19 @@ class CallBar(QToolBar):
         for action in (self.end_wrap_up_action, self.extend_wrap_up_action):  # in sight during wrap-up only
             action.setEnabled(wrapping)
             action.setVisible(wrapping)
+
+    def show_today(self) -> None:
+        """The agent's own figures for today: calls answered, average handling time, orders recorded."""
+        if not shiboken6.isValid(self):
+            return
+        if self.seat is None:
+            self.today_label.setText("")
+            return
+        today = self.seat.today.figures()
+        average = today.average_handle_s
+        self.today_label.setText(self.tr("Today {calls} calls · avg {average} · orders {orders}").format(
+            calls=today.calls, average="-:--" if average is None else f"{average // 60}:{average % 60:02d}",
+            orders=today.orders))
 
     # -- the call -------------------------------------------------------------------------------
 
