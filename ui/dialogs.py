@@ -1,6 +1,7 @@
-"""What the dialogs over the desk share: Ctrl+Enter sends and Esc cancels, with their buttons; and
-`ask(dialog, attr)`, which shows a dialog window-modal without a nested event loop and gives what the
-dialog recorded (its `attr`, None when cancelled)."""
+"""What the dialogs over the desk share: Ctrl+Enter sends and Esc cancels, with their buttons;
+`ChoiceDialog`, a question whose safe answer Enter and Esc give; and `ask(dialog, attr)`, which shows
+a dialog window-modal without a nested event loop and gives what the dialog recorded (its `attr`,
+None when cancelled)."""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +10,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 async def finished(dialog: QDialog) -> int:
@@ -48,3 +49,33 @@ def send_and_cancel(dialog: QDialog, action_text: str, name: str) -> tuple[QActi
     row.addWidget(send)
     row.addWidget(cancel)
     return action, row
+
+
+class ChoiceDialog(QDialog):
+    """A question before something that may lose work: a text and one button per choice. The first
+    choice is the safe one: Enter and Esc give it, and the keyboard starts on it; the others take
+    their underlined letter (Alt+letter). `choice` is what was chosen. A subclass names itself,
+    then calls `offer` with its own translated texts."""
+
+    def __init__(self, parent: QWidget, name: str) -> None:
+        super().__init__(parent, objectName=name)
+        self.choice = self._safe = ""
+
+    def offer(self, text: str, choices: list[tuple[str, str, str]]) -> None:
+        """`choices`: (choice, button text, button object name), the safe one first."""
+        self.choice = self._safe = choices[0][0]
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(text, wordWrap=True, objectName=f"{self.objectName()}Text"))
+        row = QHBoxLayout()
+        for choice, label, name in choices:
+            button = QPushButton(label, objectName=name)
+            button.setAutoDefault(choice == self._safe)
+            button.setDefault(choice == self._safe)
+            button.clicked.connect(lambda _=False, c=choice: self._choose(c))
+            row.addWidget(button)
+        layout.addLayout(row)
+        self.findChild(QPushButton, choices[0][2]).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        (self.reject if choice == self._safe else self.accept)()

@@ -7,8 +7,10 @@ agents use under one system account the keyring is theirs in common, so the cach
 deleted at sign-out: the agent ticks the box once, and it stays ticked."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ui.dialogs import ChoiceDialog
 
 SHARED_SEAT_KEY = "seat/shared"
 
@@ -56,32 +58,16 @@ class SignOutDialog(QDialog):
         super().accept()
 
 
-class PendingChangesDialog(QDialog):
+class PendingChangesDialog(ChoiceDialog):
     """Changes that did not reach the platform, on a seat whose data is to be deleted. `choice`:
     "wait" (stay signed in; Esc and Enter), "keep" (sign out, keep the data here; Alt+K), "delete"
     (sign out and lose them; Alt+D)."""
 
     def __init__(self, parent: QWidget, count: int) -> None:
-        super().__init__(parent, objectName="signOutPending")
+        super().__init__(parent, "signOutPending")
         self.setWindowTitle(self.tr("Changes not uploaded"))
-        self.choice = "wait"
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("{count} change(s) you recorded have not reached the platform yet (it does "
-                                         "not answer). Deleting this computer's data now would lose them.")
-                                .format(count=count), wordWrap=True))
-        buttons = QHBoxLayout()
-        for choice, text, name in (
-                ("wait", self.tr("Stay signed in: they are sent when the platform answers (Esc)"), "signOutWait"),
-                ("keep", self.tr("&Keep them on this computer and sign out"), "signOutKeep"),
-                ("delete", self.tr("&Delete them and sign out"), "signOutDelete")):
-            button = QPushButton(text, objectName=name)
-            button.setAutoDefault(choice == "wait")
-            button.setDefault(choice == "wait")
-            button.clicked.connect(lambda _=False, c=choice: self._choose(c))
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
-        self.findChild(QPushButton, "signOutWait").setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def _choose(self, choice: str) -> None:
-        self.choice = choice
-        (self.reject if choice == "wait" else self.accept)()
+        self.offer(self.tr("{count} change(s) you recorded have not reached the platform yet (it does not answer). "
+                           "Deleting this computer's data now would lose them.").format(count=count), [
+            ("wait", self.tr("Stay signed in: they are sent when the platform answers (Esc)"), "signOutWait"),
+            ("keep", self.tr("&Keep them on this computer and sign out"), "signOutKeep"),
+            ("delete", self.tr("&Delete them and sign out"), "signOutDelete")])
