@@ -25,6 +25,7 @@ from workstation.demo import DemoPlatform
 from workstation.platform_client import PlatformClient
 from workstation.session import SeatSession
 from workstation.sync import Backoff, SyncService
+from workstation.texts import TextService
 
 CATEGORY = "010101"
 UNIT, UNIT_USER, UNIT_NAME = "B04", "unit_b04", "市住房和城乡建设局"
@@ -232,7 +233,7 @@ def test_offline_the_result_waits_in_the_outbox_and_the_queue_is_right_at_once(
     run_async(qtbot, client.sign_in("agent", DEMO_PASSWORD, "T-31"))
     store = CacheStore(tmp_path / "seat.db")
     sync = SyncService(store, client, poll_interval_s=0.2, offline_after=1, backoff=Backoff(0.01, 0.2))
-    page = _open_page(qtbot, SimpleNamespace(client=client, sync=sync, store=store))
+    page = _open_page(qtbot, SimpleNamespace(client=client, sync=sync, store=store, texts=TextService(sync)))
     sync.start()
     try:
         qtbot.waitUntil(lambda: page.model.row_of(number) >= 0, timeout=20_000)
@@ -267,7 +268,7 @@ def test_an_order_this_seat_never_received_comes_from_the_platforms_queue(
     run_async(qtbot, client.sign_in("agent", DEMO_PASSWORD, "T-32"))
     store = CacheStore(tmp_path / "empty.db")
     sync = SyncService(store, client)  # never started: the cache stays empty
-    page = _open_page(qtbot, SimpleNamespace(client=client, sync=sync, store=store))
+    page = _open_page(qtbot, SimpleNamespace(client=client, sync=sync, store=store, texts=TextService(sync)))
     try:
         qtbot.waitUntil(lambda: page.model.row_of(number) >= 0, timeout=10_000)
         assert _cell(page, number, C.UNIT) == UNIT  # the unit's name is not cached here: its id
@@ -292,7 +293,7 @@ def test_the_number_of_an_order_another_agent_took_is_read_from_the_platform_to_
     # the seat holds the number masked (R14): agent2 took the order
     assert workorders.find(store.conn, number)["caller_phone"] == phone[:3] + "****" + phone[-4:]
     transport.down = True  # offline from the start: the page has only the cache's row, masked
-    page = _open_page(qtbot, SimpleNamespace(client=client, sync=sync, store=store))
+    page = _open_page(qtbot, SimpleNamespace(client=client, sync=sync, store=store, texts=TextService(sync)))
     try:
         qtbot.waitUntil(lambda: page.model.row_of(number) >= 0, timeout=10_000)
         _select(qtbot, page, number)
