@@ -260,6 +260,7 @@ class MainWindow(QMainWindow):
         self.call_bar.transfer_targets = self.form.transfer_targets
         self.call_bar.transferred.connect(self.form.call_transferred)
         self.caller_card.number_revealed.connect(self._number_revealed)
+        self.caller_card.reveal_action.toggled.connect(self.form.show_number)  # one masking rule: card and form
 
     def _build_status_bar(self) -> None:
         self.link_state = QLabel()
@@ -570,7 +571,7 @@ class MainWindow(QMainWindow):
             return
         self._expert_answer = str(item.get("answer") or "")
         asked_for = item.get("caller_phone") or (item.get("draft") or {}).get("caller_phone") or ""
-        same_caller = not asked_for or asked_for == self.form.phone_edit.text().strip()
+        same_caller = not asked_for or asked_for == self.form.caller_phone().strip()
         if same_caller and self._expert_answer:
             self.form.set_reply(self._expert_answer)
             self.set_link_message(self.tr("The expert answered: the answer is in the reply"))
@@ -722,7 +723,7 @@ class MainWindow(QMainWindow):
     def _submitted(self, number: str, op: str) -> None:
         if self.seat_session is not None:
             self._write(self.seat_session.store.delete_draft, CURRENT_DRAFT)
-            phone = self.form.phone_edit.text()
+            phone = self.form.caller_phone()
             if phone and self.caller_card.phone == phone:
                 self.caller_card.show_caller(phone)  # its history shows the new order
             if is_provisional_number(number):

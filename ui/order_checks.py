@@ -19,7 +19,7 @@ class OrderChecks(QObject):
         """The invalid fields of `form` for `op`, in form order, with their reasons."""
         found: dict[str, str] = {}
         try:
-            normalize_phone(form.phone_edit.text())
+            normalize_phone(form.caller_phone())
         except InvalidPhoneNumber as exc:
             found["formPhone"] = self.phone_error(exc)
         if op == "reject_at_intake":  # the reason is all it needs: the rest, where given, goes with it

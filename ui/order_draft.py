@@ -32,7 +32,7 @@ def draft_of(form: Any) -> dict:
         "category_id": form.category_id or "",
         "title": form.title_edit.text(),
         "content": form.content_edit.toPlainText(),
-        "caller_phone": form.phone_edit.text(),
+        "caller_phone": form.caller_phone(),
         "requester_name": form.name_edit.text(),
         "confidential": form.confidential_box.isChecked(),
         "address_district": form.district_combo.currentData() or "",
@@ -61,7 +61,7 @@ def fill(form: Any, d: dict) -> None:
     form._set_category(d.get("category_id") or None)
     form.title_edit.setText(d.get("title", ""))
     form.content_edit.setPlainText(d.get("content", ""))
-    form.phone_edit.setText(d.get("caller_phone", ""))
+    form.show_phone(d.get("caller_phone", ""))
     form.name_edit.setText(d.get("requester_name", ""))
     form.confidential_box.setChecked(bool(d.get("confidential")))
     select(form.district_combo, d.get("address_district") or "")
@@ -96,7 +96,7 @@ def request_of(form: Any, op: str) -> tuple[dict, tuple[str, dict]]:
         "category_id": form.category_id or "",
         "title": title,
         "content": form.content_edit.toPlainText().strip() or title,
-        "caller_phone": normalize_phone(form.phone_edit.text()),
+        "caller_phone": normalize_phone(form.caller_phone()),
         "requester_name": form.name_edit.text().strip(),
         "confidential": form.confidential_box.isChecked(),
         "address_district": form.district_combo.currentData() or "",

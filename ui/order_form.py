@@ -37,6 +37,7 @@ from domain import clock
 from domain.calendar import WorkCalendar
 from domain.catalog import HandlingUnit, UnitKind, handles_category, suggest_units
 from domain.intake import NotAcceptedReason
+from domain.phone import mask_phone
 from domain.workorder import RequestType, Urgency
 from ui.category_picker import PATH_SEPARATOR, CategoryFilterProxy, CategoryKeys, CategoryPathModel
 from ui.operation import Operation
@@ -103,6 +104,7 @@ class WorkOrderForm(QWidget):
         self._calendar_year = 0
         self._calendar_task: asyncio.Future | None = None
         self._baseline: dict = {}
+        self._phone_full, self._revealed = "", False  # the caller's number, shown masked unless revealed
         self._checks = OrderChecks(self)
         self._build()
         self._build_actions()
@@ -553,16 +555,39 @@ class WorkOrderForm(QWidget):
         fields = [(self.type_combo, not self.type_combo.currentData()), (self.category_edit, not self.category_edit.text()),
                   (self.title_edit, not self.title_edit.text().strip()),
                   (self.content_edit, not self.content_edit.toPlainText().strip()),
-                  (self.phone_edit, not self.phone_edit.text().strip()), (self.name_edit, not self.name_edit.text())]
+                  (self.phone_edit, not self.caller_phone().strip()), (self.name_edit, not self.name_edit.text())]
         target = next((widget for widget, empty in fields if empty), self.title_edit)
         self.activateWindow()
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
-    def set_caller(self, phone: str, name: str = "", confidential: bool = False) -> None:
-        """The ringing caller's number, known name and confidential flag; all stay editable. Not
-        counted as content: a form holding only these is not worth a draft."""
+    def caller_phone(self) -> str:
+        """The number the order is for: the caller's in full while the field shows it masked, or
+        what the agent typed over it."""
+        shown = self.phone_edit.text()
+        return self._phone_full if self._phone_full and shown == self._shown_phone(self._phone_full) else shown
+
+    def _shown_phone(self, full: str) -> str:
+        return full if self._revealed or not any(ch.isdigit() for ch in full) else mask_phone(full)
+
+    def show_phone(self, full: str) -> None:
+        """Put a number in the field, masked as everywhere on the screen unless revealed (Alt+N)."""
+        self._phone_full = full
         with self._quietly():
-            self.phone_edit.setText(phone)
+            self.phone_edit.setText(self._shown_phone(full))
+
+    def show_number(self, revealed: bool) -> None:
+        """Alt+N: the caller's number in full or masked again; a number the agent typed stays."""
+        same = self.caller_phone() == self._phone_full
+        self._revealed = revealed
+        if same:
+            self.show_phone(self._phone_full)
+
+    def set_caller(self, phone: str, name: str = "", confidential: bool = False) -> None:
+        """The ringing caller's number (shown masked), known name and confidential flag; all stay
+        editable. Not counted as content: a form holding only these is not worth a draft."""
+        self._revealed = False
+        self.show_phone(phone)
+        with self._quietly():
             self.name_edit.setText(name)
             self.confidential_box.setChecked(confidential)
         self._baseline.update(caller_phone=phone, requester_name=name, confidential=confidential)

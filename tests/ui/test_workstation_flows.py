@@ -75,7 +75,13 @@ def test_a_simulated_call_pops_the_caller_card_with_the_history(qtbot: Any, qloo
     orders = card.findChild(QTableView, "callerOrders").model()
     assert [orders.index(r, 0).data() for r in range(orders.rowCount())] == [second, first]
     assert card.findChild(QLabel, "callerRepeat").isVisible()
-    assert window.form.findChild(QLineEdit, "formPhone").text() == phone
+    # one masking rule: the form shows the number as the card does, and sends it whole
+    phone_field = window.form.findChild(QLineEdit, "formPhone")
+    assert phone_field.text() == f"{phone[:3]}****{phone[-4:]}" and window.form.caller_phone() == phone
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    assert phone_field.text() == phone == card.findChild(QLabel, "callerNumber").text()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    assert phone_field.text() == f"{phone[:3]}****{phone[-4:]}"
     close_window(qtbot, window)
 
 
@@ -123,7 +129,8 @@ def test_closing_at_intake_creates_the_work_order_on_the_platform(qtbot: Any, ql
     qtbot.waitUntil(lambda: window.form.status_label.text() == f"工单编号 {order['number']}：请告知来电人",
                     timeout=20_000)
     # a second request of the same caller starts at once: the caller stays, the request is empty
-    assert window.form.findChild(QLineEdit, "formPhone").text() == phone
+    assert window.form.caller_phone() == phone
+    assert window.form.findChild(QLineEdit, "formPhone").text() == f"{phone[:3]}****{phone[-4:]}"
     assert window.form.findChild(QLineEdit, "formTitle").text() == ""
     assert not window.form.has_content()  # nothing worth a draft
     close_window(qtbot, window)
