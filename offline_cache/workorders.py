@@ -322,6 +322,10 @@ class CallerHistory:
     open_orders: list[dict]
     recent_categories: dict[str, str]  # category id -> number of the newest order within 30 days
 
+    def open_in(self, category_id: str) -> str | None:
+        """The caller's newest open order of the category: where a repeat request is merged (并单)."""
+        return next((o["number"] for o in self.open_orders if o["category_id"] == category_id), None)
+
     def repeats(self, category_id: str) -> str | None:
         """The order this would repeat: an open order, or one in the same category within 30 days."""
         if self.open_orders:

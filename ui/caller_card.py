@@ -114,9 +114,11 @@ class CallerCard(QWidget):
     """`show_caller(phone)` is the screen pop. Signals: `number_revealed(phone)` when the agent shows
     the number in full (for the audit), `refined(phone)` when the platform's answer is shown,
     `refinement_failed(phone)` when the card stays on the cache, `order_activated(number)` on Enter
-    or double-click in the orders list."""
+    or double-click in the orders list, `history_shown()` whenever the caller's orders shown change
+    (the form looks again for an open order a new request would repeat)."""
 
     number_revealed = Signal(str)
+    history_shown = Signal()
     refined = Signal(str)
     refinement_failed = Signal(str)
     order_activated = Signal(str)
@@ -297,6 +299,10 @@ class CallerCard(QWidget):
         self.orders_model.set_rows([], clock.now())
         self._pages.setCurrentIndex(0)
 
+    def open_order_in(self, category_id: str) -> str | None:
+        """The caller's open order of the category, which a repeat request is merged into."""
+        return self._history.open_in(category_id) if self._history is not None else None
+
     def repeat_for(self, category_id: str) -> str | None:
         """The order a new request in this category would repeat (for the form's warning)."""
         return self._history.repeats(category_id) if self._history is not None else None
@@ -329,6 +335,7 @@ class CallerCard(QWidget):
         repeat = self._repeat_text(history)
         self.repeat_label.setText(repeat)
         self.repeat_label.setVisible(bool(repeat))
+        self.history_shown.emit()
 
     def _repeat_text(self, history: CallerHistory) -> str:
         lines = []

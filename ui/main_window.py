@@ -261,6 +261,8 @@ class MainWindow(QMainWindow):
         self.call_bar.transferred.connect(self.form.call_transferred)
         self.caller_card.number_revealed.connect(self._number_revealed)
         self.caller_card.reveal_action.toggled.connect(self.form.show_number)  # one masking rule: card and form
+        self.form.repeat_lookup = self.caller_card.open_order_in
+        self.caller_card.history_shown.connect(self.form.check_repeat)
 
     def _build_status_bar(self) -> None:
         self.link_state = QLabel()
@@ -726,7 +728,7 @@ class MainWindow(QMainWindow):
             phone = self.form.caller_phone()
             if phone and self.caller_card.phone == phone:
                 self.caller_card.show_caller(phone)  # its history shows the new order
-            if is_provisional_number(number):
+            if is_provisional_number(number) and op != "merge":  # a merged request is known by the order it joined
                 self._follow_number(self.seat_session, number)
         self.set_link_message(self.tr("Work order {number} recorded").format(number=number))
         if op == "transfer" and self.form.last_transfer is not None:

@@ -44,6 +44,11 @@ class OrderChecks(QObject):
             check_text(found, "formReply", form.reply_edit.toPlainText(),
                         self.tr("Closing at intake needs the answer given to the caller"),
                         self.tr("Too long: at most {max} characters").format(max=TEXT_MAX))
+        elif op == "merge":
+            if form.merge_target is None:
+                found["formCategory"] = self.tr("The caller has no open work order of this category to merge into")
+            check_text(found, "formMergeReason", form.merge_reason.text(), self.tr("Say why it is the same request"),
+                       self.tr("Too long: at most {max} characters").format(max=NOTE_MAX))
         elif op == "dispatch":
             if not form.unit_combo.currentData():
                 found["formUnit"] = self.tr("Choose the unit to dispatch to")

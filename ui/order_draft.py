@@ -111,6 +111,7 @@ def request_of(form: Any, op: str) -> tuple[dict, tuple[str, dict]]:
                                 else {"working_days": form.time_limit.value()})},
         "reject_at_intake": lambda: {"reason": rejected.value, "note": "",
                                      **({"guidance": g} if (g := form.guidance_changed()) else {})},
+        "merge": lambda: {"into": form.merge_target, "reason": form.merge_reason.text().strip()},
         "transfer": lambda: {"target_unit_id": form.transfer_combo.currentData(),
                              "note": form.transfer_note.text().strip(),
                              "three_way": form.three_way_box.isChecked(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -105,6 +105,9 @@ class WorkOrderForm(QWidget):
         self._calendar_task: asyncio.Future | None = None
         self._baseline: dict = {}
         self._phone_full, self._revealed = "", False  # the caller's number, shown masked unless revealed
+        # the caller's open order of a category (the caller card's), where a repeat request is merged
+        self.repeat_lookup: Callable[[str], str | None] = lambda _category_id: None
+        self._merge_into: str | None = None
         self._checks = OrderChecks(self)
         self._build()
         self._build_actions()
@@ -131,6 +134,12 @@ class WorkOrderForm(QWidget):
         self.confidential_box.setToolTip(self.tr("Keep the caller's identity from the handling unit"))
         self.category_edit = self._line("formCategory", self.tr("Type to find the category, e.g. 公积金"))
         self._build_category_completer()
+        self.repeat_box = QFrame(objectName="formRepeat")
+        self.repeat_box.setStyleSheet("#formRepeat { background: #fff4e5; border: 1px solid #f0b45a; "
+                                      "border-radius: 4px; }")
+        self.repeat_text = QLabel(objectName="formRepeatText")
+        self.repeat_text.setWordWrap(True)
+        self.merge_reason = self._line("formMergeReason", self.tr("Why it is the same request"), NOTE_MAX)
         self.title_edit = self._line("formTitle", self.tr("A short summary of the request"), TITLE_MAX)
         self.content_edit = self._text("formContent", self.tr("What the caller asks, in their words"))
         self.district_combo = self._combo("formDistrict")
@@ -181,6 +190,7 @@ class WorkOrderForm(QWidget):
         form.addRow(self.tr("Requester name"), self._row(self.name_edit, self.confidential_box))
         form.addRow(self.tr("Request type"), self._row(self._with_error(self.type_combo), self.urgency_combo))
         form.addRow(self.tr("Category"), self._with_error(self.category_edit))
+        form.addRow("", self.repeat_box)
         form.addRow(self.tr("Title"), self._with_error(self.title_edit))
         form.addRow(self.tr("Content"), self._with_error(self.content_edit))
         form.addRow(self.tr("Address"), self._row(self.district_combo, self.street_combo))
@@ -287,9 +297,19 @@ class WorkOrderForm(QWidget):
                                           self.tr("Reject"), "Ctrl+Shift+R", "reject_at_intake", "formRejectButton")
         self.transfer_action = self._action("transferAction", self.tr("Transfer the call at once"),
                                             self.tr("Transfer"), "Ctrl+Shift+T", "transfer", "formTransferButton")
-        self.actions_for_help = [self.close_action, self.dispatch_action, self.reject_action, self.transfer_action]
+        repeat_row = QVBoxLayout(self.repeat_box)
+        repeat_row.addWidget(self.repeat_text)
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(self._with_error(self.merge_reason), 1)
+        repeat_row.addLayout(reason_row)
+        self.merge_action = self._action("mergeAction", self.tr("Merge into the caller's open order (并单)"),
+                                         self.tr("Merge"), "Ctrl+Shift+M", "merge", "formMergeButton", reason_row)
+        self.repeat_box.hide()
+        self.actions_for_help = [self.close_action, self.dispatch_action, self.reject_action, self.transfer_action,
+                                 self.merge_action]
 
-    def _action(self, name: str, text: str, short: str, keys: str, op: str, button_name: str) -> QAction:
+    def _action(self, name: str, text: str, short: str, keys: str, op: str, button_name: str,
+                row: QHBoxLayout | None = None) -> QAction:
         action = QAction(text, self)  # the full text is what the help overlay lists
         action.setIconText(short)  # the button's text: four of them share the pane's width
         action.setObjectName(name)
@@ -304,7 +324,7 @@ class WorkOrderForm(QWidget):
         button.setObjectName(button_name)
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.buttons.addWidget(button)
+        (row if row is not None else self.buttons).addWidget(button)
         return action
 
     def _connect_edits(self) -> None:
@@ -486,6 +506,24 @@ class WorkOrderForm(QWidget):
             self._clear_error("formCategory")
             self._fill_units(suggest_units(self._catalog.units, self._catalog.tree.path(cat_id)))
         self._check_unit()
+        self.check_repeat()
+
+    def check_repeat(self) -> None:
+        """Offer the merge (并单) when the caller has an open order of the chosen category."""
+        target = self.repeat_lookup(self._category_id) if self._category_id else None
+        if target != self._merge_into:
+            self._merge_into = target
+            with self._quietly():
+                self.merge_reason.setText(self.tr("The same request, called again") if target else "")
+        self.repeat_text.setText(self.tr("The caller already has an open work order {number} of this category: if "
+                                         "it is the same request, merge into it with Ctrl+Shift+M").format(
+                                             number=target) if target else "")
+        self.repeat_box.setVisible(target is not None)
+        self.merge_action.setEnabled(target is not None and self._seat is not None and not self._busy)
+
+    @property
+    def merge_target(self) -> str | None:
+        return self._merge_into
 
     @property
     def category_id(self) -> str | None:
@@ -677,10 +715,10 @@ class WorkOrderForm(QWidget):
 
     def _set_enabled(self, enabled: bool) -> None:
         for action in self.actions_for_help:
-            action.setEnabled(enabled)
+            action.setEnabled(enabled and (action is not self.merge_action or self._merge_into is not None))
 
     def submit(self, op: str) -> None:
-        """Validate for `op` ("close_at_intake", "dispatch", "reject_at_intake", "transfer"); when
+        """Validate for `op` ("close_at_intake", "dispatch", "reject_at_intake", "transfer", "merge"); when
         valid, record the order with its intake action and empty the form."""
         if self._seat is None or self._busy:
             return
@@ -713,11 +751,12 @@ class WorkOrderForm(QWidget):
     def _recorded(self, number: str, op: str) -> None:
         """The request fields clear; the caller's stay, so that a second request in the same call
         starts at once (a new call replaces them)."""
-        caller = self.to_draft()
+        caller, merged_into = self.to_draft(), self._merge_into
         self.reset()
         with self._quietly():
             self._load_fields({**empty_draft(), **{k: caller[k] for k in CALLER_FIELDS}})
         self._baseline = self.to_draft()
-        self.status_label.setText(self.tr("Work order {number} recorded").format(number=number))
+        self.status_label.setText(self.tr("Work order {number} recorded").format(number=number) if op != "merge" else
+                                  self.tr("The request was merged into work order {into}").format(into=merged_into))
         self.status_label.setStyleSheet("")
         self.submitted.emit(number, op)

@@ -6,7 +6,7 @@ import sqlite3
 
 from domain import clock
 from domain.numbers import is_provisional_number
-from domain.workorder import INTAKE_OPERATIONS, WorkOrderStatus, check_transition
+from domain.workorder import INTAKE_OPERATIONS, LIFECYCLE_OPERATIONS, WorkOrderStatus, check_transition
 from offline_cache import workorders
 from workstation.sync import SyncService
 
@@ -44,8 +44,10 @@ class OrderService:
         return None if is_provisional_number(number) else number
 
     async def act(self, key: str, op: str, payload: dict) -> None:
-        """An intake action on an order known by its number or provisional number."""
-        target = INTAKE_OPERATIONS[op]
+        """An intake action (or the merge of a repeat request) on an order known by its number or
+        provisional number."""
+        target = INTAKE_OPERATIONS.get(op) or LIFECYCLE_OPERATIONS[op]
+        assert target is not None, op
         current = workorders.find(self.sync.store.conn, key)
         if current is not None:
             check_transition(WorkOrderStatus(current["status"]), target)

@@ -314,9 +314,9 @@ async def _merge(conn: AsyncConnection, who: Claims, current: dict, data: Merge,
         raise conflict("not_same_caller", "a repeat request is merged only into the same caller's order", current)
     await commit(conn, who.username, target, {"repeat_count": target["repeat_count"] + 1}, [("repeat_merged", {
         "number": current["number"], "title": current["title"], "content": current["content"],
-        "category_id": current["category_id"], "created_at": current["created_at"]})])
+        "category_id": current["category_id"], "created_at": current["created_at"], "reason": data.reason})])
     return await commit(conn, who.username, current, {"status": str(S.merged), "merged_into": target["number"]},
-                        [("merge", {"into": target["number"]})])
+                        [("merge", {"into": target["number"], "reason": data.reason})])
 
 
 async def _apply_unreasonable(conn: AsyncConnection, who: Claims, current: dict, data: ApplyUnreasonable,

@@ -110,6 +110,7 @@ class Supervise(_Strict):
 
 class Merge(_Strict):
     into: text(1, 32)
+    reason: Note = Field(default="", description="why it is the same request (the agent's words)")
 
 
 class ApplyUnreasonable(_Strict):

@@ -2047,6 +2047,14 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>请从列表中选择分类（输入名称的一部分），或留空</translation>
     </message>
     <message>
+        <source>The caller has no open work order of this category to merge into</source>
+        <translation>来电人没有可并入的同类未办结工单</translation>
+    </message>
+    <message>
+        <source>Say why it is the same request</source>
+        <translation>请写明为何属同一诉求</translation>
+    </message>
+    <message>
         <source>Choose where to transfer the call</source>
         <translation>请选择转办去向</translation>
     </message>
@@ -3083,6 +3091,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>输入关键字查找诉求分类，如“公积金”</translation>
     </message>
     <message>
+        <source>Why it is the same request</source>
+        <translation>为何属同一诉求</translation>
+    </message>
+    <message>
         <source>A short summary of the request</source>
         <translation>诉求摘要</translation>
     </message>
@@ -3239,6 +3251,14 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>即时转办</translation>
     </message>
     <message>
+        <source>Merge into the caller&apos;s open order (并单)</source>
+        <translation>并入来电人的未办结工单（并单）</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>并单</translation>
+    </message>
+    <message>
         <source>{action} ({shortcut})</source>
         <translation>{action}（{shortcut}）</translation>
     </message>
@@ -3253,6 +3273,14 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>{unit} does not usually handle {category}: check the unit before dispatching</source>
         <translation>{unit} 通常不承办“{category}”类诉求：派单前请核对承办单位</translation>
+    </message>
+    <message>
+        <source>The same request, called again</source>
+        <translation>同一诉求重复来电</translation>
+    </message>
+    <message>
+        <source>The caller already has an open work order {number} of this category: if it is the same request, merge into it with Ctrl+Shift+M</source>
+        <translation>来电人已有同类未办结工单 {number}：如属同一诉求，按 Ctrl+Shift+M 并入该工单</translation>
     </message>
     <message>
         <source>Due within {hours} hours, by {time}</source>
@@ -3281,6 +3309,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>Work order {number} recorded</source>
         <translation>工单 {number} 已记录</translation>
+    </message>
+    <message>
+        <source>The request was merged into work order {into}</source>
+        <translation>诉求已并入工单 {into}</translation>
     </message>
 </context>
 <context>

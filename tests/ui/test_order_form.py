@@ -357,7 +357,7 @@ def test_drafts_round_trip_every_field(qtbot: Any, form: WorkOrderForm, seat: Se
 
 def test_actions_have_shortcuts_in_their_tooltips(form: WorkOrderForm) -> None:
     keys = [a.shortcut().toString() for a in form.actions_for_help]
-    assert keys == ["Ctrl+Shift+C", "Ctrl+Shift+D", "Ctrl+Shift+R", "Ctrl+Shift+T"]
+    assert keys == ["Ctrl+Shift+C", "Ctrl+Shift+D", "Ctrl+Shift+R", "Ctrl+Shift+T", "Ctrl+Shift+M"]
     assert all(a.shortcut().toString() in a.toolTip() for a in form.actions_for_help)
 
 

@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QTableView
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QTableView, QWidget
 
 from tests.ui.conftest import DEMO_PASSWORD, run_async
 from tests.ui.test_kb_pane import _entry
-from tests.ui.test_order_form import _fill, _phone, _type
+from tests.ui.test_order_form import _fill, _phone, _pick_category, _type
 from ui.main_window import MainWindow
 from workstation.demo import DemoPlatform
 from workstation.platform_client import PlatformClient
@@ -206,4 +206,48 @@ def test_a_killed_process_keeps_the_draft(qtbot: Any, qloop: Any, demo_platform:
         child.communicate(timeout=30)
     window = open_window(qtbot, demo_platform.url, "agent", "K-01")
     assert window.form.findChild(QLineEdit, "formTitle").text() == title
+    close_window(qtbot, window)
+
+
+def test_a_repeat_request_is_merged_into_the_callers_open_order_with_one_key(
+        qtbot: Any, qloop: Any, demo_platform: DemoPlatform, platform_api, settings_path: Path) -> None:
+    phone = _phone()
+    first = create(platform_api("agent2"), phone, "医保参保缴费咨询")  # open, category 参保缴费
+    window = open_window(qtbot, demo_platform.url, "agent", "T-15")
+    form = window.form
+    qtbot.waitUntil(lambda: window.seat_session.sync.link.value == "online", timeout=20_000)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: window.findChild(QLabel, "agentStateValue").text() == "示闲", timeout=10_000)
+    platform_api("lead").post("/api/v1/calls", json={"caller_phone": phone}).raise_for_status()
+    qtbot.waitUntil(lambda: window.caller_card.phone == phone, timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: window.seat_session.calls.current is not None
+                    and window.seat_session.calls.current.state.value == "answered", timeout=10_000)
+    repeat = form.findChild(QWidget, "formRepeat")
+    assert repeat.isHidden()
+    _pick_category(qtbot, form, "参保缴费", "社会保障 / 医疗保险 / 参保缴费")
+    assert repeat.isVisible() and first in form.findChild(QLabel, "formRepeatText").text()
+    kind = form.findChild(QComboBox, "formType")
+    kind.setFocus()
+    qtbot.keyClick(kind, Qt.Key.Key_Down)
+    _type(form.findChild(QLineEdit, "formTitle"), "又来问医保缴费")
+    _type(form.findChild(QPlainTextEdit, "formContent"), "来电人再次询问医保缴费的办理进度。")
+    reason = form.findChild(QLineEdit, "formMergeReason")
+    assert reason.text() == "同一诉求重复来电"  # the agent may change it
+    reason.selectAll()
+    _type(reason, "同一缴费问题，三天内第二次来电")
+    with qtbot.waitSignal(form.submitted, timeout=10_000) as submitted:
+        qtbot.keyClick(reason, Qt.Key.Key_M, CTRL_SHIFT)
+    assert submitted.args[1] == "merge"
+    assert form.status_label.text() == f"诉求已并入工单 {first}"
+    qtbot.waitUntil(lambda: window.seat_session.store.outbox_size() == 0, timeout=20_000)
+    assert window.seat_session.store.rejections() == []
+    orders = {o["number"]: o for o in platform_api("agent").get("/api/v1/work-orders",
+                                                                params={"phone": phone}).json()["items"]}
+    [merged] = [o for n, o in orders.items() if n != first]
+    assert (merged["status"], merged["merged_into"]) == ("merged", first)
+    target = platform_api("agent").get(f"/api/v1/work-orders/{first}").json()
+    assert target["repeat_count"] == 1
+    assert target["timeline"][-1]["detail"]["reason"] == "同一缴费问题，三天内第二次来电"
+    qtbot.keyClick(window, Qt.Key.Key_F10)  # hang up
     close_window(qtbot, window)
