@@ -17,6 +17,7 @@ from central.seed import DEMO_PASSWORD, seed_history
 from central.store import Database
 from offline_cache.store import CacheStore
 from tests.workstation.test_sync import cache_orders, platform_orders
+from workstation.sync import ENTITIES
 
 
 def headless(url: str, cache: Path, *args: str) -> subprocess.Popen:
@@ -87,7 +88,8 @@ def test_killed_in_the_middle_of_a_download(platform, db_url, tmp_path, sign_in)
                 row = conn.execute("SELECT value FROM sync_state WHERE key = 'resync'").fetchone()
         except sqlite3.OperationalError:
             return False  # not created yet
-        return row is not None and json.loads(row[0])["entity"] == 5 and json.loads(row[0])["done"] >= 500
+        return (row is not None and json.loads(row[0])["entity"] == ENTITIES.index("work_order")
+                and json.loads(row[0])["done"] >= 500)
 
     first = headless(platform.url, cache, "--page-size", "100")
     kill_when(first, halfway)
