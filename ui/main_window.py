@@ -44,6 +44,7 @@ from ui.overlay import Overlay
 from ui.phrases import PhrasePicker
 from ui.progress import SHORTCUT as PROGRESS_SHORTCUT
 from ui.progress import ProgressDialog, ProgressLookup
+from ui.quit_dialog import PendingWork, QuitDialog
 from ui.reviews import ReviewsPage
 from ui.settings import EVENT_SOCKET_USER, TelephonyDialog, event_socket_key, load_telephony
 from ui.sign_in import SignInOverlay
@@ -311,7 +312,7 @@ class MainWindow(QMainWindow):
         self.phrase_picker = PhrasePicker(self, lambda: self.seat_session.texts if self.seat_session else None)
         self.quit_action = QAction(self.tr("Quit"), self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.quit_action.triggered.connect(self.close)
+        self.quit_action.triggered.connect(self.request_quit)
         for action in (self.help_action, self.restore_draft_action, self.escalate_action,
                        self.insert_answer_action, self.progress_action, *self.page_actions,
                        self.phone_settings_action, self.sign_in_again_action, self.sign_out_action,
@@ -386,7 +387,28 @@ class MainWindow(QMainWindow):
         settings.setValue(PANES_KEY, self.splitter.saveState())
         settings.sync()
 
+    # --- quitting -------------------------------------------------------------------------------
+    _quit_question: asyncio.Future | None = None
+
+    def request_quit(self) -> None:
+        """Ctrl+Q and the window's close button: at once with nothing pending, else the agent is asked
+        first (a call, a work order not recorded, changes not uploaded). The draft is kept either way
+        (`shutdown`)."""
+        pending = PendingWork.of(self.seat_session, self.form.has_content())
+        if not pending:
+            self.close()
+        elif self._quit_question is None or self._quit_question.done():
+            self._quit_question = asyncio.ensure_future(self._ask_to_quit(pending))
+
+    async def _ask_to_quit(self, pending: PendingWork) -> None:
+        if await ask(QuitDialog(self, pending), "choice") == "quit" and shiboken6.isValid(self):
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if event.spontaneous() and PendingWork.of(self.seat_session, self.form.has_content()):
+            event.ignore()  # the window's close button: asked as Ctrl+Q asks; close() itself is not
+            self.request_quit()
+            return
         self._save_layout()
         super().closeEvent(event)
         self.closed.emit()
