@@ -40,6 +40,8 @@ class OrderChecks(QObject):
             found["formTitle"] = self.tr("Enter a title")
         check_text(found, "formContent", form.content_edit.toPlainText(), self.tr("Enter what the caller asks"),
                     self.tr("Too long: at most {max} characters").format(max=TEXT_MAX))
+        if form.content_template and form.content_edit.toPlainText().strip() == form.content_template.strip():
+            found["formContent"] = self.tr("Fill in the template's lines with what the caller said")
         if op == "close_at_intake":
             check_text(found, "formReply", form.reply_edit.toPlainText(),
                         self.tr("Closing at intake needs the answer given to the caller"),

@@ -108,6 +108,7 @@ class WorkOrderForm(QWidget):
         # the caller's open order of a category (the caller card's), where a repeat request is merged
         self.repeat_lookup: Callable[[str], str | None] = lambda _category_id: None
         self._merge_into: str | None = None
+        self.content_template = ""  # the category's template (常用模板) put in an empty request field
         self._checks = OrderChecks(self)
         self._build()
         self._build_actions()
@@ -507,6 +508,18 @@ class WorkOrderForm(QWidget):
             self._fill_units(suggest_units(self._catalog.units, self._catalog.tree.path(cat_id)))
         self._check_unit()
         self.check_repeat()
+        self._offer_template(cat_id)
+
+    def _offer_template(self, cat_id: str | None) -> None:
+        """The category's template (noise: when, where, what makes it) into an empty request field,
+        or out of it again while the agent has not written in it."""
+        content = self.content_edit.toPlainText()
+        template = self._seat.texts.template_for_category(cat_id) if self._seat is not None and cat_id else ""
+        if content.strip() and content != self.content_template:
+            return  # the agent's own words stay
+        self.content_template = template
+        if content != template:
+            self.content_edit.setPlainText(template)
 
     def check_repeat(self) -> None:
         """Offer the merge (并单) when the caller has an open order of the chosen category."""

@@ -2047,6 +2047,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>请从列表中选择分类（输入名称的一部分），或留空</translation>
     </message>
     <message>
+        <source>Fill in the template&apos;s lines with what the caller said</source>
+        <translation>请按模板逐项填写来电人所述内容</translation>
+    </message>
+    <message>
         <source>The caller has no open work order of this category to merge into</source>
         <translation>来电人没有可并入的同类未办结工单</translation>
     </message>

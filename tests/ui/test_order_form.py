@@ -384,3 +384,31 @@ def test_the_category_box_finds_by_synonym_and_pinyin_as_the_knowledge_search_do
     assert any("施工噪声" in path for path in noise)
     assert offered("gjj", chinese=False) and all("公积金" in p for p in offered("gjj", chinese=False))
     assert any("公积金" in p for p in offered("zhufang", chinese=False))
+
+
+def test_the_categorys_template_fills_an_empty_request_and_must_be_filled_in(
+        qtbot: Any, form: WorkOrderForm, seat: SeatSession) -> None:
+    content = _w(form, QPlainTextEdit, "formContent")
+    _pick_category(qtbot, form, "社会生活噪声", "城市管理与环境 / 噪声污染 / 社会生活噪声")
+    noise = seat.texts.template_for_category(form.category_id)
+    assert noise.startswith("噪声发生时间：") and content.toPlainText() == noise
+    _w(form, QLineEdit, "formCategory").clear()
+    _pick_category(qtbot, form, "施工噪声", "城市管理与环境 / 噪声污染 / 施工噪声")
+    assert content.toPlainText().startswith("施工时间段")  # untouched: the more specific template instead
+    qtbot.keyClicks(_w(form, QLineEdit, "formPhone"), _phone())
+    kind = _w(form, QComboBox, "formType")
+    kind.setFocus()
+    qtbot.keyClick(kind, Qt.Key.Key_Down)
+    _type(_w(form, QLineEdit, "formTitle"), "工地夜间施工扰民")
+    qtbot.keyClick(content, Qt.Key.Key_D, CTRL_SHIFT)
+    assert "formContent" in form.errors()  # the template's lines are still empty
+    content.moveCursor(content.textCursor().MoveOperation.Start)
+    content.moveCursor(content.textCursor().MoveOperation.EndOfLine)
+    _type(content, "每晚22点以后")
+    with qtbot.waitSignal(form.submitted, timeout=10_000):
+        qtbot.keyClick(content, Qt.Key.Key_D, CTRL_SHIFT)
+    _pick_category(qtbot, form, "社会生活噪声", "城市管理与环境 / 噪声污染 / 社会生活噪声")
+    _type(content, "楼上装修")
+    _w(form, QLineEdit, "formCategory").clear()
+    _pick_category(qtbot, form, "施工噪声", "城市管理与环境 / 噪声污染 / 施工噪声")
+    assert "楼上装修" in content.toPlainText() and "施工" not in content.toPlainText()  # the agent's words stay
