@@ -42,7 +42,7 @@ from domain.workorder import RequestType, Urgency
 from ui.category_picker import PATH_SEPARATOR, CategoryFilterProxy, CategoryKeys, CategoryPathModel
 from ui.operation import Operation
 from ui.order_checks import ADDRESS_MAX, NAME_MAX, NOTE_MAX, TITLE_MAX, OrderChecks
-from ui.order_draft import DRAFT_KEYS, NOT_TYPED, WORKING_DAYS, draft_of, empty_draft, fill, request_of, select
+from ui.order_draft import DRAFT_KEYS, NOT_TYPED, draft_of, empty_draft, fill, request_of, select
 from ui.unit_picker import UnitListCompleter, split_names
 from workstation.catalog import Catalog
 from workstation.session import SeatSession
@@ -493,6 +493,7 @@ class WorkOrderForm(QWidget):
 
     def _category_picked(self, index: QModelIndex) -> None:
         self._set_category(index.data(CategoryPathModel.IdRole))
+        self.activateWindow()  # a closed list can stay the active window where no window manager runs
         self.category_edit.setFocus()
 
     def _set_category(self, cat_id: str | None, update_text: bool = True) -> None:

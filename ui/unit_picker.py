@@ -52,6 +52,7 @@ class UnitListCompleter(QCompleter):
         name, text = str(index.data()), self._edit.text()
         head = text[:max((m.end() for m in _SPLIT.finditer(text)), default=0)]
         self._edit.setText(head + name + SEPARATOR)
+        self._edit.activateWindow()  # a closed list can stay the active window where no window manager runs
 
     def splitPath(self, path: str) -> list[str]:  # noqa: N802 - Qt's name
         return [_SPLIT.split(path)[-1].strip()]

@@ -2,7 +2,8 @@
 
 Events come from a call source (the platform's event stream, a softphone, a switch: see
 `workstation.telephony`); a duplicate or late event never moves a call backwards, and an ended call
-that was never answered is a missed call. Commands (answer, hang up, hold, transfer) go back to the
+that was never answered is a missed call (rung again later, it is a new ring: the platform offers a
+caller still waiting again). Commands (answer, hang up, hold, transfer) go back to the
 source; the agent's state goes to the platform, which routes calls and keeps the team lead's figures."""
 from __future__ import annotations
 
@@ -123,6 +124,8 @@ class CallService:
                 return None
         state = CallState(str(event.type))
         call = self.calls.get(event.call_id)
+        if call is not None and state == CallState.ringing and call.missed and event.at > call.ended_at:
+            call = None  # offered here again after a ring nobody answered (the caller still waits): a new ring
         if call is None:
             call = self.calls[event.call_id] = Call(
                 event.call_id, _number(event.caller_number), event.caller_name, event.queue, CallState.ringing,

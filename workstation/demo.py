@@ -45,13 +45,16 @@ class DemoPlatform:
     which is faster. The access tokens' key file lies beside the database."""
 
     def __init__(self, db_path: Path | None = None, *, demo_data: bool = True, calls_per_hour: float = 120.0,
-                 seed: int = 1, start_timeout: float = 60.0, departments: bool = False) -> None:
+                 seed: int = 1, start_timeout: float = 60.0, departments: bool = False,
+                 ring_timeout_s: float = 20.0) -> None:
         """`departments`: the platform plays the handling units too (sign, reply, returns, extensions),
-        so dispatched orders move on by themselves in the demo."""
+        so dispatched orders move on by themselves in the demo. `ring_timeout_s`: how long a call
+        rings at a seat before the platform holds the seat not ready (no answer) and offers it again."""
         self.db_path = Path(db_path) if db_path is not None else default_db_path()
         self.departments = departments
         self.demo_data, self.calls_per_hour, self.seed = demo_data, calls_per_hour, seed
         self.start_timeout = start_timeout
+        self.ring_timeout_s = ring_timeout_s
         self.log_path = self.db_path.with_suffix(".log")
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
@@ -108,6 +111,7 @@ class DemoPlatform:
         self._process = self._spawn("serve", "--db", self._db_url(self.db_path), "--port", str(self.port),
                                     "--token-keys", str(self.db_path.with_name("token-keys.json")),
                                     "--calls-per-hour", str(self.calls_per_hour), "--seed", str(self.seed),
+                                    "--ring-timeout", str(self.ring_timeout_s),
                                     *(["--departments"] if self.departments else []))
         try:
             await self._wait_healthy(deadline)

@@ -32,6 +32,21 @@ def test_duplicate_and_late_events_never_move_a_call_backwards():
     assert calls.calls["c1"].state == CallState.ended and calls.current is None
 
 
+def test_a_caller_offered_again_after_a_ring_nobody_answered_rings_again():
+    calls = CallService(client=None, sync=_NoSync())  # type: ignore[arg-type]  # no I/O in this test
+    rings = []
+    calls.ringing.connect(lambda c: rings.append(c))
+    ring = {"type": "ringing", "call_id": "c9", "caller_number": "13800138000", "at": "2026-12-03T10:00:00+08:00"}
+    calls.apply(ring)
+    calls.apply({"type": "ended", "call_id": "c9", "at": "2026-12-03T10:00:20+08:00", "reason": "ring_timeout"})
+    assert calls.apply(ring) is None  # the first ring, late: nothing
+    again = calls.apply({**ring, "at": "2026-12-03T10:01:05+08:00"})  # the agent went ready; the caller waits still
+    assert again is not None and again.state == CallState.ringing and calls.current is again
+    assert [c.rang_at for c in rings] == ["2026-12-03T10:00:00+08:00", "2026-12-03T10:01:05+08:00"]
+    calls.apply({"type": "answered", "call_id": "c9", "at": "2026-12-03T10:01:08+08:00"})
+    assert calls.calls["c9"].state == CallState.answered
+
+
 @pytest.mark.asyncio
 async def test_a_call_rings_is_answered_and_hung_up_through_the_platform(client, tmp_path, sign_in):
     seat = await SeatSession.open(client, "A-01", tmp_path)
