@@ -228,8 +228,11 @@ class CallRouter:
         self.platform.broker.publish(seat.user_id, "agent", self.agent_event(seat))
 
     @staticmethod
-    def agent_event(seat: Seat) -> dict:
-        return {"state": seat.state, "reason": seat.reason, "at": clock.stamp()}
+    def agent_event(seat: Seat | None) -> dict:
+        """The seat's state and the call ringing or answered there (None when it has none); a seat
+        the router does not know (nobody chose a state since the platform started) is not ready."""
+        seat = seat if seat is not None else Seat(0, "", "")
+        return {"state": seat.state, "reason": seat.reason, "call_id": seat.call_id, "at": clock.stamp()}
 
     def _presence(self, user_id: int, connected: bool) -> None:
         if seat := self.seats.get(user_id):

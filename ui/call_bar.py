@@ -389,6 +389,9 @@ class CallBar(QToolBar):
                 self.call_label.setText(self.tr("Missed call: {number}").format(number=number))
             elif call.end_reason == "transferred":
                 self.call_label.setText(self.tr("Transferred out: {number}").format(number=number))
+            elif call.end_reason == "lost":  # the phone system no longer has it (a restart, a cut)
+                self.call_label.setText(self.tr("Call cut off: {number} (the phone system no longer has it)")
+                                        .format(number=number))
             else:
                 self.call_label.setText(self.tr("Call ended: {number}").format(number=number))
             self.timer_label.setText("")

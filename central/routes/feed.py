@@ -132,8 +132,8 @@ async def events(request: Request, platform: PlatformDep, claims: who("events.su
             async with platform.db.read() as conn:
                 head = await feed.head(conn)
             yield sse_frame("hello", {"user": claims.username, "seat": claims.seat, "seq": head})
-            if (seat := platform.router.seats.get(claims.user_id)) is not None:
-                yield sse_frame("agent", platform.router.agent_event(seat))  # the state as it is now
+            # the state as it is now, known or not: the seat reconciles its calls and its bar with it
+            yield sse_frame("agent", platform.router.agent_event(platform.router.seats.get(claims.user_id)))
             yield sse_frame("queue", platform.router.stats())
             while not sub.closed:
                 left = claims.expires - time.time()  # the stream ends with its access token

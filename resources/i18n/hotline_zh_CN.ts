@@ -423,6 +423,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>已转出：{number}</translation>
     </message>
     <message>
+        <source>Call cut off: {number} (the phone system no longer has it)</source>
+        <translation>通话已中断：{number}（电话平台已无此通话）</translation>
+    </message>
+    <message>
         <source>Call ended: {number}</source>
         <translation>通话结束：{number}</translation>
     </message>

@@ -112,7 +112,9 @@ def test_the_agent_hears_each_state_the_platform_puts_the_seat_in(platform, sign
         assert agent.post(f"/api/v1/calls/{call}/hangup").status_code == 200
         seen += stream.until(lambda e, d: e == "agent" and d["state"] == "after_call_work")
         states = [(d["state"], d["reason"]) for e, d in seen if e == "agent"]
-        assert states == [("ready", ""), ("after_call_work", "")]
+        # the first is the state at the stream's start: a seat the router does not know yet is not ready
+        assert states == [("not_ready", ""), ("ready", ""), ("after_call_work", "")]
+        assert [d["call_id"] for e, d in seen if e == "agent"] == [None, None, None]  # hung up: no call
         agent.post("/api/v1/agent/state", json={"state": "not_ready", "reason": "training"})
         assert stream.until(lambda e, d: e == "agent")[-1][1]["reason"] == "training"
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from central.platform import Platform
+from central.server import ThreadedPlatform
 from tests.workstation.test_sync import until
 from workstation.agent_state import NO_ANSWER, AgentStateService, Phase
 from workstation.calls import AgentState, CallState
@@ -115,5 +117,31 @@ async def test_the_seat_knows_how_many_callers_wait_and_the_longest_wait(client,
         sign_in("lead").post("/api/v1/calls", json={"caller_phone": "13700137000"})  # nobody is ready
         await until(seat.agent.changed, lambda: seat.agent.queue is not None and seat.agent.queue[0] == 1)
         assert seat.agent.queue[1] >= 0
+    finally:
+        await seat.close()
+
+
+@pytest.mark.asyncio
+async def test_after_a_platform_restart_the_call_it_no_longer_has_ends_here_and_the_state_is_its_own(
+        client, tmp_path, sign_in, platform, db_url):
+    seat, _clock = await _seat(client, tmp_path)
+    lead = sign_in("lead")
+    try:
+        assert await seat.agent.choose(AgentState.ready) is True
+        rung = []
+        seat.calls.ringing.connect(rung.append)
+        lead.post("/api/v1/calls", json={"caller_phone": "13800138000"})
+        await until(seat.sync.event, lambda: bool(rung))
+        await seat.calls.answer(rung[0].id)
+        await until(seat.sync.event, lambda: rung[0].state == CallState.answered)
+        port = platform.port
+        platform.stop()  # the platform's router and its calls are gone with the process
+        restarted = ThreadedPlatform(Platform(db_url), port=port).start()
+        try:
+            await until(seat.calls.ended, lambda: rung[0].state == CallState.ended, timeout=30)
+            assert rung[0].end_reason == "lost" and seat.calls.current is None
+            await until(seat.agent.changed, lambda: seat.agent.status().phase in (Phase.not_ready, Phase.wrap_up))
+        finally:
+            restarted.stop()
     finally:
         await seat.close()

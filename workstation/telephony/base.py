@@ -79,11 +79,28 @@ class CallSource(abc.ABC):
         self.events = Signal(f"{self.name} call events")   # (CallEvent)
         self.link = Signal(f"{self.name} link")            # (bool up)
         self.up = False
+        self.open_calls: dict[str, CallEvent] = {}   # call id -> its latest event, until it ends
 
     def _set_up(self, up: bool) -> None:
         if up != self.up:
             self.up = up
             self.link.emit(up)
+
+    def _emit(self, event: CallEvent) -> None:
+        """Emit an event and keep `open_calls` in step with it."""
+        if event.type == CallEventType.ended:
+            self.open_calls.pop(event.call_id, None)
+        else:
+            self.open_calls[event.call_id] = event
+        self.events.emit(event)
+
+    def _lost(self, still_open: set[str]) -> None:
+        """Reconciliation: every call we reported open that the far end no longer has has ended."""
+        for call_id in list(self.open_calls):
+            if call_id not in still_open:
+                last = self.open_calls[call_id]
+                self._emit(CallEvent(CallEventType.ended, call_id, last.caller_number, last.caller_name,
+                                     last.queue, reason=EndReason.lost, source=self.name))
 
     @abc.abstractmethod
     async def start(self) -> None:
@@ -130,7 +147,6 @@ class StreamCallSource(CallSource):
         self.host, self.port = host, port
         self.backoff = backoff or Backoff(base_s=0.2, cap_s=10.0)
         self.connect_timeout_s = connect_timeout_s
-        self.open_calls: dict[str, CallEvent] = {}   # call id -> its latest event, until it ends
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task | None = None
         self.connected = Signal(f"{self.name} connected")  # () after each successful handshake
@@ -184,22 +200,6 @@ class StreamCallSource(CallSource):
             raise TelephonyError(f"the {self.name} link is down", "link_down")
         self._writer.write(data)
         await self._writer.drain()
-
-    def _emit(self, event: CallEvent) -> None:
-        """Emit an event and keep `open_calls` in step with it."""
-        if event.type == CallEventType.ended:
-            self.open_calls.pop(event.call_id, None)
-        else:
-            self.open_calls[event.call_id] = event
-        self.events.emit(event)
-
-    def _lost(self, still_open: set[str]) -> None:
-        """Reconciliation: every call we reported open that the far end no longer has has ended."""
-        for call_id in list(self.open_calls):
-            if call_id not in still_open:
-                last = self.open_calls[call_id]
-                self._emit(CallEvent(CallEventType.ended, call_id, last.caller_number, last.caller_name,
-                                     last.queue, reason=EndReason.lost, source=self.name))
 
     @abc.abstractmethod
     async def _handshake(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None: ...

@@ -33,6 +33,11 @@ class PlatformCallSource(CallSource):
         self._set_up(state == LinkState.online)
 
     def _on_event(self, name: str, data: dict) -> None:
+        if name == "agent" and isinstance(data, dict) and "call_id" in data:
+            # The seat as the platform has it (sent at every stream start, so after a reconnect or a
+            # platform restart too): a call it no longer has at this seat has ended here as well.
+            self._lost({str(data["call_id"])} if data["call_id"] else set())
+            return
         if name != "call":
             return
         try:
@@ -40,7 +45,7 @@ class PlatformCallSource(CallSource):
         except (KeyError, ValueError):
             log.warning("ignored a malformed call event")
             return
-        self.events.emit(event)
+        self._emit(event)
 
     async def _command(self, coroutine) -> None:  # noqa: ANN001
         try:
