@@ -1,5 +1,7 @@
-"""Screenshots of the main window for the README: idle, during a screen pop, the missed-call list,
-the expert's escalation inbox, the team lead's wallboard, and offline.
+"""Screenshots of the main window for the README: idle, during a screen pop, on the call (an answer
+inserted, the category's template, the merge offered, a not-ready waiting for the end of wrap-up),
+the F1 keys, the platform's no-answer state, the missed-call list, the expert's escalation inbox,
+the team lead's wallboard, and offline.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [docs]
 
@@ -53,7 +55,7 @@ def busiest_caller(db: Path) -> str:
 async def shoot(out: Path) -> None:
     folder = Path(tempfile.mkdtemp(prefix="hotline-shots-"))
     os.environ["XDG_DATA_HOME"] = str(folder / "data")
-    demo = DemoPlatform(folder / "central.db", calls_per_hour=0)
+    demo = DemoPlatform(folder / "central.db", calls_per_hour=0, ring_timeout_s=6.0)
     await demo.start()
     window = MainWindow(PlatformClient(demo.url), seat="A-07")
     window.resize(SIZE)
@@ -76,6 +78,28 @@ async def shoot(out: Path) -> None:
         await asyncio.sleep(1.0)  # the platform's refinement and the search debounce
         window.grab().save(str(out / "screenshot-pop.png"))
 
+        # on the call: the first answer inserted, the request of a category the caller has open
+        # (its template, the merge offered), not ready chosen for after wrap-up
+        seat = window.seat_session
+        call = seat.calls.current
+        await seat.calls.answer(call.id)
+        await until(lambda: call.state.value == "answered")
+        await window.call_bar.change_state(AgentState.not_ready, "meeting")
+        window.knowledge.results.setCurrentIndex(window.knowledge.model.index(0))
+        window.knowledge.insert_action.trigger()
+        history = window.caller_card.history
+        category = (history.open_orders or history.orders)[0]["category_id"]
+        window.form.load_draft({**window.form.to_draft(), "request_type": "complaint", "category_id": category,
+                                "title": "再次反映：问题仍未解决", "address_detail": "幸福里小区3号楼2单元",
+                                "assisting_units": "城东区 / 东门街道、"})
+        window.form.check_repeat()
+        await asyncio.sleep(0.5)
+        window.grab().save(str(out / "screenshot-talking.png"))
+        window.show_help()
+        await asyncio.sleep(0.3)
+        window.grab().save(str(out / "screenshot-help.png"))
+        window.help_overlay.hide()
+
         # callers who gave up while the agent was busy, and a question for the experts
         with httpx.Client(base_url=demo.url) as lead:
             token = lead.post("/api/v1/auth/sign-in", json={"username": "lead", "password": DEMO_PASSWORD}).json()
@@ -93,6 +117,19 @@ async def shoot(out: Path) -> None:
         await asyncio.sleep(0.3)
         window.grab().save(str(out / "screenshot-missed.png"))
         window.show_page(0)
+
+        # a ring nobody answers: the platform holds the seat not ready, and the bar says what to press
+        await seat.calls.hang_up(call.id)
+        await until(lambda: seat.calls.current is None)
+        await window.call_bar.end_wrap_up()
+        await window.call_bar.change_state(AgentState.ready)
+        with httpx.Client(base_url=demo.url) as lead:
+            token = lead.post("/api/v1/auth/sign-in", json={"username": "lead", "password": DEMO_PASSWORD}).json()
+            lead.post("/api/v1/calls", json={"caller_phone": "13611112222"},
+                      headers={"Authorization": f"Bearer {token['access_token']}"}).raise_for_status()
+        await until(lambda: seat.agent.status().reason == "no_answer", 60)
+        await asyncio.sleep(0.3)
+        window.grab().save(str(out / "screenshot-no-answer.png"))
 
         expert = MainWindow(PlatformClient(demo.url), seat="E-01")
         expert.resize(SIZE)
