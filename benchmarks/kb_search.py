@@ -1,7 +1,13 @@
 """Benchmark of knowledge-base search on the local cache.
 
     python -m benchmarks.kb_search --entries 200000
-    python -m benchmarks.kb_search --corpus kb.jsonl --queries queries.jsonl
+    python -m benchmarks.kb_search --corpus kb.jsonl [more.jsonl ...] --queries queries.jsonl
+    python -m benchmarks.kb_search --corpus kb.jsonl --stdin < queries.txt
+
+With --queries (judged JSON lines {q, relevant, kind}): `recall_at_10` (a query counts when any
+relevant id is in its top 10), `mrr`, and both per kind. With --stdin: one query a line in, one
+line out per query, the ranked ids of its top 10 separated by spaces (empty for none), so that any
+judged set can be scored from outside.
 
 The generated corpus (benchmarks.corpus) is indexed once into a SQLite file cached under
 tempfile.gettempdir()/hotline-bench/, keyed by size, seed and index version. A fixed query mix
@@ -205,32 +211,62 @@ def generated(args: argparse.Namespace) -> dict:
             "index_cached": cached, **by_kind, "db_mb": round(path.stat().st_size / 1e6)}
 
 
+def read_corpus(files: list[str]) -> list[dict]:
+    entries = []
+    for name in files:
+        with open(name, encoding="utf-8") as handle:
+            entries += [json.loads(line) for line in handle if line.strip()]
+    return entries
+
+
+def scores(judged: list[dict], ranked_ids: list[list[str]]) -> dict:
+    """recall_at_10 (any relevant id in the top 10) and mrr, overall and per kind."""
+    found: dict[str, list[float]] = {}
+    reciprocal: dict[str, list[float]] = {}
+    for judgement, ids in zip(judged, ranked_ids):
+        relevant = set(judgement.get("relevant") or [])
+        if not relevant:
+            continue
+        rank = next((i for i, key in enumerate(ids, 1) if key in relevant), None)
+        for kind in ("", judgement.get("kind") or ""):
+            found.setdefault(kind, []).append(1.0 if rank is not None and rank <= 10 else 0.0)
+            reciprocal.setdefault(kind, []).append(1 / rank if rank else 0.0)
+        if rank is None or rank > 10:
+            log(f"missed ({judgement.get('kind')}): {judgement['q']!r} -> {ids[:5]}")
+    out = {"recall_at_10": round(statistics.mean(found[""]), 4) if found else None,
+           "mrr": round(statistics.mean(reciprocal[""]), 4) if found else None}
+    for kind in sorted(k for k in found if k):
+        out[f"recall_at_10_{kind}"] = round(statistics.mean(found[kind]), 4)
+        out[f"mrr_{kind}"] = round(statistics.mean(reciprocal[kind]), 4)
+    return out
+
+
 def evaluated(args: argparse.Namespace) -> dict:
     """Index a KB export and score the search against judged queries."""
     with open(args.queries, encoding="utf-8") as handle:
         judged = [json.loads(line) for line in handle if line.strip()]
-    with open(args.corpus, encoding="utf-8") as handle:
-        entries = [json.loads(line) for line in handle if line.strip()]
+    entries = read_corpus(args.corpus)
     with tempfile.TemporaryDirectory(prefix="hotline-bench-") as folder:
         path = Path(folder) / "kb.sqlite"
         index_s = build(path, entries, len(entries))
         conn = connect(path)
         times, floor_times, results = run_queries(conn, [j["q"] for j in judged])
-        recall, reciprocal = [], []
-        for judgement, hits in zip(judged, results):
-            relevant = set(judgement.get("relevant") or [])
-            ids = [h.id for h in hits]
-            if not relevant:
-                continue
-            recall.append(len(relevant & set(ids[:10])) / len(relevant))
-            rank = next((i for i, key in enumerate(ids, 1) if key in relevant), None)
-            reciprocal.append(1 / rank if rank else 0.0)
-            if rank is None or rank > 10:
-                log(f"missed: {judgement['q']!r} -> {ids[:5]}")
         conn.close()
     return {**summary(times, floor_times), "floor_kind": FLOOR_KIND, "entries": len(entries), "queries": len(judged),
-            "index_s": round(index_s, 2), "recall_at_10": round(statistics.mean(recall), 4) if recall else None,
-            "mrr": round(statistics.mean(reciprocal), 4) if reciprocal else None}
+            "index_s": round(index_s, 2), **scores(judged, [[h.id for h in hits] for hits in results])}
+
+
+def answer_stdin(args: argparse.Namespace) -> None:
+    """Index the corpus, then one line of ranked ids (top 10) per query line on stdin."""
+    entries = read_corpus(args.corpus)
+    with tempfile.TemporaryDirectory(prefix="hotline-bench-") as folder:
+        path = Path(folder) / "kb.sqlite"
+        build(path, entries, len(entries))
+        conn = connect(path)
+        for line in sys.stdin:
+            query = line.rstrip("\n")
+            print(" ".join(h.id for h in kb_index.search(conn, query, limit=10)), flush=True)
+        conn.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -239,11 +275,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=12345)
     parser.add_argument("--per-kind", type=int, default=40, help="queries of each kind in the mix")
     parser.add_argument("--rebuild", action="store_true", help="ignore the cached index")
-    parser.add_argument("--corpus", help="KB export (JSON lines) to index instead of the generated corpus")
-    parser.add_argument("--queries", help="judged queries (JSON lines {q, relevant}); with --corpus")
+    parser.add_argument("--corpus", nargs="+", help="KB export(s) (JSON lines) to index instead of the generated corpus")
+    parser.add_argument("--queries", help="judged queries (JSON lines {q, relevant, kind}); with --corpus")
+    parser.add_argument("--stdin", action="store_true", help="with --corpus: answer the queries read from stdin")
     args = parser.parse_args(argv)
-    if bool(args.corpus) != bool(args.queries):
-        parser.error("--corpus and --queries go together")
+    if args.corpus and not (args.queries or args.stdin) or not args.corpus and (args.queries or args.stdin):
+        parser.error("--corpus goes with --queries or --stdin")
+    if args.stdin:
+        answer_stdin(args)
+        return
     result = evaluated(args) if args.corpus else generated(args)
     result.update(machine=f"{platform.machine()} {os.cpu_count()} cpu, {platform.system()}",
                   sqlite=sqlite3.sqlite_version, python=platform.python_version())

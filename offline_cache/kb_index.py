@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain import clock
+from offline_cache import kb_terms
 from offline_cache import textsearch as ts
 
 #: Bump when the tokens change: create_schema then rebuilds the index from kb_entries (the FTS
 #: tables are contentless, so a delete must repeat the tokens that were inserted).
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 HEAD_CAP = 1000
 HEAD_WEIGHTS = "10.0, 6.0, 4.0, 3.0"  # title, keywords, pinyin, initials
 BODY_WEIGHTS = "10.0, 6.0, 1.0, 4.0, 3.0"  # title, keywords, answer, pinyin, initials
@@ -50,6 +51,8 @@ class KbHit:
     expired: bool
     score: float  # BM25 within its group (higher is better); 0.0 when listed unranked, newest first
     category_path: list[str]
+    partial: bool = False  # holds part of what was asked (kb_terms), listed after the entries holding all of it
+    title_marked: str = ""  # the title with the parts that matched wrapped in MARK_START ... MARK_END
 
 
 # --- schema -------------------------------------------------------------------------------------
@@ -65,6 +68,12 @@ def create_schema(conn: sqlite3.Connection) -> None:
         title, keywords, pinyin, initials, tokenize='{tokenize}', content='')""")
     conn.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS kb_body USING fts5(
         title, keywords, answer, pinyin, initials, tokenize='{tokenize}', content='')""")
+    conn.execute(f"""CREATE VIRTUAL TABLE IF NOT EXISTS kb_terms USING fts5(
+        title, keywords, answer, pinyin, initials, tokenize='{tokenize}', content='')""")
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS kb_terms_vocab USING fts5vocab(kb_terms, 'row')")
+    # what partial matching reads of each candidate: its folded text, the pinyin of title and keywords
+    conn.execute("CREATE TABLE IF NOT EXISTS kb_cover (rowid INTEGER PRIMARY KEY, text TEXT NOT NULL, "
+                 "sounds TEXT NOT NULL)")
     conn.execute("CREATE TABLE IF NOT EXISTS synonyms (term TEXT PRIMARY KEY, expansions TEXT NOT NULL)")
     conn.execute("CREATE TABLE IF NOT EXISTS kb_index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     built = conn.execute("SELECT value FROM kb_index_meta WHERE key = 'version'").fetchone()
@@ -79,8 +88,9 @@ def _index_version() -> str:
 
 
 def _rebuild(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT INTO kb_head(kb_head) VALUES ('delete-all')")
-    conn.execute("INSERT INTO kb_body(kb_body) VALUES ('delete-all')")
+    for table in _FTS_TABLES:
+        conn.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
+    conn.execute("DELETE FROM kb_cover")
     cursor = conn.execute("SELECT rowid, title, keywords, answer FROM kb_entries ORDER BY rowid")
     while rows := cursor.fetchmany(1000):
         _index(conn, [(rowid, title, json.loads(keywords), answer) for rowid, title, keywords, answer in rows])
@@ -88,25 +98,37 @@ def _rebuild(conn: sqlite3.Connection) -> None:
 
 # --- writing ------------------------------------------------------------------------------------
 
+_FTS_TABLES = ("kb_head", "kb_body", "kb_terms")
+
+
 def _tokens(rowid: int, title: str, keywords: list[str], answer: str) -> tuple:
     pinyin, initials = ts.pinyin_tokens(title, keywords)
-    return rowid, ts.index_text(title), ts.index_list(keywords), ts.index_text(answer), pinyin, initials
+    sounds, sound_initials = kb_terms.sound_terms(title, keywords)
+    return (rowid, ts.index_text(title), ts.index_list(keywords), ts.index_text(answer), pinyin, initials,
+            kb_terms.text_terms(title), kb_terms.keyword_terms(keywords), kb_terms.text_terms(answer),
+            sounds, sound_initials)
 
 
 def _index(conn: sqlite3.Connection, rows: list[tuple[int, str, list[str], str]], command: str = "") -> None:
     """Insert (or with command='delete', remove) the FTS rows of (rowid, title, keywords, answer)."""
     tokens = [_tokens(*row) for row in rows]
     tokens.sort()  # ascending rowids let FTS5 keep one pending segment per transaction
+    head = [(r, t, k, p, i) for r, t, k, _, p, i, *_ in tokens]
+    body = [(r, t, k, a, p, i) for r, t, k, a, p, i, *_ in tokens]
+    terms = [(r, tt, kt, at, sp, si) for r, _, _, _, _, _, tt, kt, at, sp, si in tokens]
+    delete = ("'delete', ", "kb_head, ", "kb_body, ", "kb_terms, ") if command else ("", "", "", "")
+    conn.executemany(f"INSERT INTO kb_head({delete[1]}rowid, title, keywords, pinyin, initials) "
+                     f"VALUES ({delete[0]}?, ?, ?, ?, ?)", head)
+    conn.executemany(f"INSERT INTO kb_body({delete[2]}rowid, title, keywords, answer, pinyin, initials) "
+                     f"VALUES ({delete[0]}?, ?, ?, ?, ?, ?)", body)
+    conn.executemany(f"INSERT INTO kb_terms({delete[3]}rowid, title, keywords, answer, pinyin, initials) "
+                     f"VALUES ({delete[0]}?, ?, ?, ?, ?, ?)", terms)
     if command:
-        conn.executemany("INSERT INTO kb_head(kb_head, rowid, title, keywords, pinyin, initials) "
-                         "VALUES ('delete', ?, ?, ?, ?, ?)", [(r, t, k, p, i) for r, t, k, _, p, i in tokens])
-        conn.executemany("INSERT INTO kb_body(kb_body, rowid, title, keywords, answer, pinyin, initials) "
-                         "VALUES ('delete', ?, ?, ?, ?, ?, ?)", tokens)
-        return
-    conn.executemany("INSERT INTO kb_head(rowid, title, keywords, pinyin, initials) VALUES (?, ?, ?, ?, ?)",
-                     [(r, t, k, p, i) for r, t, k, _, p, i in tokens])
-    conn.executemany("INSERT INTO kb_body(rowid, title, keywords, answer, pinyin, initials) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", tokens)
+        conn.executemany("DELETE FROM kb_cover WHERE rowid = ?", [(r,) for r, *_ in tokens])
+    else:
+        conn.executemany("INSERT OR REPLACE INTO kb_cover(rowid, text, sounds) VALUES (?, ?, ?)",
+                         [(rowid, kb_terms.cover_text(title, keywords, answer), f"{sp} {si}")
+                          for (rowid, title, keywords, answer), (*_, sp, si) in zip(sorted(rows), tokens)])
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
@@ -172,8 +194,9 @@ def delete_entries(conn: sqlite3.Connection, ids: Iterable[str]) -> None:
 def clear(conn: sqlite3.Connection) -> None:
     """Remove every entry (a full resync follows); synonyms stay."""
     conn.execute("DELETE FROM kb_entries")
-    conn.execute("INSERT INTO kb_head(kb_head) VALUES ('delete-all')")
-    conn.execute("INSERT INTO kb_body(kb_body) VALUES ('delete-all')")
+    conn.execute("DELETE FROM kb_cover")
+    for table in _FTS_TABLES:
+        conn.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
 
 
 def get_entry(conn: sqlite3.Connection, id: str) -> dict | None:  # noqa: A002 - the API's name
@@ -188,6 +211,14 @@ def get_entry(conn: sqlite3.Connection, id: str) -> dict | None:  # noqa: A002 -
 
 # --- synonyms -----------------------------------------------------------------------------------
 
+_synonym_cache: dict[int, tuple[int, dict[str, set[str]]]] = {}  # id(conn) -> (generation, table)
+_synonym_generation = [0]
+
+
+def _synonyms_changed() -> None:
+    _synonym_generation[0] += 1
+
+
 def set_synonyms(conn: sqlite3.Connection, mapping: dict[str, list[str]]) -> None:
     conn.execute("DELETE FROM synonyms")
     for term, expansions in mapping.items():
@@ -197,14 +228,26 @@ def set_synonyms(conn: sqlite3.Connection, mapping: dict[str, list[str]]) -> Non
 def upsert_synonym(conn: sqlite3.Connection, term: str, expansions: list[str]) -> None:
     conn.execute("INSERT OR REPLACE INTO synonyms(term, expansions) VALUES (?, ?)",
                  (term, json.dumps(list(expansions), ensure_ascii=False)))
+    _synonyms_changed()
 
 
 def delete_synonym(conn: sqlite3.Connection, term: str) -> None:
     conn.execute("DELETE FROM synonyms WHERE term = ?", (term,))
+    _synonyms_changed()
 
 
 def synonym_table(conn: sqlite3.Connection) -> dict[str, set[str]]:
-    """Folded word -> folded words it also stands for, both directions (the list is small)."""
+    """Folded word -> folded words it also stands for, both directions; read again only after this
+    process changed the table (the seat's only writer)."""
+    cached = _synonym_cache.get(id(conn))
+    if cached is not None and cached[0] == _synonym_generation[0]:
+        return cached[1]
+    table = _read_synonyms(conn)
+    _synonym_cache[id(conn)] = (_synonym_generation[0], table)
+    return table
+
+
+def _read_synonyms(conn: sqlite3.Connection) -> dict[str, set[str]]:
     table: dict[str, set[str]] = {}
     for term, expansions in conn.execute("SELECT term, expansions FROM synonyms"):
         key = ts.fold(term).strip(ts.SEP)
@@ -232,31 +275,82 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, offset: int
         return []
     synonyms = synonym_table(conn)
     today_text = (today or clock.now().date()).isoformat()
-    for attempt in (query, ts.relaxed(query)):
-        compiled = ts.compile_query(attempt, synonyms) if attempt else None
-        if compiled is None:
-            return []
-        ranked = _ranked(conn, compiled, today_text, max(0, offset) + limit)
-        if ranked:
-            needles = [text for texts in compiled.word_texts for text in texts]
-            return _hits(conn, ranked[max(0, offset):], needles, today_text)
-    return []
+    need = max(0, offset) + limit
+    compiled = ts.compile_query(query, synonyms)
+    if compiled is None:
+        return []
+    ranked = _ranked(conn, compiled, today_text, need)
+    needles = [text for texts in compiled.word_texts for text in texts]
+    if len(ranked) < need:
+        # fewer exact matches than asked for: the entries holding most of what was said follow
+        partial = kb_terms.compile_partial(query, synonyms)
+        if partial is not None:
+            found = {r for r, *_ in ranked}
+            more = _partial(conn, partial, today_text, found)
+            partial_rows = {r for r, *_ in more}
+            valid = [r for r in ranked if not r[2]] + [r for r in more if not r[2]]
+            expired = [r for r in ranked if r[2]] + [r for r in more if r[2]]
+            ranked = (valid + expired)
+            needles += [t for c in partial.concepts for t in c.texts]
+            sounds = [tokens for c in partial.concepts for tokens in c.sounds]
+            return _hits(conn, [(r, s) for r, s, *_ in ranked[max(0, offset):need]], needles, today_text,
+                         partial_rows, sounds)
+    return _hits(conn, [(r, s) for r, s, *_ in ranked[max(0, offset):need]], needles, today_text)
 
 
 def _ranked(conn: sqlite3.Connection, compiled: ts.CompiledQuery, today: str, need: int) -> list:
     """The first `need` (rowid, score) pairs in result order."""
     params = {"q": compiled.expression, "today": today}
     valid_head, expired_head = _head(conn, params, need)
-    ranked = valid_head[:need]
+    ranked = [(r, s, False) for r, s in valid_head[:need]]
     body = None
     if len(ranked) < need:
         body = _Body(conn, compiled, params)
-        ranked += body.take(need - len(ranked), expired=False)
+        ranked += [(r, s, False) for r, s in body.take(need - len(ranked), expired=False)]
     if len(ranked) < need:
-        ranked += expired_head[:need - len(ranked)]
+        ranked += [(r, s, True) for r, s in expired_head[:need - len(ranked)]]
     if len(ranked) < need and body is not None:
-        ranked += body.take(need - len(ranked), expired=True)
+        ranked += [(r, s, True) for r, s in body.take(need - len(ranked), expired=True)]
     return ranked
+
+
+def _partial(conn: sqlite3.Connection, query: kb_terms.PartialQuery, today: str, exclude: set[int]) -> list:
+    """(rowid, score, expired) of the entries covering enough of the query, best first (see
+    kb_terms): BM25 over the query's rarer terms picks candidates, coverage orders them."""
+    total = conn.execute("SELECT count(*) FROM kb_entries").fetchone()[0] or 1
+    common = max(kb_terms.COMMON_FLOOR, total * kb_terms.COMMON_SHARE)
+    tokens = list(query.terms)
+    counts: dict[str, int] = {}
+    for chunk in _chunks(tokens):
+        marks = ",".join("?" * len(chunk))
+        counts.update(conn.execute(f"SELECT term, doc FROM kb_terms_vocab WHERE term IN ({marks})", chunk))
+    # the rarer terms first, up to a budget of postings: BM25 visits every entry a term is in
+    keep, postings = [], 0
+    for token in sorted((t for t in tokens if 0 < counts.get(t, 0) <= common), key=counts.__getitem__):
+        if keep and postings + counts[token] > kb_terms.POSTINGS_BUDGET:
+            break
+        keep.append(token)
+        postings += counts[token]
+    kb_terms.weigh(query, counts, total)
+    expression = query.expression(keep)
+    if expression is None:
+        return []
+    rows = conn.execute(f"""
+        SELECT c.rowid, c.score, v.text, v.sounds, {_EXPIRED} FROM (
+            SELECT rowid, bm25(kb_terms, {kb_terms.WEIGHTS}) AS score FROM kb_terms
+            WHERE kb_terms MATCH :q ORDER BY score LIMIT {kb_terms.CANDIDATES + len(exclude)}) AS c
+        JOIN kb_entries AS e ON e.rowid = c.rowid JOIN kb_cover AS v ON v.rowid = c.rowid""",
+                        {"q": expression, "today": today}).fetchall()
+    scored = []
+    for rowid, score, text, sounds, old in rows:
+        if rowid in exclude:
+            continue
+        share = kb_terms.coverage(query, text, sounds)
+        if share < kb_terms.MIN_SHARE or share <= 0:
+            continue
+        scored.append((score * (0.1 + share) ** 2, rowid, bool(old)))  # FTS5's sign: lower is better
+    scored.sort()
+    return [(rowid, score, old) for score, rowid, old in scored]
 
 
 def _head(conn: sqlite3.Connection, params: dict, need: int) -> tuple[list, list]:
@@ -337,7 +431,8 @@ def _rank(conn: sqlite3.Connection, rowids: list[int], compiled: ts.CompiledQuer
     return valid, expired
 
 
-def _hits(conn: sqlite3.Connection, ranked: list, needles: list[str], today: str) -> list[KbHit]:
+def _hits(conn: sqlite3.Connection, ranked: list, needles: list[str], today: str,
+          partial: set[int] = frozenset(), sounds: list[list[str]] = ()) -> list[KbHit]:  # type: ignore[assignment]
     if not ranked:
         return []
     marks = ",".join("?" * len(ranked))
@@ -349,7 +444,8 @@ def _hits(conn: sqlite3.Connection, ranked: list, needles: list[str], today: str
         _, key, title, answer, path, valid_to = rows[rowid]
         hits.append(KbHit(id=key, title=title, snippet=snippet(answer, needles),
                           expired=valid_to is not None and valid_to < today,
-                          score=-float(score or 0.0), category_path=json.loads(path)))
+                          score=-float(score or 0.0), category_path=json.loads(path), partial=rowid in partial,
+                          title_marked=marked(title, needles, sounds)))
     return hits
 
 
@@ -382,6 +478,29 @@ def snippet(text: str, needles: list[str]) -> str:
     return ("…" if start else "") + "".join(out) + ("…" if end < len(text) else "")
 
 
+def marked(text: str, needles: list[str], sounds: list[list[str]] = ()) -> str:  # type: ignore[assignment]
+    """The whole `text` with every match of a needle, and every word that sounds like one typed
+    (a homophone, pinyin), wrapped in MARK_START/MARK_END."""
+    text = text.replace(MARK_START, "").replace(MARK_END, "")
+    spans = _match_spans(text, needles) + kb_terms.sound_spans(text, sounds)
+    out, at = [], 0
+    for a, b in _merge(spans):
+        out += [text[at:a], MARK_START, text[a:b], MARK_END]
+        at = b
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
 def _match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
     """Sorted, merged (start, end) spans of `text` whose folded form contains a needle."""
     folded = ts.fold(text)
@@ -404,10 +523,4 @@ def _match_spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
             else:
                 spans.append((origin[at], origin[end - 1] + 1))
             at = folded.find(needle, end)
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
+    return _merge(spans)

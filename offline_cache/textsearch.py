@@ -15,7 +15,6 @@ space-separated tokens, with a tokenizer that keeps every non-space character (`
   expression: AND over its words; each word is the phrase of its characters OR its synonyms' OR,
   for a word of Latin letters, its pinyin readings. Only double-quoted strings: no user text is ever
   read as FTS5 syntax, and `"`, `*`, `AND`, `(`, `-` are searched as characters.
-- `relaxed(query)`: long Chinese words cut into two-character pieces, for a second try.
 
 A query word matches every row whose folded text contains it as a substring, whatever its length.
 
@@ -293,20 +292,6 @@ def match_expression(query: str, synonyms: Mapping[str, Iterable[str]] | None = 
                      pinyin: bool = True) -> str | None:
     compiled = compile_query(query, synonyms, pinyin=pinyin)
     return compiled.expression if compiled else None
-
-
-def relaxed(query: str) -> str | None:
-    """`query` with each Chinese word of four or more characters cut into two-character pieces
-    (护照丢了 -> 护照 丢了; an odd length ends with three), or None when there is no such word."""
-    out, changed = [], False
-    for word in query_words(query):
-        if len(word) >= 4 and _HAN_RUN.fullmatch(word):
-            starts = list(range(0, len(word) - 1, 2))
-            out += [word[a:b] for a, b in zip(starts, [*starts[1:], len(word)])]
-            changed = True
-        else:
-            out.append(word)
-    return " ".join(out) if changed else None
 
 
 def _string(tokens: list[str] | str) -> str:

@@ -147,7 +147,11 @@ class KbHitDelegate(QStyledItemDelegate):
         palette = option.palette
         text = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text).name()
         muted = text if selected else MUTED
-        title = f'<span style="font-weight:600; color:{muted if hit.expired else text};">{html.escape(hit.title)}</span>'
+        title = f'<span style="font-weight:600; color:{muted if hit.expired else text};">' \
+                f'{snippet_html(hit.title_marked or hit.title)}</span>'
+        if hit.partial:  # holds part of what was asked: after every entry that holds all of it
+            tag = html.escape(self.tr("Partial match"))
+            title += f' <span style="color:{muted}; font-size:small;">{tag}</span>'
         if hit.expired:
             tag = html.escape(self.tr("Expired"))
             title += f' <span style="color:#ffffff; background-color:#8a8a8a;">&nbsp;{tag}&nbsp;</span>'

@@ -1122,6 +1122,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
 <context>
     <name>KbHitDelegate</name>
     <message>
+        <source>Partial match</source>
+        <translation>部分匹配</translation>
+    </message>
+    <message>
         <source>Expired</source>
         <translation>已过期</translation>
     </message>
