@@ -396,6 +396,30 @@ agent_texts = Table(
 )
 
 
+# migration 12: learning from agents (domain/knowledge.py): which entry was used after which query,
+# and the pairs enough agents share, which the feed carries to every seat
+kb_usage = Table(
+    "kb_usage", metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("query_key", String(64), nullable=False),
+    Column("entry_id", String(64), nullable=False),
+    Column("user_id", Seq, nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("at", String(40), nullable=False),
+    Index("ix_kb_usage_pair", "query_key", "entry_id", "user_id"),
+)
+
+kb_boosts = Table(
+    "kb_boosts", metadata,
+    Column("key", String(32), primary_key=True),  # domain.knowledge.boost_key
+    Column("query_key", String(64), nullable=False),
+    Column("entry_id", String(64), nullable=False),
+    Column("weight", Integer, nullable=False),  # the different agents who used it
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", String(40), nullable=False),
+)
+
+
 def async_url(url: str) -> str:
     """Map a plain database URL to its async driver: sqlite -> aiosqlite, postgresql -> asyncpg."""
     parsed = make_url(url)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import db, feed
@@ -27,7 +28,7 @@ from central.validation import (
     text,
 )
 from domain import clock
-from domain.knowledge import KnowledgeEntry
+from domain.knowledge import BOOST_MIN_USERS, KnowledgeEntry, boost_key, usage_key
 
 FIELDS = ("id", "title", "answer", "category_path", "source_department", "policy_basis", "keywords",
           "valid_from", "valid_to", "version", "status")
@@ -252,3 +253,53 @@ async def list_corrections(conn: AsyncConnection, status: str, limit: int) -> li
     query = select(t) if status == "all" else select(t).where(t.c.status == status)
     rows = (await conn.execute(query.order_by(t.c.at.desc(), t.c.id.desc()).limit(limit))).mappings()
     return [dict(r) for r in rows]
+
+
+# --- learning from agents (domain/knowledge.py) --------------------------------------------------
+
+class Usage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query: text(1, 200)
+    entry_id: text(1, 64)
+    action: Literal["insert", "open"]
+
+
+def parse_usage(op: str, payload: dict) -> Usage:
+    if op != "use":
+        raise invalid("op", f"unknown knowledge usage operation {op!r}; expected use")
+    try:
+        return Usage.model_validate(payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise invalid("payload." + ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+
+
+async def record_usage(conn: AsyncConnection, who: Claims, data: Usage) -> dict:
+    """One agent used an entry after a query. Once BOOST_MIN_USERS different agents did, the pair
+    goes to every seat through the feed (its weight: how many agents). A query with nothing left to
+    learn (numbers only) is taken and forgotten."""
+    key = usage_key(data.query)
+    if key is None:
+        return {"learnt": False}
+    if (await conn.execute(select(db.kb_entries.c.id).where(db.kb_entries.c.id == data.entry_id))).first() is None:
+        raise invalid("payload.entry_id", f"no knowledge entry {data.entry_id!r}")
+    u = db.kb_usage
+    await conn.execute(u.insert().values(query_key=key, entry_id=data.entry_id, user_id=who.user_id,
+                                         action=data.action, at=clock.stamp()))
+    users = (await conn.execute(select(func.count(func.distinct(u.c.user_id))).where(
+        u.c.query_key == key, u.c.entry_id == data.entry_id))).scalar_one()
+    if users < BOOST_MIN_USERS:
+        return {"learnt": False}
+    b = db.kb_boosts
+    ident = boost_key(key, data.entry_id)
+    current = (await conn.execute(select(b).where(b.c.key == ident))).mappings().first()
+    if current is not None and current["weight"] == users:
+        return {"learnt": True}
+    row = {"key": ident, "query_key": key, "entry_id": data.entry_id, "weight": users,
+           "version": (current["version"] + 1) if current else 1, "updated_at": clock.stamp()}
+    if current is None:
+        await conn.execute(b.insert().values(**row))
+    else:
+        await conn.execute(b.update().where(b.c.key == ident).values(**row))
+    await feed.record(conn, "kb_boost", ident, row)
+    return {"learnt": True}

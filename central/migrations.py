@@ -34,10 +34,11 @@ V5_TABLES = {"order_units", "reviews", "supervisions"}
 V7_TABLES = {"sessions"}
 V9_TABLES = {"seats"}
 V11_TABLES = {"agent_texts"}
+V12_TABLES = {"kb_usage", "kb_boosts"}
 
 
 def _v1_initial(conn: Connection) -> None:
-    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES | V11_TABLES
+    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES | V11_TABLES | V12_TABLES
     tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | later]
     db.metadata.create_all(conn, tables=tables)
 
@@ -155,6 +156,11 @@ def _v11_agent_texts(conn: Connection) -> None:
     db.agent_texts.create(conn, checkfirst=True)  # its rows come from the seed (central/texts.py)
 
 
+def _v12_kb_usage(conn: Connection) -> None:
+    db.kb_usage.create(conn, checkfirst=True)
+    db.kb_boosts.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -168,6 +174,7 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "work orders: the detailed address (building, landmark) beside district and street",
               _v10_address_detail),
     Migration(11, "agent texts: quick phrases, call scripts, form templates", _v11_agent_texts),
+    Migration(12, "knowledge search learns from agents: entries used after a query", _v12_kb_usage),
 ]
 
 

@@ -27,7 +27,7 @@ class MutationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="client-made UUID; the idempotency key")
-    entity: Literal["work_order", "kb_correction", "call", "missed_call", "escalation", "caller"]
+    entity: Literal["work_order", "kb_correction", "kb_usage", "call", "missed_call", "escalation", "caller"]
     op: text(1, 32)
     entity_id: text(1, 64) | None = Field(
         default=None, description="work order: platform number or the seat's provisional number, none for "
@@ -46,7 +46,8 @@ class MutationIn(BaseModel):
             raise ValueError("must be a UUID") from None
 
 
-_KNOWN_OPS = {"kb_correction": ("create", "kb.report"), "call": ("report", "calls.handle"),
+_KNOWN_OPS = {"kb_correction": ("create", "kb.report"), "kb_usage": ("use", "kb.report"),
+             "call": ("report", "calls.handle"),
               "missed_call": ("outcome", "callbacks.work"), "caller": ("reveal", "callers.read")}
 
 
@@ -65,6 +66,8 @@ def _parse(m: MutationIn) -> tuple[str | None, object]:
     """(the entity's key, the checked payload); refuses malformed input with 422."""
     if m.entity == "kb_correction":
         return m.entity_id, kb.parse_correction(m.op, m.payload)
+    if m.entity == "kb_usage":
+        return None, kb.parse_usage(m.op, m.payload)
     if m.entity == "work_order":
         return m.entity_id, orders.parse_payload(m.op, m.payload)
     if m.entity == "escalation":
@@ -165,6 +168,9 @@ async def _run(conn, platform, who: Claims, m: MutationIn, key: str | None, data
 
     if m.entity == "kb_correction":
         return applied(await kb.record_correction(conn, who, m.id, data))
+    if m.entity == "kb_usage":  # nothing for a seat's cache: the pairs learnt come through the feed
+        return {"mutation_id": m.id, "status": "applied", "entity": "kb_usage",
+                "data": await kb.record_usage(conn, who, data)}
     if m.entity == "caller":  # a reveal: the audit is the whole effect, the call beside the caller
         await audit.record_reads(conn, who, "reveal", "caller", [key])
         if data.call_id:

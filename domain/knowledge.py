@@ -1,6 +1,9 @@
 """Knowledge-base entries (知识库, R17) and their validation."""
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -111,3 +114,28 @@ class KnowledgeEntry:
 
 
 _FIELD_NAMES = frozenset(f.name for f in fields(KnowledgeEntry))
+
+
+# --- learning from agents -------------------------------------------------------------------------
+# Which entry an agent inserted or opened after which query goes to the platform; once enough
+# different agents did the same, every seat lists that entry first for that query ("agents who
+# searched this used that").
+
+BOOST_MIN_USERS = 2  # different agents before a query -> entry pair is served to every seat
+USAGE_KEY_MAX = 64
+USAGE_ACTIONS = ("insert", "open")
+_LONG_NUMBER = re.compile(r"\d{3,}")  # phone, ID card, order numbers: never part of what is learnt
+
+
+def usage_key(query: str) -> str | None:
+    """The form a query is learnt under: width- and case-folded, numbers of three digits or more
+    left out (a caller's phone or ID number is no query to learn), spaces collapsed; None when
+    nothing of two characters or more is left."""
+    folded = unicodedata.normalize("NFKC", query).casefold()
+    folded = " ".join(_LONG_NUMBER.sub(" ", folded).split())[:USAGE_KEY_MAX].strip()
+    return folded if len(folded) >= 2 else None
+
+
+def boost_key(query_key: str, entry_id: str) -> str:
+    """The feed's key of a learnt pair (fixed length, whatever the query)."""
+    return hashlib.sha256(f"{query_key}\x1f{entry_id}".encode()).hexdigest()[:32]

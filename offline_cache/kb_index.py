@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain import clock
+from domain.knowledge import usage_key
 from offline_cache import kb_terms
 from offline_cache import textsearch as ts
 
@@ -75,6 +76,10 @@ def create_schema(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS kb_cover (rowid INTEGER PRIMARY KEY, text TEXT NOT NULL, "
                  "sounds TEXT NOT NULL)")
     conn.execute("CREATE TABLE IF NOT EXISTS synonyms (term TEXT PRIMARY KEY, expansions TEXT NOT NULL)")
+    # what agents used after a query (the platform's learnt pairs, domain/knowledge.py)
+    conn.execute("CREATE TABLE IF NOT EXISTS kb_boosts (key TEXT PRIMARY KEY, query_key TEXT NOT NULL, "
+                 "entry_id TEXT NOT NULL, weight INTEGER NOT NULL, version INTEGER)")
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_kb_boosts_query ON kb_boosts(query_key)")
     conn.execute("CREATE TABLE IF NOT EXISTS kb_index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     built = conn.execute("SELECT value FROM kb_index_meta WHERE key = 'version'").fetchone()
     if built is None or built[0] != _index_version():
@@ -104,9 +109,11 @@ _FTS_TABLES = ("kb_head", "kb_body", "kb_terms")
 def _tokens(rowid: int, title: str, keywords: list[str], answer: str) -> tuple:
     pinyin, initials = ts.pinyin_tokens(title, keywords)
     sounds, sound_initials = kb_terms.sound_terms(title, keywords)
-    return (rowid, ts.index_text(title), ts.index_list(keywords), ts.index_text(answer), pinyin, initials,
-            kb_terms.text_terms(title), kb_terms.keyword_terms(keywords), kb_terms.text_terms(answer),
-            sounds, sound_initials)
+    folded_title, folded_answer = ts.fold(title), ts.fold(answer)  # once each: the longest work here
+    return (rowid, " ".join(folded_title), ts.index_list(keywords), " ".join(folded_answer), pinyin, initials,
+            kb_terms.folded_terms(folded_title), kb_terms.keyword_terms(keywords),
+            kb_terms.folded_terms(folded_answer), sounds, sound_initials,
+            kb_terms.cover_text(folded_title, keywords, folded_answer))
 
 
 def _index(conn: sqlite3.Connection, rows: list[tuple[int, str, list[str], str]], command: str = "") -> None:
@@ -115,7 +122,7 @@ def _index(conn: sqlite3.Connection, rows: list[tuple[int, str, list[str], str]]
     tokens.sort()  # ascending rowids let FTS5 keep one pending segment per transaction
     head = [(r, t, k, p, i) for r, t, k, _, p, i, *_ in tokens]
     body = [(r, t, k, a, p, i) for r, t, k, a, p, i, *_ in tokens]
-    terms = [(r, tt, kt, at, sp, si) for r, _, _, _, _, _, tt, kt, at, sp, si in tokens]
+    terms = [(r, tt, kt, at, sp, si) for r, _, _, _, _, _, tt, kt, at, sp, si, _ in tokens]
     delete = ("'delete', ", "kb_head, ", "kb_body, ", "kb_terms, ") if command else ("", "", "", "")
     conn.executemany(f"INSERT INTO kb_head({delete[1]}rowid, title, keywords, pinyin, initials) "
                      f"VALUES ({delete[0]}?, ?, ?, ?, ?)", head)
@@ -127,8 +134,7 @@ def _index(conn: sqlite3.Connection, rows: list[tuple[int, str, list[str], str]]
         conn.executemany("DELETE FROM kb_cover WHERE rowid = ?", [(r,) for r, *_ in tokens])
     else:
         conn.executemany("INSERT OR REPLACE INTO kb_cover(rowid, text, sounds) VALUES (?, ?, ?)",
-                         [(rowid, kb_terms.cover_text(title, keywords, answer), f"{sp} {si}")
-                          for (rowid, title, keywords, answer), (*_, sp, si) in zip(sorted(rows), tokens)])
+                         [(r, cover, f"{sp} {si}") for r, *_, sp, si, cover in tokens])
 
 
 def _chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
@@ -281,6 +287,7 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, offset: int
         return []
     ranked = _ranked(conn, compiled, today_text, need)
     needles = [text for texts in compiled.word_texts for text in texts]
+    learnt = _learnt(conn, query, today_text)
     if len(ranked) < need:
         # fewer exact matches than asked for: the entries holding most of what was said follow
         partial = kb_terms.compile_partial(query, synonyms)
@@ -290,12 +297,33 @@ def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, offset: int
             partial_rows = {r for r, *_ in more}
             valid = [r for r in ranked if not r[2]] + [r for r in more if not r[2]]
             expired = [r for r in ranked if r[2]] + [r for r in more if r[2]]
-            ranked = (valid + expired)
+            ranked = _first(learnt, valid + expired)
             needles += [t for c in partial.concepts for t in c.texts]
             sounds = [tokens for c in partial.concepts for tokens in c.sounds]
             return _hits(conn, [(r, s) for r, s, *_ in ranked[max(0, offset):need]], needles, today_text,
-                         partial_rows, sounds)
+                         partial_rows - {r for r, *_ in learnt}, sounds)
+    ranked = _first(learnt, ranked)
     return _hits(conn, [(r, s) for r, s, *_ in ranked[max(0, offset):need]], needles, today_text)
+
+
+def _learnt(conn: sqlite3.Connection, query: str, today: str) -> list:
+    """(rowid, score, expired) of the valid entries agents used after this query, the most used
+    first (the platform's learnt pairs, domain/knowledge.py)."""
+    key = usage_key(query)
+    if key is None:
+        return []
+    return conn.execute(f"""
+        SELECT e.rowid, 0.0, 0 FROM kb_boosts AS b JOIN kb_entries AS e ON e.id = b.entry_id
+        WHERE b.query_key = ? AND NOT {_EXPIRED.replace(":today", "?")}
+        ORDER BY b.weight DESC, e.rowid DESC LIMIT 3""", (key, today)).fetchall()
+
+
+def _first(learnt: list, ranked: list) -> list:
+    """The learnt entries first, then the rest without them."""
+    if not learnt:
+        return ranked
+    rows = {r for r, *_ in learnt}
+    return list(learnt) + [r for r in ranked if r[0] not in rows]
 
 
 def _ranked(conn: sqlite3.Connection, compiled: ts.CompiledQuery, today: str, need: int) -> list:

@@ -72,29 +72,51 @@ def bigrams(run: str) -> list[str]:
     return [run[i:i + 2] for i in range(len(run) - 1)]
 
 
+_HAN_BIGRAM = re.compile(r"(?=([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2}))")  # overlapping, found in C
+_LATIN_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+
+
 def text_terms(text: str) -> str:
     """The term tokens of a text for `kb_terms`: the bigrams of each Han run, Latin words and
-    numbers whole (folded)."""
-    folded = ts.fold(text)
-    out: list[str] = []
-    for match in re.finditer(f"{_HAN.pattern}|{_LATIN.pattern}|{_DIGITS.pattern}", folded):
-        run = match.group()
-        out += bigrams(run) if _HAN.fullmatch(run) else [run]
-    return " ".join(out)
+    numbers whole (folded); in no particular order (BM25 counts them, no phrase is asked)."""
+    return folded_terms(ts.fold(text))
+
+
+def folded_terms(folded: str) -> str:
+    """`text_terms` of a text folded already."""
+    return " ".join(_HAN_BIGRAM.findall(folded) + _LATIN_OR_DIGITS.findall(folded))
 
 
 def sound_terms(title: str, keywords: Iterable[str]) -> tuple[str, str]:
     """(syllable pairs, initial pairs) of the title's and keywords' words, each word apart: a pair
     across two words (看门诊的钱医保: qian'yi) would answer a query it has nothing to do with."""
+    full, initials = _sounds(title)
+    for keyword in keywords:  # keywords repeat across entries: each is read once
+        cached = _KEYWORD_SOUNDS.get(keyword)
+        if cached is None:
+            if len(_KEYWORD_SOUNDS) >= 50_000:
+                _KEYWORD_SOUNDS.clear()
+            cached = _KEYWORD_SOUNDS[keyword] = _sounds(keyword)
+        full += cached[0]
+        initials += cached[1]
+    return " ".join(full), " ".join(initials)
+
+
+_KEYWORD_SOUNDS: dict[str, tuple[list[str], list[str]]] = {}
+
+
+def _sounds(text: str) -> tuple[list[str], list[str]]:
     full: list[str] = []
     initials: list[str] = []
-    for text in (title, *keywords):
-        for run in _HAN.findall(ts.fold(text)):
-            for word in _segmenter().cut(run):
-                syllables = _syllables(word)
-                full += ["'".join(p) for p in zip(syllables, syllables[1:])]
-                initials += [a[0] + b[0] for a, b in zip(syllables, syllables[1:])]
-    return " ".join(full), " ".join(initials)
+    reading, cut = ts._pinyin().syllables, _segmenter().cut
+    for run in _HAN.findall(ts.fold(text)):
+        syllables, at = reading(run), 0
+        for word in cut(run):
+            own = [s for s in syllables[at:at + len(word)] if s]
+            at += len(word)
+            full += ["'".join(p) for p in zip(own, own[1:])]
+            initials += [a[0] + b[0] for a, b in zip(own, own[1:])]
+    return full, initials
 
 
 def keyword_terms(keywords: Iterable[str]) -> str:
@@ -225,7 +247,8 @@ def weigh(query: PartialQuery, doc_counts: Mapping[str, int], total: int) -> Non
 
 
 def cover_text(title: str, keywords: list[str], answer: str) -> str:
-    """An entry's folded text, as coverage reads it (kept beside the index: `kb_cover`)."""
+    """An entry's folded text, as coverage reads it (kept beside the index: `kb_cover`); the
+    parts may be folded already (folding twice changes nothing)."""
     return ts.fold(title + ts.SEP + ts.SEP.join(keywords) + ts.SEP + answer)
 
 

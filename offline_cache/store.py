@@ -319,7 +319,7 @@ class CacheStore:
         """Drop cached platform data, keep drafts, the outbox, rejections and local-only orders."""
         with self.transaction() as conn:
             kb_index.clear(conn)
-            for table in ("categories", "handling_units", "callers", texts.TABLE):
+            for table in ("categories", "handling_units", "callers", texts.TABLE, "kb_boosts"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             workorders.clear_synced(conn)
             self.set_state(conn, "resync", json.dumps({"as_of": as_of, "entity": 0, "after": ""}))
@@ -544,7 +544,7 @@ class PendingMutations(Exception):
         self.count = count
 
 
-_KEYS = {"work_order": "number", "caller": "lookup", "synonym": "term"}
+_KEYS = {"work_order": "number", "caller": "lookup", "synonym": "term", "kb_boost": "key"}
 
 
 def _mutation(row: sqlite3.Row) -> Mutation:
@@ -629,6 +629,7 @@ APPLY: dict[str, Callable[[sqlite3.Connection, str, str, dict | None], None]] = 
     "caller": _upsert("callers", ("lookup", "phone", "name", "confidential", "version", "updated_at"), "lookup"),
     "work_order": workorders.apply,
     "agent_text": _upsert(texts.TABLE, texts.COLUMNS, "id"),
+    "kb_boost": _upsert("kb_boosts", ("key", "query_key", "entry_id", "weight", "version"), "key"),
 }
 
 

@@ -4,6 +4,7 @@ link, and the link to the platform (state, outbox size, and the refused changes 
 to resend or discard)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -115,6 +116,7 @@ class CallBar(QToolBar):
         self.refused.hide()
         self.addWidget(self.refused)
         self._tick = QTimer(self, interval=1000)  # the times shown, and wrap-up's end
+        self._tick_task: asyncio.Task | None = None
         self._tick.timeout.connect(self._on_tick)
         self._update_actions()
 
@@ -281,13 +283,16 @@ class CallBar(QToolBar):
         if self.seat is not None:
             self.seat.agent.extend_wrap_up()
 
-    @asyncSlot()
-    async def _on_tick(self) -> None:
+    def _on_tick(self) -> None:
         if self.seat is None or not shiboken6.isValid(self):
             return
         self._show_state()
         self.show_today()  # at midnight too
-        await self.seat.agent.tick()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # Qt runs without the application's loop (a window left over): nothing to await on
+        self._tick_task = loop.create_task(self.seat.agent.tick())  # held: a task only weakly referenced may go
 
     def _keyboard_back(self) -> None:
         """A menu of the bar closed: the window takes the keyboard back at once, so that the call

@@ -455,6 +455,13 @@ class KnowledgePane(QWidget):
         hit = self.model.hit(index.row()) if index.isValid() else None
         if hit is not None:
             self.open_entry(hit.id)
+            self._learn(hit.id, "open")
+
+    def _learn(self, entry_id: str, action: str) -> None:
+        """What the agent used after which search, for every seat's search to learn from."""
+        if self._seat is not None and self.search_edit.text().strip():
+            Operation(self, self._seat.knowledge.record_use(self.search_edit.text(), entry_id, action)) \
+                .failure(lambda exc, _text: log.warning("use of an entry not recorded: %s", type(exc).__name__)).run()
 
     def open_entry(self, entry_id: str) -> None:
         if self._seat is None:
@@ -517,6 +524,7 @@ class KnowledgePane(QWidget):
         if self._entry is None or (hit is not None and hit.id != self._entry["id"]):
             return
         self.insert_answer.emit(self._entry["answer"])
+        self._learn(self._entry["id"], "insert")
         expired = self._entry.get("valid_to") and self._entry["valid_to"] < clock.now().date().isoformat()
         title = self._entry["title"]
         self._notify(self.tr("Inserted the expired answer of “{title}”: check it before reading it out.").format(

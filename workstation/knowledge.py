@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from domain.knowledge import USAGE_ACTIONS, usage_key
 from offline_cache import kb_index
 from offline_cache.kb_index import MARK_END, MARK_START, KbHit
 from workstation.sync import SyncService
@@ -32,6 +33,17 @@ class KnowledgeService:
     def entry(self, entry_id: str) -> dict | None:
         """The whole entry (None when the cache does not have it)."""
         return kb_index.get_entry(self.sync.store.conn, entry_id)
+
+    async def record_use(self, query: str, entry_id: str, action: str) -> bool:
+        """The agent inserted ("insert") or opened ("open") an entry after a query: sent through the
+        outbox, for the platform to learn which entry answers what agents search (every seat then
+        lists it first for that query). Nothing is sent for a query with nothing to learn (numbers
+        only: a phone or ID number is never sent); returns whether it was sent."""
+        key = usage_key(query)
+        if action not in USAGE_ACTIONS or key is None:
+            return False
+        await self.sync.record("kb_usage", "use", {"query": key, "entry_id": entry_id, "action": action})
+        return True
 
     async def report_error(self, entry: dict, comment: str) -> str:
         """Report an error in an entry (纠错) through the outbox; returns the mutation id.

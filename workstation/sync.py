@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Snapshot order of a full resync: reference data first, so the agent can search soonest.
-ENTITIES = ("category", "handling_unit", "synonym", "agent_text", "kb_entry", "caller", "work_order")
+# (appended at the end: a resync under way keeps its place in the list across an upgrade)
+ENTITIES = ("category", "handling_unit", "synonym", "agent_text", "kb_entry", "caller", "work_order", "kb_boost")
 
 
 class LinkState(StrEnum):

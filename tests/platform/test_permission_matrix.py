@@ -169,7 +169,8 @@ SESSION_ENDING = {"POST /api/v1/auth/sign-out-everywhere"}
 # -- the mutations, from the operation tables -----------------------------------------------------
 
 # Entities whose only operation is not in a table of its own: (op, permission).
-SINGLE_OP = {"kb_correction": ("create", "kb.report"), "call": ("report", "calls.handle"),
+SINGLE_OP = {"kb_correction": ("create", "kb.report"), "kb_usage": ("use", "kb.report"),
+             "call": ("report", "calls.handle"),
              "missed_call": ("outcome", "callbacks.work"), "caller": ("reveal", "callers.read")}
 OPERATIONS: dict[tuple[str, str], str] = {
     **{("work_order", op): payloads.permission(op) for op in payloads.PAYLOADS},
@@ -405,6 +406,8 @@ def _mutation(entity: str, op: str, world: World, username: str, fresh: bool) ->
             body["entity_id"] = world.escalation()
     elif entity == "kb_correction":
         body["payload"] = {"entry_id": world.kb_entry, "comment": "口径已过时"}
+    elif entity == "kb_usage":
+        body["payload"] = {"query": "公积金提取", "entry_id": world.kb_entry, "action": "insert"}
     elif entity == "call":
         body = _call_report(f"matrix-{uuid.uuid4()}")
     elif entity == "caller":  # a reveal of a caller's number, audited

@@ -1,0 +1,56 @@
+"""An answer agents inserted after a query comes first for that query on every other seat, after a
+sync (issue 14). The real platform on loopback, three seats with their own caches."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from central.seed import DEMO_PASSWORD
+from tests.workstation.test_sync import until
+from workstation.platform_client import PlatformClient
+from workstation.session import SeatSession
+
+
+def _entry(key: str, title: str, answer: str) -> dict:
+    return {"id": key, "title": title, "answer": answer, "category_path": ["住房与物业"], "source_department": "",
+            "policy_basis": "", "keywords": [], "valid_from": "2024-01-01", "valid_to": None, "version": 1,
+            "status": "published"}
+
+
+async def _seat(platform, tmp_path, username: str, seat: str) -> SeatSession:  # noqa: ANN001
+    client = PlatformClient(platform.url, timeout=5.0)
+    await client.sign_in(username, DEMO_PASSWORD, seat)
+    session = await SeatSession.open(client, seat, tmp_path / username)
+    await until(session.sync.synced, lambda: session.store.get_state("cursor") is not None)
+    return session
+
+
+@pytest.mark.asyncio
+async def test_an_answer_two_agents_inserted_comes_first_for_that_query_on_another_seat(platform, sign_in, tmp_path):
+    lines = [_entry("kb-near", "公积金提取", "提取公积金的一般条件。"),
+             _entry("kb-used", "租房可以用公积金吗", "租房提取公积金：身份证和租房合同即可。")]
+    r = sign_in("admin").post("/api/v1/kb/import",
+                              content="".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines).encode())
+    assert r.status_code == 200, r.text
+    seats = [await _seat(platform, tmp_path, u, s) for u, s in (("agent", "L-01"), ("agent2", "L-02"),
+                                                               ("expert", "L-03"))]
+    try:
+        other = seats[2]
+        await other.sync.download_all()
+        query = "公积金提取"
+        assert [h.id for h in other.knowledge.search(query)][0] == "kb-near"
+        before = [h.id for h in other.knowledge.search("公积金")]
+        for seat in seats[:2]:
+            assert await seat.knowledge.record_use(query, "kb-used", "insert") is True
+            await seat.sync.upload_all()
+        assert await seats[0].knowledge.record_use("13912345678", "kb-used", "insert") is False  # nothing sent
+        await other.sync.download_all()
+        hits = other.knowledge.search(query)
+        assert [h.id for h in hits][:2] == ["kb-used", "kb-near"]
+        assert [h.id for h in other.knowledge.search("公积金")] == before  # another query: as before
+    finally:
+        for seat in seats:
+            client = seat.client
+            await seat.close()
+            await client.close()
