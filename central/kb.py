@@ -6,6 +6,7 @@ its line number) means nothing is applied.
 from __future__ import annotations
 
 import json
+from datetime import date
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -116,6 +117,53 @@ def _forbidden_text(obj: dict) -> str | None:
             if isinstance(item, str) and (c := first_bad_char(item)) is not None:
                 return f"{key}: contains a forbidden character U+{ord(c):04X}"
     return None
+
+
+def parse_one(text: str) -> KnowledgeEntry:
+    """One entry as a JSON object (the export format); ImportRefused naming the problem. A line
+    break inside JSON text is whitespace (strings cannot hold a raw one)."""
+    entries = parse_lines([" ".join(text.splitlines())])
+    if not entries:
+        raise ImportRefused([Problem(1, "expected one knowledge entry as a JSON object")])
+    return entries[0]
+
+
+class NotYourDepartment(Exception):
+    pass
+
+
+async def publish(conn: AsyncConnection, who: Claims, entry: KnowledgeEntry) -> dict:
+    """A department's own entry (a unit's user: `source_department` must be its unit, and an entry
+    of another department is not its to change); admin any. Returns the entry as stored."""
+    t = db.kb_entries
+    current = (await conn.execute(select(t).where(t.c.id == entry.id))).mappings().first()
+    if who.unit_id is not None:
+        own = (await conn.execute(select(db.handling_units.c.name).where(
+            db.handling_units.c.id == who.unit_id))).scalar()
+        if entry.source_department != own:
+            raise NotYourDepartment(f"source_department must be {own!r}, the department signed in")
+        if current is not None and current["source_department"] != own:
+            raise NotYourDepartment(f"entry {entry.id!r} belongs to {current['source_department']!r}")
+    await apply(conn, [entry])
+    row = (await conn.execute(select(t).where(t.c.id == entry.id))).mappings().one()
+    return {**entry_from_row(row), "updated_at": row["updated_at"]}
+
+
+async def expiring(conn: AsyncConnection, who: Claims, within_days: int) -> list[dict]:
+    """Published entries whose validity ends within `within_days` (those of the signed-in
+    department for a unit's user), soonest first: for their editors to renew or retire."""
+    t = db.kb_entries
+    today = clock.now().date()
+    until = date.fromordinal(today.toordinal() + within_days).isoformat()
+    query = select(t).where(t.c.valid_to.is_not(None), t.c.valid_to >= today.isoformat(), t.c.valid_to <= until,
+                            t.c.status == "published")
+    if who.unit_id is not None:
+        own = (await conn.execute(select(db.handling_units.c.name).where(
+            db.handling_units.c.id == who.unit_id))).scalar()
+        query = query.where(t.c.source_department == own)
+    rows = (await conn.execute(query.order_by(t.c.valid_to, t.c.id).limit(500))).mappings()
+    return [{"id": r["id"], "title": r["title"], "valid_to": r["valid_to"], "source_department": r["source_department"],
+             "version": r["version"]} for r in rows]
 
 
 def _row(entry: KnowledgeEntry) -> dict:

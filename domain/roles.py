@@ -51,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "escalations.read": _SEATS,
     "escalations.answer": frozenset({Role.expert}),
     "kb.review": frozenset({Role.team_lead, Role.admin}),
+    # a department publishes its own entries and answers to hot questions (答复口径); admin any
+    "kb.publish": frozenset({Role.unit, Role.admin}),
     "users.manage": frozenset({Role.admin}),
     "audit.read": frozenset({Role.admin}),
     "texts.edit": frozenset({Role.admin}),  # quick phrases, call scripts, form templates (domain/texts.py)

@@ -268,6 +268,8 @@ def _read_synonyms(conn: sqlite3.Connection) -> dict[str, set[str]]:
 # --- search -------------------------------------------------------------------------------------
 
 _EXPIRED = "(e.valid_to IS NOT NULL AND e.valid_to < :today)"
+# a department's entry published ahead of its day: listed from `valid_from` on
+_CURRENT = "(e.valid_from IS NULL OR e.valid_from <= :today)"
 
 
 def search(conn: sqlite3.Connection, query: str, *, limit: int = 20, offset: int = 0,
@@ -314,8 +316,8 @@ def _learnt(conn: sqlite3.Connection, query: str, today: str) -> list:
         return []
     return conn.execute(f"""
         SELECT e.rowid, 0.0, 0 FROM kb_boosts AS b JOIN kb_entries AS e ON e.id = b.entry_id
-        WHERE b.query_key = ? AND NOT {_EXPIRED.replace(":today", "?")}
-        ORDER BY b.weight DESC, e.rowid DESC LIMIT 3""", (key, today)).fetchall()
+        WHERE b.query_key = ? AND NOT {_EXPIRED.replace(":today", "?")} AND {_CURRENT.replace(":today", "?")}
+        ORDER BY b.weight DESC, e.rowid DESC LIMIT 3""", (key, today, today)).fetchall()
 
 
 def _first(learnt: list, ranked: list) -> list:
@@ -367,7 +369,7 @@ def _partial(conn: sqlite3.Connection, query: kb_terms.PartialQuery, today: str,
         SELECT c.rowid, c.score, v.text, v.sounds, {_EXPIRED} FROM (
             SELECT rowid, bm25(kb_terms, {kb_terms.WEIGHTS}) AS score FROM kb_terms
             WHERE kb_terms MATCH :q ORDER BY score LIMIT {kb_terms.CANDIDATES + len(exclude)}) AS c
-        JOIN kb_entries AS e ON e.rowid = c.rowid JOIN kb_cover AS v ON v.rowid = c.rowid""",
+        JOIN kb_entries AS e ON e.rowid = c.rowid JOIN kb_cover AS v ON v.rowid = c.rowid WHERE {_CURRENT}""",
                         {"q": expression, "today": today}).fetchall()
     scored = []
     for rowid, score, text, sounds, old in rows:
@@ -388,14 +390,15 @@ def _head(conn: sqlite3.Connection, params: dict, need: int) -> tuple[list, list
         SELECT h.rowid, h.score, {_EXPIRED} FROM (
             SELECT rowid, bm25(kb_head, {HEAD_WEIGHTS}) AS score FROM kb_head
             WHERE kb_head MATCH :q ORDER BY rowid DESC LIMIT {HEAD_CAP}) AS h
-        JOIN kb_entries AS e ON e.rowid = h.rowid ORDER BY h.score, h.rowid DESC""", params).fetchall()
+        JOIN kb_entries AS e ON e.rowid = h.rowid WHERE {_CURRENT} ORDER BY h.score, h.rowid DESC""", params).fetchall()
     valid = [(r, s) for r, s, old in rows if not old]
     expired = [(r, s) for r, s, old in rows if old]
     if len(rows) == HEAD_CAP and len(valid) < need:
         last = min(r for r, _, _ in rows)
         for rowid, old in conn.execute(f"""
                 SELECT h.rowid, {_EXPIRED} FROM kb_head AS h JOIN kb_entries AS e ON e.rowid = h.rowid
-                WHERE kb_head MATCH :q AND h.rowid < :last ORDER BY h.rowid DESC""", {**params, "last": last}):
+                WHERE kb_head MATCH :q AND h.rowid < :last AND {_CURRENT} ORDER BY h.rowid DESC""",
+                {**params, "last": last}):
             (expired if old else valid).append((rowid, 0.0))
     return valid, expired
 
@@ -423,7 +426,7 @@ class _Body:
         condition = _EXPIRED if expired else f"NOT {_EXPIRED}"
         return self._conn.execute(f"""
             SELECT b.rowid, 0.0 FROM kb_body AS b JOIN kb_entries AS e ON e.rowid = b.rowid
-            WHERE kb_body MATCH :q AND {_OUTSIDE_HEAD} AND {condition}
+            WHERE kb_body MATCH :q AND {_OUTSIDE_HEAD} AND {condition} AND {_CURRENT}
             ORDER BY b.rowid DESC LIMIT :n""", {**self._params, "n": count}).fetchall()
 
 
@@ -438,8 +441,8 @@ def _rank(conn: sqlite3.Connection, rowids: list[int], compiled: ts.CompiledQuer
     if not rowids:
         return [], []
     marks = ",".join("?" * len(rowids))
-    rows = conn.execute(f"SELECT rowid, title, keywords, answer, valid_to FROM kb_entries "
-                        f"WHERE rowid IN ({marks})", rowids).fetchall()
+    rows = conn.execute(f"SELECT rowid, title, keywords, answer, valid_to FROM kb_entries AS e "
+                        f"WHERE rowid IN ({marks}) AND {_CURRENT.replace(':today', '?')}", [*rowids, today]).fetchall()
     docs = []
     for rowid, title, keywords, answer, valid_to in rows:
         fields = (ts.fold(title), ts.fold(ts.SEP.join(json.loads(keywords))), ts.fold(answer))

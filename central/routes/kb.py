@@ -64,6 +64,42 @@ async def put_synonyms(request: Request, platform: PlatformDep, _: who("kb.impor
     return counts
 
 
+ENTRY_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+@router.put("/entries/{entry_id}", openapi_extra=ENTRY_BODY)
+async def publish_entry(entry_id: Annotated[str, Path(max_length=64), AfterValidator(clean)], request: Request,
+                        platform: PlatformDep, claims: who("kb.publish")) -> dict:
+    """A department publishes one of its own entries or answers to a hot question (答复口径): a
+    handling unit's user only with its own unit as `source_department`, and never another
+    department's entry; the change gets a new version and reaches every seat through the feed.
+    `valid_from` in the future: the seats list it from that day."""
+    try:
+        entry = kb.parse_one((await request.body()).decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ApiError(422, "invalid", f"the body is not UTF-8 (byte {exc.start})") from None
+    except kb.ImportRefused as exc:
+        raise ApiError(422, "invalid", exc.problems[0].message,
+                       field=exc.problems[0].message.split(":")[0]) from None
+    if entry.id != entry_id:
+        raise ApiError(422, "invalid", "the entry's id differs from the one in the path", field="id")
+    try:
+        async with platform.db.write() as conn:
+            stored = await kb.publish(conn, claims, entry)
+    except kb.NotYourDepartment as exc:
+        raise ApiError(403, "not_your_department", str(exc)) from None
+    platform.changed()
+    return stored
+
+
+@router.get("/expiring")
+async def expiring_entries(platform: PlatformDep, claims: who("kb.publish"),
+                           days: Annotated[int, Query(ge=1, le=366)] = 30) -> dict:
+    """Entries whose validity ends within `days` (a department's own), soonest first."""
+    async with platform.db.read() as conn:
+        return {"items": await kb.expiring(conn, claims, days)}
+
+
 @router.get("/export")
 async def export_entries(platform: PlatformDep, _: who("kb.export")) -> StreamingResponse:
     async with platform.db.read() as conn:

@@ -146,3 +146,13 @@ def small_kb(tmp_path) -> sqlite3.Connection:
     conn = connect(tmp_path / "small.sqlite")
     yield conn
     conn.close()
+
+
+def test_an_entry_published_ahead_of_its_day_is_listed_from_that_day_on(small_kb):
+    from datetime import timedelta
+    write(small_kb, kb_index.upsert_entries, [{**entry("next", "加装电梯补贴新口径", answer="每台补贴25万元"),
+                                               "valid_from": (TODAY + timedelta(days=1)).isoformat()},
+                                              entry("now", "加装电梯补贴", answer="每台补贴20万元")])
+    for query in ("加装电梯补贴", "电梯补贴新口径多少钱", "jzdt"):  # exact, partial, pinyin initials
+        assert "next" not in [h.id for h in kb_index.search(small_kb, query, today=TODAY)], query
+        assert "next" in [h.id for h in kb_index.search(small_kb, query, today=TODAY + timedelta(days=1))], query

@@ -90,9 +90,14 @@ def contains(e: dict, word: str) -> bool:
     return in_head(e, word) or word in ts.fold(e["answer"])
 
 
+def current(e: dict) -> bool:
+    """Listed today: an entry published ahead of its `valid_from` is not yet."""
+    return not e.get("valid_from") or e["valid_from"] <= TODAY.isoformat()
+
+
 def brute(query: str) -> set[str]:
     words = ts.query_words(query)
-    return {e["id"] for e in ENTRIES if all(contains(e, w) for w in words)}
+    return {e["id"] for e in ENTRIES if current(e) and all(contains(e, w) for w in words)}
 
 
 def pieces(size: int, count: int, seed: int) -> list[str]:
