@@ -6,9 +6,9 @@ its line number) means nothing is applied.
 from __future__ import annotations
 
 import json
-from datetime import date
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError

@@ -281,7 +281,7 @@ def test_any_text_is_a_valid_query(demo, query):
 @SETTINGS
 @given(st.data())
 def test_any_piece_of_a_demo_entry_finds_it(demo, data):
-    e = data.draw(st.sampled_from(ENTRIES))
+    e = data.draw(st.sampled_from([e for e in ENTRIES if current(e)]))
     text = data.draw(st.sampled_from([e["title"], e["answer"], *e["keywords"]]))
     start = data.draw(st.integers(0, len(text) - 1))
     piece = text[start:start + data.draw(st.integers(1, 8))]
