@@ -298,6 +298,10 @@ kb_corrections = Table(
     # migration 4: a proposed new answer, and the expert escalation it came from
     Column("proposed_answer", Text, nullable=False, server_default=""),
     Column("escalation_id", String(36), nullable=True),
+    # migration 13: the reviewer's decision, for the reporter to see
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_at", String(40), nullable=True),
+    Column("decision_note", Text, nullable=False, server_default=""),
 )
 
 
@@ -417,6 +421,19 @@ kb_boosts = Table(
     Column("weight", Integer, nullable=False),  # the different agents who used it
     Column("version", Integer, nullable=False, default=1),
     Column("updated_at", String(40), nullable=False),
+)
+
+
+# migration 13: every version of a knowledge entry, who made it and when (an agent can read the
+# previous answer; an editor sees what changed)
+kb_entry_versions = Table(
+    "kb_entry_versions", metadata,
+    Column("entry_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Column("changed_at", String(40), nullable=False),
+    Column("why", String(32), nullable=False),  # import, publish, correction
 )
 
 

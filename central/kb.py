@@ -144,7 +144,7 @@ async def publish(conn: AsyncConnection, who: Claims, entry: KnowledgeEntry) -> 
             raise NotYourDepartment(f"source_department must be {own!r}, the department signed in")
         if current is not None and current["source_department"] != own:
             raise NotYourDepartment(f"entry {entry.id!r} belongs to {current['source_department']!r}")
-    await apply(conn, [entry])
+    await apply(conn, [entry], by=who.username, why="publish")
     row = (await conn.execute(select(t).where(t.c.id == entry.id))).mappings().one()
     return {**entry_from_row(row), "updated_at": row["updated_at"]}
 
@@ -175,8 +175,10 @@ def entry_from_row(row: dict) -> dict:
     return {k: row[k] for k in FIELDS}
 
 
-async def apply(conn: AsyncConnection, entries: list[KnowledgeEntry]) -> ImportResult:
-    """Upsert entries; a changed entry gets a version above both the file's and the stored one."""
+async def apply(conn: AsyncConnection, entries: list[KnowledgeEntry], by: str = "import",
+                why: str = "import") -> ImportResult:
+    """Upsert entries; a changed entry gets a version above both the file's and the stored one,
+    kept in `kb_entry_versions` with who made it and why."""
     result = ImportResult()
     t = db.kb_entries
     ids = [e.id for e in entries]
@@ -201,8 +203,62 @@ async def apply(conn: AsyncConnection, entries: list[KnowledgeEntry]) -> ImportR
             row["updated_at"] = now
             await conn.execute(t.update().where(t.c.id == entry.id).values(**row))
             result.updated += 1
+        await conn.execute(db.kb_entry_versions.insert().values(
+            entry_id=entry.id, version=row["version"], data=entry_from_row(row), changed_by=by, changed_at=now, why=why))
         await feed.record(conn, "kb_entry", entry.id, {**row})
     return result
+
+
+async def versions(conn: AsyncConnection, entry_id: str) -> list[dict]:
+    """The entry's versions, newest first: who changed it, when, why, and the entry as it was."""
+    v = db.kb_entry_versions
+    rows = (await conn.execute(select(v).where(v.c.entry_id == entry_id).order_by(v.c.version.desc()))).mappings()
+    return [{"version": r["version"], "changed_by": r["changed_by"], "changed_at": r["changed_at"], "why": r["why"],
+             "entry": r["data"]} for r in rows]
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["accept", "reject"]
+    note: text(0, 2000) = ""
+    answer: text(0, 5000) = ""  # the answer accepted (the proposed one when empty)
+
+
+class CorrectionClosed(Exception):
+    pass
+
+
+async def decide(conn: AsyncConnection, who: Claims, correction_id: str, data: Decision) -> dict:
+    """Accept a correction (the entry gets the proposed or given answer as a new version, which the
+    feed carries to every seat) or reject it with the reason, for the reporter to read."""
+    c = db.kb_corrections
+    row = (await conn.execute(select(c).where(c.c.id == correction_id))).mappings().first()
+    if row is None:
+        return {}
+    if row["status"] != "open":
+        raise CorrectionClosed(f"correction {correction_id} was {row['status']} already")
+    if data.decision == "reject" and not data.note.strip():
+        raise invalid("note", "say why the correction is rejected")
+    if data.decision == "accept":
+        answer = data.answer.strip() or row["proposed_answer"].strip()
+        if not answer:
+            raise invalid("answer", "the report proposes no answer: give the corrected answer")
+        t = db.kb_entries
+        current = (await conn.execute(select(t).where(t.c.id == row["entry_id"]))).mappings().one()
+        entry = KnowledgeEntry.from_dict({**entry_from_row(current), "answer": answer})
+        await apply(conn, [entry], by=who.username, why="correction")
+    values = {"status": "accepted" if data.decision == "accept" else "rejected", "decided_by": who.username,
+              "decided_at": clock.stamp(), "decision_note": data.note.strip()}
+    await conn.execute(c.update().where(c.c.id == correction_id).values(**values))
+    return {**dict(row), **values}
+
+
+async def reported_by(conn: AsyncConnection, username: str, limit: int = 200) -> list[dict]:
+    """A reporter's own corrections with their outcome, newest first."""
+    c = db.kb_corrections
+    rows = (await conn.execute(select(c).where(c.c.reported_by == username)
+                               .order_by(c.c.at.desc(), c.c.id.desc()).limit(limit))).mappings()
+    return [dict(r) for r in rows]
 
 
 async def export_lines(conn: AsyncConnection) -> Iterator[str]:

@@ -35,10 +35,12 @@ V7_TABLES = {"sessions"}
 V9_TABLES = {"seats"}
 V11_TABLES = {"agent_texts"}
 V12_TABLES = {"kb_usage", "kb_boosts"}
+V13_TABLES = {"kb_entry_versions"}
+V13_CORRECTION_COLUMNS = ("decided_by", "decided_at", "decision_note")
 
 
 def _v1_initial(conn: Connection) -> None:
-    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES | V11_TABLES | V12_TABLES
+    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES | V11_TABLES | V12_TABLES | V13_TABLES
     tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | later]
     db.metadata.create_all(conn, tables=tables)
 
@@ -161,6 +163,12 @@ def _v12_kb_usage(conn: Connection) -> None:
     db.kb_boosts.create(conn, checkfirst=True)
 
 
+def _v13_kb_review(conn: Connection) -> None:
+    db.kb_entry_versions.create(conn, checkfirst=True)
+    if inspect(conn).has_table("kb_corrections"):
+        _add_columns(conn, db.kb_corrections, V13_CORRECTION_COLUMNS)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -175,6 +183,7 @@ MIGRATIONS: list[Migration] = [
               _v10_address_detail),
     Migration(11, "agent texts: quick phrases, call scripts, form templates", _v11_agent_texts),
     Migration(12, "knowledge search learns from agents: entries used after a query", _v12_kb_usage),
+    Migration(13, "knowledge entries' versions; decisions on correction reports", _v13_kb_review),
 ]
 
 

@@ -28,7 +28,7 @@ async def get_entry(entry_id: Annotated[str, Path(max_length=64), AfterValidator
 
 @router.post("/import", openapi_extra={"requestBody": {"content": {"application/x-ndjson": {
     "schema": {"type": "string"}}}, "required": True}})
-async def import_entries(request: Request, platform: PlatformDep, _: who("kb.import")) -> dict:
+async def import_entries(request: Request, platform: PlatformDep, claims: who("kb.import")) -> dict:
     """JSON Lines in the export format. All or nothing: any malformed line refuses the whole file."""
     raw = await request.body()
     try:
@@ -41,7 +41,7 @@ async def import_entries(request: Request, platform: PlatformDep, _: who("kb.imp
         raise ApiError(422, "invalid_import", str(exc),
                        problems=[{"line": p.line, "message": p.message} for p in exc.problems]) from None
     async with platform.db.write() as conn:
-        result = await kb.apply(conn, entries)
+        result = await kb.apply(conn, entries, by=claims.username)
     platform.changed()
     return result.counts()
 
@@ -105,6 +105,41 @@ async def export_entries(platform: PlatformDep, _: who("kb.export")) -> Streamin
     async with platform.db.read() as conn:
         lines = list(await kb.export_lines(conn))
     return StreamingResponse((line + "\n" for line in lines), media_type="application/x-ndjson")
+
+
+@router.get("/entries/{entry_id}/versions")
+async def entry_versions(entry_id: Annotated[str, Path(max_length=64), AfterValidator(clean)], platform: PlatformDep,
+                         _: who("kb.read")) -> dict:
+    """Every version of an entry, newest first, with who changed it and when: the previous answer
+    is one step down."""
+    async with platform.db.read() as conn:
+        items = await kb.versions(conn, entry_id)
+    if not items:
+        raise not_found("knowledge entry", entry_id)
+    return {"items": items}
+
+
+@router.post("/corrections/{correction_id}/decision")
+async def decide_correction(correction_id: Annotated[str, Path(max_length=36), AfterValidator(clean)],
+                            body: kb.Decision, platform: PlatformDep, claims: who("kb.review")) -> dict:
+    """Accept a correction report or an expert's proposal (the entry's new version goes to every
+    seat) or reject it with the reason; the reporter reads the outcome (`/kb/corrections/mine`)."""
+    try:
+        async with platform.db.write() as conn:
+            row = await kb.decide(conn, claims, correction_id, body)
+    except kb.CorrectionClosed as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    if not row:
+        raise not_found("correction", correction_id)
+    platform.changed()
+    return row
+
+
+@router.get("/corrections/mine")
+async def my_corrections(platform: PlatformDep, claims: who("kb.report")) -> dict:
+    """The signed-in user's reports with their outcome (accepted, rejected and why), newest first."""
+    async with platform.db.read() as conn:
+        return {"items": await kb.reported_by(conn, claims.username)}
 
 
 @router.get("/corrections")

@@ -133,6 +133,10 @@ REQUESTS: dict[str, Callable[[World], dict]] = {
     "GET /api/v1/kb/export": _bare,
     "GET /api/v1/kb/corrections": _bare,
     "GET /api/v1/kb/expiring": _bare,
+    "GET /api/v1/kb/entries/{entry_id}/versions": lambda w: {"path": {"entry_id": w.kb_entry}},
+    "GET /api/v1/kb/corrections/mine": _bare,
+    "POST /api/v1/kb/corrections/{correction_id}/decision": lambda w: {"path": {"correction_id": "matrix-none"},
+                                                                      "json": {"decision": "accept"}},  # 404
     # the path's id differs from the body's: 422, nothing published
     "PUT /api/v1/kb/entries/{entry_id}": lambda w: {"path": {"entry_id": "matrix-none"}, "json": {"id": "other"}},
     # the operations themselves: test_every_mutation_answers_by_the_permission_table

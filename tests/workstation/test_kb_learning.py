@@ -1,5 +1,7 @@
-"""An answer agents inserted after a query comes first for that query on every other seat, after a
-sync (issue 14). The real platform on loopback, three seats with their own caches."""
+"""The knowledge base on the seats gets better (issue 14): an answer agents inserted after a query
+comes first for that query on every other seat, and a correction the editor accepts reaches a
+seat's search and detail, each after a sync. The real platform on loopback, seats with their own
+caches."""
 from __future__ import annotations
 
 import json
@@ -54,3 +56,27 @@ async def test_an_answer_two_agents_inserted_comes_first_for_that_query_on_anoth
             client = seat.client
             await seat.close()
             await client.close()
+
+
+@pytest.mark.asyncio
+async def test_a_correction_the_editor_accepts_reaches_the_seats_search_and_detail_within_a_sync(
+        platform, sign_in, tmp_path):
+    import uuid
+    sign_in("admin").post("/api/v1/kb/import", content=json.dumps(
+        _entry("kb-fix", "居住证办理材料", "身份证和租房合同。"), ensure_ascii=False).encode()).raise_for_status()
+    seat = await _seat(platform, tmp_path, "agent", "L-04")
+    try:
+        assert seat.knowledge.search("社保缴费证明") == []
+        r = sign_in("expert").post("/api/v1/mutations", json={
+            "id": str(uuid.uuid4()), "entity": "kb_correction", "op": "create",
+            "payload": {"entry_id": "kb-fix", "comment": "材料有变", "proposed_answer": "身份证、租房合同和社保缴费证明。"}})
+        correction = r.json()["data"]["id"]
+        sign_in("lead").post(f"/api/v1/kb/corrections/{correction}/decision",
+                             json={"decision": "accept"}).raise_for_status()
+        await seat.sync.download_all()
+        assert [h.id for h in seat.knowledge.search("社保缴费证明")] == ["kb-fix"]
+        assert seat.knowledge.entry("kb-fix")["answer"] == "身份证、租房合同和社保缴费证明。"
+    finally:
+        client = seat.client
+        await seat.close()
+        await client.close()
