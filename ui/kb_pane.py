@@ -306,6 +306,8 @@ class KnowledgePane(QWidget):
                                           self._insert, pane, self)
         self.report_action = self._action(self.tr("Report an error in this entry"), ["Alt+E"],
                                           self.show_report_box, pane, self)
+        self.previous_action = self._action(self.tr("Show the previous version of this entry"), ["Alt+V"],
+                                            self.show_previous, pane, self)
         # Ctrl+Enter inside the comment box: the box's event filter takes the key before the
         # pane's insert shortcut sees it (two live shortcuts on one key would be ambiguous).
         self.send_action = self._action(self.tr("Send the correction"), ["Ctrl+Return"], self._send_correction,
@@ -323,8 +325,8 @@ class KnowledgePane(QWidget):
         self.search_edit.setPlaceholderText(self.tr("Search the knowledge base (pinyin initials work too)")
                                             + "  Ctrl+K")
         self.comment.setPlaceholderText(self.tr("What is wrong in this entry? Ctrl+Enter sends, Esc cancels"))
-        self.actions_for_help = [self.focus_action, self.insert_action, self.report_action, self.send_action,
-                                 self.cancel_action]
+        self.actions_for_help = [self.focus_action, self.insert_action, self.report_action, self.previous_action,
+                                 self.send_action, self.cancel_action]
 
     # --- session --------------------------------------------------------------------------------
     def set_session(self, seat: SeatSession | None) -> None:
@@ -485,6 +487,7 @@ class KnowledgePane(QWidget):
         self._entry = entry
         self.insert_action.setEnabled(entry is not None)
         self.report_action.setEnabled(entry is not None)
+        self.previous_action.setEnabled(entry is not None and int(entry.get("version") or 1) > 1)
         if entry is None:
             hint = html.escape(self.tr("Pick a result to see the whole entry."))
             self.detail.setHtml(f'<p style="color:{MUTED};">{hint}</p>')
@@ -530,6 +533,28 @@ class KnowledgePane(QWidget):
         self._notify(self.tr("Inserted the expired answer of “{title}”: check it before reading it out.").format(
             title=title) if expired else self.tr("Inserted the answer of “{title}”.").format(title=title),
             error=bool(expired))
+
+    def show_previous(self) -> None:
+        """Alt+V: the entry's previous version under the current one (read from the platform)."""
+        entry, seat = self._entry, self._seat
+        if entry is None or seat is None:
+            return
+        Operation(self, seat.knowledge.previous_version(entry)).busy(self.previous_action).show_on(self.notice) \
+            .failure_text(self.tr("The previous version could not be read: {error}")) \
+            .success(lambda previous: self._show_previous(entry, previous)).run()
+
+    def _show_previous(self, entry: dict, previous: dict | None) -> None:
+        if self._entry is not entry:
+            return  # another entry is shown by now
+        if previous is None:
+            self._notify(self.tr("This is the entry's first version."))
+            return
+        head = html.escape(self.tr("Previous version {version}, changed by {who} on {when}").format(
+            version=previous["version"], who=previous["changed_by"], when=previous["changed_at"][:16].replace("T", " ")))
+        answer = html.escape(previous["entry"].get("answer") or "").replace("\n", "<br>")
+        previous_html = f'<hr><p style="color:{MUTED};"><b>{head}</b></p><p>{answer}</p>'
+        self.detail.setHtml(self._entry_html(entry, clock.now().date()) + previous_html)
+        self._notify(self.tr("The previous version is shown under the current one."))
 
     def _notify(self, text: str, error: bool = False) -> None:
         self.notice.setText(text)

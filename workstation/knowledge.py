@@ -45,6 +45,13 @@ class KnowledgeService:
         await self.sync.record("kb_usage", "use", {"query": key, "entry_id": entry_id, "action": action})
         return True
 
+    async def previous_version(self, entry: dict) -> dict | None:
+        """The version before the one shown ({version, changed_by, changed_at, why, entry}), read
+        from the platform (the seat keeps the current one only); None for a first version.
+        PlatformUnreachable offline."""
+        versions = await self.sync.client.kb_versions(entry["id"])
+        return next((v for v in versions if v["version"] < int(entry.get("version") or 0)), None)
+
     async def report_error(self, entry: dict, comment: str) -> str:
         """Report an error in an entry (纠错) through the outbox; returns the mutation id.
         ValueError when the platform would refuse it (empty, too long)."""

@@ -347,6 +347,10 @@ class PlatformClient:
         """The key of the callers' hashes, for the screen pop offline (roles that read callers)."""
         return await self._request("GET", "/lookup-key", auth=True)
 
+    async def kb_versions(self, entry_id: str) -> list[dict[str, Any]]:
+        """Every version of a knowledge entry, newest first, with who changed it and when."""
+        return (await self._request("GET", f"/kb/entries/{entry_id}/versions", auth=True))["items"]
+
     async def caller(self, phone: str) -> dict[str, Any]:
         """The platform's caller record (audited on the platform)."""
         return await self._request("GET", f"/callers/{phone}", auth=True)

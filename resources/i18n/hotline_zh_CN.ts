@@ -1243,6 +1243,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>无法读取本地知识库：{error}</translation>
     </message>
     <message>
+        <source>Show the previous version of this entry</source>
+        <translation>查看此条目的上一版本</translation>
+    </message>
+    <message>
         <source>{count} entries found</source>
         <translation>找到 {count} 条</translation>
     </message>
@@ -1305,6 +1309,22 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>Inserted the answer of “{title}”.</source>
         <translation>已插入《{title}》的答复口径。</translation>
+    </message>
+    <message>
+        <source>The previous version could not be read: {error}</source>
+        <translation>无法读取上一版本：{error}</translation>
+    </message>
+    <message>
+        <source>This is the entry&apos;s first version.</source>
+        <translation>这是该条目的第一个版本。</translation>
+    </message>
+    <message>
+        <source>Previous version {version}, changed by {who} on {when}</source>
+        <translation>上一版本（第 {version} 版），{who} 修改于 {when}</translation>
+    </message>
+    <message>
+        <source>The previous version is shown under the current one.</source>
+        <translation>上一版本显示在当前版本下方。</translation>
     </message>
     <message>
         <source>Write what is wrong first.</source>

@@ -275,3 +275,23 @@ def test_the_entry_shown_follows_the_selection_and_a_new_search_clears_it(qtbot:
         qtbot.keyClick(pane.search_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     pane.reset()  # a new caller
     assert pane.search_edit.text() == "" and pane.model.rowCount() == 0 and pane.current_entry is None
+
+
+def test_alt_v_shows_the_previous_version_of_the_entry(qtbot: Any, pane: KnowledgePane, seat: SeatSession,
+                                                      platform_api: Callable[[str], httpx.Client]) -> None:
+    first = _entry("versioned", "公积金贷款首付比例", "您好，首套房首付比例不低于20%。")
+    second = {**first, "answer": "您好，首套房首付比例不低于15%。"}
+    for version in (first, second):
+        r = platform_api("admin").post("/api/v1/kb/import", content=json.dumps(version, ensure_ascii=False).encode())
+        assert r.status_code == 200, r.text
+    run_async(qtbot, seat.sync.download_all())
+    _search(qtbot, pane, "首付比例")
+    qtbot.waitUntil(lambda: first["id"] in _ids(pane), timeout=5_000)
+    pane.results.setFocus()
+    pane.results.setCurrentIndex(pane.model.index(_ids(pane).index(first["id"])))
+    qtbot.waitUntil(lambda: pane.current_entry is not None and pane.current_entry["id"] == first["id"])
+    assert pane.current_entry["version"] == 2 and pane.previous_action.isEnabled()
+    qtbot.keyClick(pane.results, Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "不低于20%" in pane.detail.toPlainText(), timeout=10_000)
+    assert "不低于15%" in pane.detail.toPlainText()  # the current answer stays above it
+    assert "admin" in pane.detail.toPlainText()
