@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from central import db, feed
-from central.errors import invalid
+from central.errors import ApiError, invalid
 from central.security import Claims
 from central.validation import (
     FIRST_POLICY_DAY,
@@ -224,8 +224,12 @@ class Decision(BaseModel):
     answer: text(0, 5000) = ""  # the answer accepted (the proposed one when empty)
 
 
-class CorrectionClosed(Exception):
-    pass
+def parse_decision(payload: dict) -> Decision:
+    try:
+        return Decision.model_validate(payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise invalid("payload." + ".".join(str(p) for p in err["loc"]), err["msg"]) from None
 
 
 async def decide(conn: AsyncConnection, who: Claims, correction_id: str, data: Decision) -> dict:
@@ -234,15 +238,15 @@ async def decide(conn: AsyncConnection, who: Claims, correction_id: str, data: D
     c = db.kb_corrections
     row = (await conn.execute(select(c).where(c.c.id == correction_id))).mappings().first()
     if row is None:
-        return {}
+        raise ApiError(404, "not_found", f"no correction {correction_id!r}")
     if row["status"] != "open":
-        raise CorrectionClosed(f"correction {correction_id} was {row['status']} already")
+        raise ApiError(409, "conflict", f"correction {correction_id} was {row['status']} already")
     if data.decision == "reject" and not data.note.strip():
-        raise invalid("note", "say why the correction is rejected")
+        raise invalid("payload.note", "say why the correction is rejected")
     if data.decision == "accept":
         answer = data.answer.strip() or row["proposed_answer"].strip()
         if not answer:
-            raise invalid("answer", "the report proposes no answer: give the corrected answer")
+            raise invalid("payload.answer", "the report proposes no answer: give the corrected answer")
         t = db.kb_entries
         current = (await conn.execute(select(t).where(t.c.id == row["entry_id"]))).mappings().one()
         entry = KnowledgeEntry.from_dict({**entry_from_row(current), "answer": answer})

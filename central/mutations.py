@@ -46,7 +46,7 @@ class MutationIn(BaseModel):
             raise ValueError("must be a UUID") from None
 
 
-_KNOWN_OPS = {"kb_correction": ("create", "kb.report"), "kb_usage": ("use", "kb.report"),
+_KNOWN_OPS = {"kb_usage": ("use", "kb.report"),
              "call": ("report", "calls.handle"),
               "missed_call": ("outcome", "callbacks.work"), "caller": ("reveal", "callers.read")}
 
@@ -57,6 +57,8 @@ def _permission(entity: str, op: str) -> str | None:
     if entity in _KNOWN_OPS:
         known, permission = _KNOWN_OPS[entity]
         return permission if op == known else None
+    if entity == "kb_correction":  # reported by the desk, decided by the knowledge editors
+        return {"create": "kb.report", "decide": "kb.review"}.get(op)
     if entity == "escalation":
         return escalations.permission(op)
     return orders.permission(op)
@@ -64,6 +66,10 @@ def _permission(entity: str, op: str) -> str | None:
 
 def _parse(m: MutationIn) -> tuple[str | None, object]:
     """(the entity's key, the checked payload); refuses malformed input with 422."""
+    if m.entity == "kb_correction" and m.op == "decide":
+        if not m.entity_id:
+            raise invalid("entity_id", "required: the correction's id")
+        return m.entity_id, kb.parse_decision(m.payload)
     if m.entity == "kb_correction":
         return m.entity_id, kb.parse_correction(m.op, m.payload)
     if m.entity == "kb_usage":
@@ -166,6 +172,8 @@ async def _run(conn, platform, who: Claims, m: MutationIn, key: str | None, data
     def applied(row: dict) -> dict:
         return {"mutation_id": m.id, "status": "applied", "entity": m.entity, "data": row}
 
+    if m.entity == "kb_correction" and m.op == "decide":
+        return applied(await kb.decide(conn, who, key, data))
     if m.entity == "kb_correction":
         return applied(await kb.record_correction(conn, who, m.id, data))
     if m.entity == "kb_usage":  # nothing for a seat's cache: the pairs learnt come through the feed

@@ -36,6 +36,7 @@ DEMO_USERS = [
     ("lead", "班长 刘芳", Role.team_lead),
     ("dispatcher", "派单员 赵磊", Role.dispatcher),
     ("admin", "系统管理员", Role.admin),
+    ("editor", "知识库编辑 孙丽", Role.kb_editor),
 ]
 # The department simulator acts as the system user "simulator" and the simulated callback desk as its
 # own agent: central/departments.py `system_user` makes them with no usable password.

@@ -15,6 +15,7 @@ class Role(StrEnum):
     dispatcher = "dispatcher"
     admin = "admin"
     unit = "unit"  # a handling unit's staff (users.unit_id says which unit)
+    kb_editor = "kb_editor"  # keeps the knowledge base right: decides reports and proposals
 
 
 _SEATS = frozenset({Role.agent, Role.expert, Role.team_lead})
@@ -50,7 +51,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "escalations.raise": frozenset({Role.agent, Role.team_lead}),
     "escalations.read": _SEATS,
     "escalations.answer": frozenset({Role.expert}),
-    "kb.review": frozenset({Role.team_lead, Role.admin}),
+    "kb.review": frozenset({Role.team_lead, Role.admin, Role.kb_editor}),
     # a department publishes its own entries and answers to hot questions (答复口径); admin any
     "kb.publish": frozenset({Role.unit, Role.admin}),
     "users.manage": frozenset({Role.admin}),
@@ -75,6 +76,7 @@ class Page(StrEnum):
     supervision = "supervision"
     wallboard = "wallboard"
     audit = "audit"
+    kb_review = "kb_review"
 
 
 # The permission a page's work needs: its list and its actions are refused without it.
@@ -89,6 +91,7 @@ PAGE_PERMISSIONS: dict[Page, str] = {
     Page.supervision: "orders.supervise",
     Page.wallboard: "queue.watch",
     Page.audit: "audit.read",
+    Page.kb_review: "kb.review",
 }
 
 

@@ -172,6 +172,74 @@ class ReviewService(FetchedListService):
                 del self._decided[review_id]  # it may come back: the platform still has it pending
 
 
+# --- knowledge corrections ------------------------------------------------------------------------
+
+KB_DECISIONS = ("accept", "reject")
+ANSWER_MAX = 5000
+
+
+class KbReviewService(FetchedListService):
+    """Correction reports and experts' proposed answers waiting for a knowledge editor, oldest
+    first. `decide` accepts (the entry gets the answer as a new version, for every seat) or rejects
+    with the reason (the reporter reads it), through the outbox, and takes the report off the list."""
+
+    name = "kb_review"
+
+    def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
+        super().__init__(client, sync, **options)
+        self.items: list[dict] = []
+        self._decided: dict[str, str] = {}  # correction id -> mutation id
+
+    async def _fetch(self) -> Any:
+        return await self.client.kb_corrections()
+
+    def _take(self, body: Any) -> bool:
+        self.items = self._open(items_of(body))
+        return True
+
+    def _cached(self, data: Any) -> None:
+        self.items = self._open(items_of(data))
+
+    def _to_keep(self) -> Any:
+        return {"items": self.items}
+
+    def _open(self, items: list[dict]) -> list[dict]:
+        waiting = {m.entity_id for m in self.sync.store.pending(OUTBOX_SCAN)
+                   if m.entity == "kb_correction" and m.op == "decide"}
+        kept = [i for i in items if i.get("status", "open") == "open" and str(i.get("id")) not in self._decided
+                and str(i.get("id")) not in waiting]
+        return sorted(kept, key=lambda i: (str(i.get("at") or ""), str(i.get("id"))))
+
+    async def decide(self, correction: dict, decision: str, note: str = "", answer: str = "") -> str:
+        """Accept (with `answer`, else the proposed one) or reject (the reason required); returns
+        the mutation id. ValueError when the platform would refuse it here already."""
+        if decision not in KB_DECISIONS:
+            raise ValueError(f"unknown decision {decision!r}")
+        note = _check_note(note, required=decision == "reject")
+        answer = answer.strip()
+        if decision == "accept" and not (answer or str(correction.get("proposed_answer") or "").strip()):
+            raise ValueError("an accepted correction needs the corrected answer")
+        if len(answer) > ANSWER_MAX:
+            raise ValueError(f"the answer has more than {ANSWER_MAX} characters")
+        correction_id = str(correction["id"])
+        mutation_id = await self.sync.record("kb_correction", "decide", {"decision": decision, "note": note,
+                                                                         "answer": answer}, entity_id=correction_id)
+        self._decided[correction_id] = mutation_id
+        self.items = [i for i in self.items if str(i.get("id")) != correction_id]
+        log.info("knowledge correction %s decided (%s)", correction_id, decision)
+        self.changed.emit()
+        self._keep()
+        return mutation_id
+
+    def _mine(self, rejection: Rejection) -> bool:
+        return rejection.entity == "kb_correction" and rejection.op == "decide"
+
+    def _refused(self, rejection: Rejection) -> None:
+        for correction_id, mutation_id in list(self._decided.items()):
+            if mutation_id == rejection.mutation_id:
+                del self._decided[correction_id]
+
+
 # --- supervision -------------------------------------------------------------------------------------
 
 def supervision_order(item: dict) -> tuple:

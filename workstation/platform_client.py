@@ -328,6 +328,10 @@ class PlatformClient:
         """Reviews (returns, extensions, unreasonable repeats): `{"items": [...]}`."""
         return await self._request("GET", "/reviews", params={"state": state}, auth=True)
 
+    async def kb_corrections(self) -> Any:
+        """Correction reports and proposed answers waiting for a decision: `{"items": [...]}`."""
+        return await self._request("GET", "/kb/corrections", params={"status": "open"}, auth=True)
+
     async def supervisions(self, open_only: bool = True) -> Any:
         """Supervisions and reminders (督办 / 催办): `{"items": [...]}`."""
         return await self._request("GET", "/supervisions", params={"open": "true" if open_only else "false"}, auth=True)

@@ -119,22 +119,6 @@ async def entry_versions(entry_id: Annotated[str, Path(max_length=64), AfterVali
     return {"items": items}
 
 
-@router.post("/corrections/{correction_id}/decision")
-async def decide_correction(correction_id: Annotated[str, Path(max_length=36), AfterValidator(clean)],
-                            body: kb.Decision, platform: PlatformDep, claims: who("kb.review")) -> dict:
-    """Accept a correction report or an expert's proposal (the entry's new version goes to every
-    seat) or reject it with the reason; the reporter reads the outcome (`/kb/corrections/mine`)."""
-    try:
-        async with platform.db.write() as conn:
-            row = await kb.decide(conn, claims, correction_id, body)
-    except kb.CorrectionClosed as exc:
-        raise ApiError(409, "conflict", str(exc)) from None
-    if not row:
-        raise not_found("correction", correction_id)
-    platform.changed()
-    return row
-
-
 @router.get("/corrections/mine")
 async def my_corrections(platform: PlatformDep, claims: who("kb.report")) -> dict:
     """The signed-in user's reports with their outcome (accepted, rejected and why), newest first."""

@@ -1201,6 +1201,140 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     </message>
 </context>
 <context>
+    <name>KbReviewModel</name>
+    <message>
+        <source>Entry</source>
+        <translation>条目</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>反映内容</translation>
+    </message>
+    <message>
+        <source>Proposed answer</source>
+        <translation>建议答复</translation>
+    </message>
+    <message>
+        <source>Reported by</source>
+        <translation>反映人</translation>
+    </message>
+    <message>
+        <source>Reported at</source>
+        <translation>反映时间</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>有</translation>
+    </message>
+</context>
+<context>
+    <name>KbReviewPage</name>
+    <message>
+        <source>Knowledge reports</source>
+        <translation>知识库纠错</translation>
+    </message>
+    <message>
+        <source>Now on the seats</source>
+        <translation>当前口径</translation>
+    </message>
+    <message>
+        <source>Proposed</source>
+        <translation>建议修改为</translation>
+    </message>
+    <message>
+        <source>The answer the entry will have</source>
+        <translation>条目将采用的答复口径</translation>
+    </message>
+    <message>
+        <source>Note for the reporter (required to reject). Ctrl+Enter records</source>
+        <translation>给反映人的说明（驳回时必填）。Ctrl+Enter 提交</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>采纳</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>驳回</translation>
+    </message>
+    <message>
+        <source>Record the decision</source>
+        <translation>提交决定</translation>
+    </message>
+    <message>
+        <source>Back to the list</source>
+        <translation>返回列表</translation>
+    </message>
+    <message>
+        <source>Read the reports again</source>
+        <translation>重新读取纠错列表</translation>
+    </message>
+    <message>
+        <source>{count} reports waiting</source>
+        <translation>待处理 {count} 条</translation>
+    </message>
+    <message>
+        <source>No report selected.</source>
+        <translation>未选择纠错。</translation>
+    </message>
+    <message>
+        <source>{who} reports: {comment}</source>
+        <translation>{who} 反映：{comment}</translation>
+    </message>
+    <message>
+        <source>version {version}</source>
+        <translation>第 {version} 版</translation>
+    </message>
+    <message>
+        <source>This entry is not in the local cache yet.</source>
+        <translation>本地缓存中尚无此条目。</translation>
+    </message>
+    <message>
+        <source>(no answer proposed)</source>
+        <translation>（未提出修改答复）</translation>
+    </message>
+    <message>
+        <source>Decision: accept. Check the answer, then Ctrl+Enter</source>
+        <translation>决定：采纳。核对答复后按 Ctrl+Enter</translation>
+    </message>
+    <message>
+        <source>Decision: reject. Write the reason, then Ctrl+Enter</source>
+        <translation>决定：驳回。填写原因后按 Ctrl+Enter</translation>
+    </message>
+    <message>
+        <source>Press A to accept or R to reject</source>
+        <translation>按 A 采纳，按 R 驳回</translation>
+    </message>
+    <message>
+        <source>Choose first: A accepts, R rejects.</source>
+        <translation>请先选择：A 采纳，R 驳回。</translation>
+    </message>
+    <message>
+        <source>Write the reason for the rejection first.</source>
+        <translation>请先填写驳回原因。</translation>
+    </message>
+    <message>
+        <source>Write the answer the entry will have first.</source>
+        <translation>请先填写条目将采用的答复。</translation>
+    </message>
+    <message>
+        <source>Too long: a note has at most {note}, an answer {answer} characters.</source>
+        <translation>内容过长：说明最多 {note} 字，答复最多 {answer} 字。</translation>
+    </message>
+    <message>
+        <source>The decision could not be saved: {error}</source>
+        <translation>决定未能保存：{error}</translation>
+    </message>
+    <message>
+        <source>Accepted: “{title}” gets the new answer</source>
+        <translation>已采纳：“{title}”将更新答复口径</translation>
+    </message>
+    <message>
+        <source>Rejected: the report on “{title}”</source>
+        <translation>已驳回：关于“{title}”的纠错</translation>
+    </message>
+</context>
+<context>
     <name>KnowledgePane</name>
     <message>
         <source>Search the knowledge base</source>

@@ -16,10 +16,12 @@ def test_the_pages_of_each_role() -> None:
     seat = {Page.my_orders, Page.callback_queue, Page.missed_calls, Page.progress}
     assert pages_for(Role.agent) == seat | {Page.my_escalations}
     assert pages_for(Role.expert) == seat | {Page.escalation_inbox}
-    assert pages_for(Role.team_lead) == seat | {Page.my_escalations, Page.reviews, Page.supervision, Page.wallboard}
+    assert pages_for(Role.team_lead) == seat | {Page.my_escalations, Page.reviews, Page.supervision, Page.wallboard,
+                                                Page.kb_review}
     assert pages_for(Role.dispatcher) == {Page.reviews, Page.supervision}
-    assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard, Page.audit}
+    assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard, Page.audit, Page.kb_review}
     assert pages_for(Role.unit) == set()
+    assert pages_for(Role.kb_editor) == {Page.kb_review}  # the knowledge editor takes no calls
 
 
 def test_a_signed_out_window_or_an_unknown_role_sees_no_page() -> None:

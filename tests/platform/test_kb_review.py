@@ -12,6 +12,11 @@ ENTRY = {"id": "rev-1", "title": "居住证办理需要什么材料", "answer": 
          "valid_to": None, "version": 1, "status": "published"}
 
 
+def _decide(api, correction: str, **payload):  # noqa: ANN001, ANN201
+    return api.post("/api/v1/mutations", json={"id": str(uuid.uuid4()), "entity": "kb_correction", "op": "decide",
+                                               "entity_id": correction, "payload": payload})
+
+
 def _report(api, comment: str, proposed: str = "") -> str:  # noqa: ANN001
     mutation = {"id": str(uuid.uuid4()), "entity": "kb_correction", "op": "create",
                 "payload": {"entry_id": "rev-1", "entry_version": 1, "comment": comment,
@@ -28,8 +33,8 @@ def test_an_accepted_correction_is_a_new_version_every_seat_gets_and_the_reporte
     proposal = _report(expert, "材料已更新", proposed="身份证、租房合同和近半年社保缴费证明。")
     assert {c["id"] for c in lead.get("/api/v1/kb/corrections").json()["items"]} >= {wrong, proposal}
 
-    r = lead.post(f"/api/v1/kb/corrections/{proposal}/decision", json={"decision": "accept"})
-    assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    r = _decide(lead, proposal, decision="accept")
+    assert r.status_code == 200 and r.json()["data"]["status"] == "accepted", r.text
     entry = agent.get("/api/v1/kb/entries/rev-1").json()
     assert (entry["version"], entry["answer"]) == (2, "身份证、租房合同和近半年社保缴费证明。")
     changes = agent.get("/api/v1/changes", params={"after": 0, "limit": 1000}).json()["changes"]
@@ -39,15 +44,12 @@ def test_an_accepted_correction_is_a_new_version_every_seat_gets_and_the_reporte
                                                                              (1, "admin", "import")]
     assert versions[1]["entry"]["answer"] == "身份证和租房合同。"  # the previous answer, for the agent
 
-    assert lead.post(f"/api/v1/kb/corrections/{wrong}/decision", json={"decision": "reject"}).status_code == 422
-    r = lead.post(f"/api/v1/kb/corrections/{wrong}/decision",
-                  json={"decision": "reject", "note": "社保证明已不再要求，见新版口径"})
-    assert r.json()["status"] == "rejected"
+    assert _decide(lead, wrong, decision="reject").json()["field"] == "payload.note"
+    r = _decide(lead, wrong, decision="reject", note="社保证明已不再要求，见新版口径")
+    assert r.json()["data"]["status"] == "rejected"
     mine = agent.get("/api/v1/kb/corrections/mine").json()["items"]
     assert [(m["id"], m["status"], m["decision_note"], m["decided_by"]) for m in mine] == [
         (wrong, "rejected", "社保证明已不再要求，见新版口径", "lead")]
-    assert lead.post(f"/api/v1/kb/corrections/{wrong}/decision",
-                     json={"decision": "accept", "answer": "x"}).status_code == 409  # decided already
-    assert agent.post(f"/api/v1/kb/corrections/{proposal}/decision", json={"decision": "reject",
-                                                                           "note": "x"}).status_code == 403
-    assert lead.post("/api/v1/kb/corrections/nope/decision", json={"decision": "accept"}).status_code == 404
+    assert _decide(lead, wrong, decision="accept", answer="x").status_code == 409  # decided already
+    assert _decide(agent, proposal, decision="reject", note="x").status_code == 403
+    assert _decide(lead, "nope", decision="accept").status_code == 404

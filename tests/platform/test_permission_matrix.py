@@ -135,8 +135,6 @@ REQUESTS: dict[str, Callable[[World], dict]] = {
     "GET /api/v1/kb/expiring": _bare,
     "GET /api/v1/kb/entries/{entry_id}/versions": lambda w: {"path": {"entry_id": w.kb_entry}},
     "GET /api/v1/kb/corrections/mine": _bare,
-    "POST /api/v1/kb/corrections/{correction_id}/decision": lambda w: {"path": {"correction_id": "matrix-none"},
-                                                                      "json": {"decision": "accept"}},  # 404
     # the path's id differs from the body's: 422, nothing published
     "PUT /api/v1/kb/entries/{entry_id}": lambda w: {"path": {"entry_id": "matrix-none"}, "json": {"id": "other"}},
     # the operations themselves: test_every_mutation_answers_by_the_permission_table
@@ -183,6 +181,7 @@ OPERATIONS: dict[tuple[str, str], str] = {
     **{("work_order", op): payloads.permission(op) for op in payloads.PAYLOADS},
     **{("escalation", op): escalations.permission(op) for op in escalations.PAYLOADS},
     **{(entity, op): permission for entity, (op, permission) in SINGLE_OP.items()},
+    ("kb_correction", "decide"): "kb.review",
 }
 # the work-order operations a handling unit's user may do
 UNIT_OPS = sorted(op for (entity, op), permission in OPERATIONS.items()
@@ -411,6 +410,9 @@ def _mutation(entity: str, op: str, world: World, username: str, fresh: bool) ->
             body["entity_id"] = world.escalation(username)
         else:
             body["entity_id"] = world.escalation()
+    elif entity == "kb_correction" and op == "decide":  # a correction nobody reported: 404 for who may
+        body["entity_id"] = "matrix-none"
+        body["payload"] = {"decision": "reject", "note": "不属实"}
     elif entity == "kb_correction":
         body["payload"] = {"entry_id": world.kb_entry, "comment": "口径已过时"}
     elif entity == "kb_usage":

@@ -71,8 +71,9 @@ async def test_a_correction_the_editor_accepts_reaches_the_seats_search_and_deta
             "id": str(uuid.uuid4()), "entity": "kb_correction", "op": "create",
             "payload": {"entry_id": "kb-fix", "comment": "材料有变", "proposed_answer": "身份证、租房合同和社保缴费证明。"}})
         correction = r.json()["data"]["id"]
-        sign_in("lead").post(f"/api/v1/kb/corrections/{correction}/decision",
-                             json={"decision": "accept"}).raise_for_status()
+        sign_in("lead").post("/api/v1/mutations", json={
+            "id": str(uuid.uuid4()), "entity": "kb_correction", "op": "decide", "entity_id": correction,
+            "payload": {"decision": "accept"}}).raise_for_status()
         await seat.sync.download_all()
         assert [h.id for h in seat.knowledge.search("社保缴费证明")] == ["kb-fix"]
         assert seat.knowledge.entry("kb-fix")["answer"] == "身份证、租房合同和社保缴费证明。"
