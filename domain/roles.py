@@ -52,6 +52,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "escalations.read": _SEATS,
     "escalations.answer": frozenset({Role.expert}),
     "kb.review": frozenset({Role.team_lead, Role.admin, Role.kb_editor}),
+    # the synonym and colloquial-term lexicon of the search (不给退 -> 退费), carried to every seat
+    "kb.lexicon": frozenset({Role.admin, Role.kb_editor}),
     # a department publishes its own entries and answers to hot questions (答复口径); admin any
     "kb.publish": frozenset({Role.unit, Role.admin}),
     "users.manage": frozenset({Role.admin}),

@@ -51,7 +51,7 @@ SYNONYMS_BODY = {"requestBody": {"required": True, "content": {"application/json
 
 
 @router.put("/synonyms", openapi_extra=SYNONYMS_BODY)
-async def put_synonyms(request: Request, platform: PlatformDep, _: who("kb.import")) -> dict:
+async def put_synonyms(request: Request, platform: PlatformDep, _: who("kb.lexicon")) -> dict:
     """Replace the synonym list: a JSON object of term -> list of formal expansions. (The body
     was checked for its nesting on the way in: central/errors.py JsonDepthLimit.)"""
     try:

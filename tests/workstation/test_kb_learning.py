@@ -81,3 +81,25 @@ async def test_a_correction_the_editor_accepts_reaches_the_seats_search_and_deta
         client = seat.client
         await seat.close()
         await client.close()
+
+
+@pytest.mark.asyncio
+async def test_the_lexicon_the_editor_keeps_changes_a_seats_results_after_a_sync(platform, sign_in, tmp_path):
+    sign_in("admin").post("/api/v1/kb/import", content=json.dumps(
+        _entry("kb-refund", "预付卡退费投诉", "商家拒绝退费的，可以向市场监管部门投诉。"), ensure_ascii=False).encode()
+    ).raise_for_status()
+    seat = await _seat(platform, tmp_path, "agent", "L-05")
+    editor = sign_in("editor")
+    try:
+        assert [h.id for h in seat.knowledge.search("理发店办的卡不给退")] == []
+        lexicon = editor.get("/api/v1/snapshot/synonym", params={"limit": 5000}).json()["items"]
+        mapping = {row["term"]: row["expansions"] for row in lexicon}
+        r = editor.put("/api/v1/kb/synonyms", json={**mapping, "不给退": ["退费"]})
+        assert r.status_code == 200, r.text
+        await seat.sync.download_all()
+        assert [h.id for h in seat.knowledge.search("理发店办的卡不给退")][:1] == ["kb-refund"]
+        assert sign_in("agent").put("/api/v1/kb/synonyms", json=mapping).status_code == 403
+    finally:
+        client = seat.client
+        await seat.close()
+        await client.close()
