@@ -79,6 +79,7 @@ class Page(StrEnum):
     wallboard = "wallboard"
     audit = "audit"
     kb_review = "kb_review"
+    my_kb_reports = "my_kb_reports"
 
 
 # The permission a page's work needs: its list and its actions are refused without it.
@@ -94,6 +95,7 @@ PAGE_PERMISSIONS: dict[Page, str] = {
     Page.wallboard: "queue.watch",
     Page.audit: "audit.read",
     Page.kb_review: "kb.review",
+    Page.my_kb_reports: "kb.report",  # one's own reports and their outcome
 }
 
 

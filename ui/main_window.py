@@ -38,6 +38,7 @@ from ui.escalations import EscalationInbox, MyEscalations, escalate
 from ui.kb_pane import KnowledgePane
 from ui.kb_review import KbReviewPage
 from ui.missed_calls import MissedCallsPage
+from ui.my_kb_reports import MyKbReportsPage
 from ui.my_orders import MyOrdersPage
 from ui.operation import Operation
 from ui.order_form import WorkOrderForm
@@ -251,6 +252,7 @@ class MainWindow(QMainWindow):
         self.wallboard = WallboardPage()
         self.audit = AuditPage()
         self.kb_review = KbReviewPage()
+        self.my_kb_reports = MyKbReportsPage()
         for page in self._pages():
             self.pages.addTab(page, page.page_title())
         self.setCentralWidget(self.pages)
@@ -346,7 +348,8 @@ class MainWindow(QMainWindow):
     # --- pages ----------------------------------------------------------------------------------
     def _pages(self) -> tuple[QWidget, ...]:
         return (self.my_orders, self.callback_queue, self.missed_calls, self.escalation_inbox, self.my_escalations,
-                self.progress, self.reviews, self.supervision, self.wallboard, self.audit, self.kb_review)
+                self.progress, self.reviews, self.supervision, self.wallboard, self.audit, self.kb_review,
+                self.my_kb_reports)
 
     def _show_pages_for(self, role: str) -> None:
         """The pages a role works with (domain/roles.py): those whose work the platform allows it."""
@@ -354,7 +357,7 @@ class MainWindow(QMainWindow):
                    Page.missed_calls: self.missed_calls, Page.escalation_inbox: self.escalation_inbox,
                    Page.my_escalations: self.my_escalations, Page.progress: self.progress,
                    Page.reviews: self.reviews, Page.supervision: self.supervision, Page.wallboard: self.wallboard,
-                   Page.audit: self.audit, Page.kb_review: self.kb_review}
+                   Page.audit: self.audit, Page.kb_review: self.kb_review, Page.my_kb_reports: self.my_kb_reports}
         shown = pages_for(role)
         for page, widget in widgets.items():
             self.pages.setTabVisible(self.pages.indexOf(widget), page in shown)

@@ -240,6 +240,30 @@ class KbReviewService(FetchedListService):
                 del self._decided[correction_id]
 
 
+class MyKbReportsService(FetchedListService):
+    """The user's own correction reports and proposals with their outcome (accepted, or rejected
+    and why), newest first: what the reporter reads of the editors' decisions."""
+
+    name = "my_kb_reports"
+
+    def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
+        super().__init__(client, sync, **options)
+        self.items: list[dict] = []
+
+    async def _fetch(self) -> Any:
+        return await self.client.my_kb_corrections()
+
+    def _take(self, body: Any) -> bool:
+        self.items = items_of(body)
+        return True
+
+    def _cached(self, data: Any) -> None:
+        self.items = items_of(data)
+
+    def _to_keep(self) -> Any:
+        return {"items": self.items}
+
+
 # --- supervision -------------------------------------------------------------------------------------
 
 def supervision_order(item: dict) -> tuple:

@@ -328,6 +328,10 @@ class PlatformClient:
         """Reviews (returns, extensions, unreasonable repeats): `{"items": [...]}`."""
         return await self._request("GET", "/reviews", params={"state": state}, auth=True)
 
+    async def my_kb_corrections(self) -> Any:
+        """The signed-in user's own correction reports with their outcome: `{"items": [...]}`."""
+        return await self._request("GET", "/kb/corrections/mine", auth=True)
+
     async def kb_corrections(self) -> Any:
         """Correction reports and proposed answers waiting for a decision: `{"items": [...]}`."""
         return await self._request("GET", "/kb/corrections", params={"status": "open"}, auth=True)

@@ -1930,6 +1930,60 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     </message>
 </context>
 <context>
+    <name>MyKbReportsModel</name>
+    <message>
+        <source>Entry</source>
+        <translation>条目</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>反映内容</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>处理结果</translation>
+    </message>
+    <message>
+        <source>Editor&apos;s note</source>
+        <translation>编辑说明</translation>
+    </message>
+    <message>
+        <source>Reported at</source>
+        <translation>反映时间</translation>
+    </message>
+    <message>
+        <source>Waiting for the editors</source>
+        <translation>待编辑处理</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>已采纳</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>已驳回</translation>
+    </message>
+</context>
+<context>
+    <name>MyKbReportsPage</name>
+    <message>
+        <source>My reports</source>
+        <translation>我的纠错</translation>
+    </message>
+    <message>
+        <source>Read my reports again</source>
+        <translation>重新读取我的纠错</translation>
+    </message>
+    <message>
+        <source>{count} reports, {decided} decided</source>
+        <translation>共 {count} 条，已处理 {decided} 条</translation>
+    </message>
+    <message>
+        <source>{outcome} by {who} on {when}: {note}</source>
+        <translation>{outcome}（{who}，{when}）：{note}</translation>
+    </message>
+</context>
+<context>
     <name>MyOrdersModel</name>
     <message>
         <source>Number</source>

@@ -13,12 +13,12 @@ def test_every_page_is_seen_by_exactly_the_roles_its_permission_allows() -> None
 
 
 def test_the_pages_of_each_role() -> None:
-    seat = {Page.my_orders, Page.callback_queue, Page.missed_calls, Page.progress}
+    seat = {Page.my_orders, Page.callback_queue, Page.missed_calls, Page.progress, Page.my_kb_reports}
     assert pages_for(Role.agent) == seat | {Page.my_escalations}
     assert pages_for(Role.expert) == seat | {Page.escalation_inbox}
     assert pages_for(Role.team_lead) == seat | {Page.my_escalations, Page.reviews, Page.supervision, Page.wallboard,
                                                 Page.kb_review}
-    assert pages_for(Role.dispatcher) == {Page.reviews, Page.supervision}
+    assert pages_for(Role.dispatcher) == {Page.reviews, Page.supervision, Page.my_kb_reports}
     assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard, Page.audit, Page.kb_review}
     assert pages_for(Role.unit) == set()
     assert pages_for(Role.kb_editor) == {Page.kb_review}  # the knowledge editor takes no calls

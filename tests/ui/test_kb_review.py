@@ -77,3 +77,31 @@ def test_an_editor_accepts_a_proposal_and_rejects_a_report_with_its_reason(
         assert (mine["decision_note"], mine["decided_by"]) == ("社保证明不需要，见新版口径", "editor")
     finally:
         close_window(qtbot, window)
+
+
+def test_the_reporter_reads_the_editors_decision_on_their_own_page(
+        qtbot: Any, qloop: Any, demo_platform: DemoPlatform, platform_api, settings_path: Path) -> None:
+    key = f"review-{uuid.uuid4().hex[:8]}"
+    platform_api("admin").post("/api/v1/kb/import", content=json.dumps(_entry(key), ensure_ascii=False).encode()
+                               ).raise_for_status()
+    report = _report(platform_api("agent2"), key, "窗口地址已经搬迁")
+    r = platform_api("editor").post("/api/v1/mutations", json={
+        "id": str(uuid.uuid4()), "entity": "kb_correction", "op": "decide", "entity_id": report,
+        "payload": {"decision": "reject", "note": "新地址已在条目第二段"}})
+    assert r.status_code == 200, r.text
+    window = open_window(qtbot, demo_platform.url, "agent2", "K-10")
+    try:
+        page = window.my_kb_reports
+        visible = [i for i in range(window.pages.count()) if window.pages.isTabVisible(i)]
+        number = visible.index(window.pages.indexOf(page)) + 1
+        qtbot.keyClick(window, getattr(Qt.Key, f"Key_{number}"), CTRL)
+        assert window.pages.currentWidget() is page
+        qtbot.waitUntil(lambda: any(page.model.item(r)["id"] == report for r in range(page.model.rowCount())),
+                        timeout=20_000)
+        row = next(r for r in range(page.model.rowCount()) if page.model.item(r)["id"] == report)
+        page.table.setFocus()
+        page.table.selectRow(row)
+        assert page.model.index(row, page.model.OUTCOME).data() == "已驳回"
+        assert "新地址已在条目第二段" in page.detail.text() and "editor" in page.detail.text()
+    finally:
+        close_window(qtbot, window)
