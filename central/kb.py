@@ -260,7 +260,7 @@ async def decide(conn: AsyncConnection, who: Claims, correction_id: str, data: D
 async def reported_by(conn: AsyncConnection, username: str, limit: int = 200) -> list[dict]:
     """A reporter's own corrections with their outcome, newest first."""
     c = db.kb_corrections
-    rows = (await conn.execute(select(c).where(c.c.reported_by == username)
+    rows = (await conn.execute(_with_entry(c).where(c.c.reported_by == username)
                                .order_by(c.c.at.desc(), c.c.id.desc()).limit(limit))).mappings()
     return [dict(r) for r in rows]
 
@@ -358,9 +358,17 @@ async def record_correction(conn: AsyncConnection, who: Claims, correction_id: s
 async def list_corrections(conn: AsyncConnection, status: str, limit: int) -> list[dict]:
     """Corrections for review, newest first; `status` "all" or one status."""
     t = db.kb_corrections
-    query = select(t) if status == "all" else select(t).where(t.c.status == status)
+    query = _with_entry(t) if status == "all" else _with_entry(t).where(t.c.status == status)
     rows = (await conn.execute(query.order_by(t.c.at.desc(), t.c.id.desc()).limit(limit))).mappings()
     return [dict(r) for r in rows]
+
+
+def _with_entry(t):  # noqa: ANN001, ANN202 - a select of corrections
+    """The corrections with their entry as it is now (title, answer, current_version): the reader needs no
+    cache of its own to see what a report is about."""
+    e = db.kb_entries
+    return select(t, e.c.title.label("entry_title"), e.c.answer.label("entry_answer"),
+                  e.c.version.label("current_version")).select_from(t.outerjoin(e, e.c.id == t.c.entry_id))
 
 
 # --- learning from agents (domain/knowledge.py) --------------------------------------------------

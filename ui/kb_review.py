@@ -10,12 +10,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QTextBrowser, QVBoxLayout, QWidget
 
 from ui.desk_page import DeskPage
-from ui.page import ERROR, action_button, disconnect, moment, splitter
+from ui.page import ERROR, action_button, moment, splitter
 from ui.rows_model import RowsModel
 from workstation.desk_lists import ANSWER_MAX, NOTE_MAX, KbReviewService
 
@@ -116,17 +115,6 @@ class KbReviewPage(DeskPage):
         self.buttons.addWidget(action_button(self.refresh_action, "kbReviewRefresh"))
 
     # --- the list -------------------------------------------------------------------------------
-    def set_session(self, seat: Any) -> None:
-        if self._seat is not None:
-            disconnect(self._seat.sync.synced, self._on_synced)
-        super().set_session(seat)
-        if seat is not None:
-            seat.sync.synced.connect(self._on_synced)  # the entries beside the reports, as the cache has them
-
-    def _on_synced(self, *_args: Any) -> None:
-        if shiboken6.isValid(self):
-            self._show()
-
     def _show(self) -> None:
         service = self._service
         for action in self.actions_for_help:
@@ -147,9 +135,14 @@ class KbReviewPage(DeskPage):
         entry = self._entry_of(item)
         return {**item, "_title": (entry or {}).get("title") or item.get("entry_id")}
 
-    def _entry_of(self, item: dict) -> dict | None:
-        """The entry as this seat has it now (read at each showing: the cache may have synced since)."""
-        return self._seat.knowledge.entry(str(item.get("entry_id"))) if self._seat is not None else None
+    @staticmethod
+    def _entry_of(item: dict) -> dict | None:
+        """The entry as it is now, sent with the report (no read of the seat's cache, which a
+        signing-out seat may be deleting)."""
+        if item.get("current_version") is None:
+            return None
+        return {"title": item.get("entry_title"), "answer": item.get("entry_answer"),
+                "version": item.get("current_version")}
 
     def _current_changed(self, current: QModelIndex) -> None:
         item = self.model.item(current.row()) if current.isValid() else None
@@ -178,7 +171,7 @@ class KbReviewPage(DeskPage):
             who=item.get("reported_by") or "—", comment=item.get("comment") or "—"))
         version = self.tr("version {version}").format(version=entry.get("version")) if entry else ""
         self.current.setHtml(f"<p><i>{html.escape(version)}</i></p><p>{html.escape(entry.get('answer') or '')}</p>"
-                             if entry else html.escape(self.tr("This entry is not in the local cache yet.")))
+                             if entry else html.escape(self.tr("This entry is not on the platform any more.")))
         self.proposed.setPlainText(str(item.get("proposed_answer") or "") or self.tr("(no answer proposed)"))
 
     # --- deciding ---------------------------------------------------------------------------------

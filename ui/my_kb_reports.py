@@ -69,9 +69,7 @@ class MyKbReportsPage(DeskPage):
             self.status_label.setText(self.signed_out_text())
             self._show_state()
             return
-        knowledge = self._seat.knowledge if self._seat is not None else None
-        self.model.set_items([{**i, "_title": ((knowledge.entry(str(i.get("entry_id"))) or {}).get("title")
-                                               if knowledge is not None else None)} for i in service.items])
+        self.model.set_items([{**i, "_title": i.get("entry_title")} for i in service.items])
         decided = sum(1 for i in service.items if i.get("status") != "open")
         self.status_label.setText(self.tr("{count} reports, {decided} decided").format(
             count=len(service.items), decided=decided))

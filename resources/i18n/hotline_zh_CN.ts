@@ -1286,8 +1286,8 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>第 {version} 版</translation>
     </message>
     <message>
-        <source>This entry is not in the local cache yet.</source>
-        <translation>本地缓存中尚无此条目。</translation>
+        <source>This entry is not on the platform any more.</source>
+        <translation>平台上已无此条目。</translation>
     </message>
     <message>
         <source>(no answer proposed)</source>
