@@ -1,5 +1,7 @@
-"""The category type-ahead of the work-order form: the leaf categories by their full path, filtered
-by every word typed ("公积金 提取", "住房/公积金"); Down in the box opens the list."""
+"""The category type-ahead of the work-order form: the leaf categories by their full path, found as
+the knowledge search finds ("公积金 提取", "住房/公积金", "公积金提取", "gjj", a homophone, the
+caller's word for it): those holding every word first, then those holding enough of it, marked;
+Down in the box opens the list."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,9 +15,9 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QPalette
 
-from workstation.catalog import CategorySearch
+from workstation.catalog import CategoryDocuments, CategorySearch
 
 PATH_SEPARATOR = " / "
 
@@ -24,16 +26,19 @@ class CategoryPathModel(QAbstractListModel):
     """Leaf categories, shown by their full path."""
 
     IdRole = Qt.ItemDataRole.UserRole + 1
-    SearchRole = Qt.ItemDataRole.UserRole + 2
+    PartialRole = Qt.ItemDataRole.UserRole + 2  # set by the filter: a category holding only part of the words
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[tuple[str, str, str]] = []  # (id, shown path, folded search text)
+        self._rows: list[tuple[str, str]] = []  # (id, shown path)
+        self.documents = CategoryDocuments([])
+        self.partial_rows: set[int] = set()
 
-    def set_paths(self, paths: list[tuple[str, list[str]]], search: CategorySearch | None = None) -> None:
-        search = search or CategorySearch()
+    def set_paths(self, paths: list[tuple[str, list[str]]]) -> None:
         self.beginResetModel()
-        self._rows = [(cat_id, PATH_SEPARATOR.join(p), search.text(p)) for cat_id, p in paths]
+        self._rows = [(cat_id, PATH_SEPARATOR.join(p)) for cat_id, p in paths]
+        self.documents = CategoryDocuments([p for _, p in paths])
+        self.partial_rows = set()
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -42,46 +47,62 @@ class CategoryPathModel(QAbstractListModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        cat_id, shown, folded = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole):
+        cat_id, shown = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return shown
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if index.row() not in self.partial_rows:
+                return shown
+            return shown + "\n" + self.tr("Partial match: check that it is what the caller means")
+        if role == Qt.ItemDataRole.ForegroundRole and index.row() in self.partial_rows:
+            return QPalette().brush(QPalette.ColorRole.PlaceholderText)
         if role == self.IdRole:
             return cat_id
-        if role == self.SearchRole:
-            return folded
+        if role == self.PartialRole:
+            return index.row() in self.partial_rows
         return None
 
     def id_for_text(self, text: str) -> str | None:
-        return next((cat_id for cat_id, shown, _ in self._rows if shown == text), None)
+        return next((cat_id for cat_id, shown in self._rows if shown == text), None)
 
     def text_for_id(self, cat_id: str) -> str | None:
-        return next((shown for i, shown, _ in self._rows if i == cat_id), None)
+        return next((shown for i, shown in self._rows if i == cat_id), None)
 
 
 class CategoryFilterProxy(QSortFilterProxyModel):
-    """Leaves whose path holds every word typed ("公积金 提取", "住房/公积金", "gjj", a synonym), in
-    tree order (workstation.catalog.CategorySearch matches)."""
+    """The categories `CategorySearch.rank` offers for what was typed, in its order (every word
+    first, in tree order; then partial matches, best first, shown dimmed)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._words: list[list[str]] = []
+        self._query: tuple | None = None  # (text, documents, search) the order was computed for
+        self._order: dict[int, int] = {}  # source row -> place in the ranking
         self.search = CategorySearch()
+        self.sort(0)
+
+    def set_search(self, search: CategorySearch) -> None:
+        """Match through another lexicon (the seat's, read when the list opens)."""
+        self.search = search
 
     def set_query(self, text: str) -> None:
-        words = self.search.words(text)
-        if words == self._words:
+        source = self.sourceModel()
+        key = (text, source.documents, self.search)
+        if key == self._query:
             return
-        if hasattr(self, "beginFilterChange"):  # Qt 6.10+; invalidateFilter() is deprecated there
-            self.beginFilterChange()
-            self._words = words
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self._words = words
-            self.invalidateFilter()
+        ranked = self.search.rank(source.documents, text)
+        self._apply(key, ranked)
+        self.invalidate()  # both the filter and the order moved
+
+    def _apply(self, key: tuple, ranked: list[tuple[int, bool]]) -> None:
+        self._query = key
+        self._order = {row: place for place, (row, _) in enumerate(ranked)}
+        self.sourceModel().partial_rows = {row for row, partial in ranked if partial}
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
-        text = self.sourceModel().index(source_row, 0, source_parent).data(CategoryPathModel.SearchRole) or ""
-        return self.search.matches(text, self._words)
+        return source_row in self._order
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex) -> bool:
+        return self._order.get(left.row(), left.row()) < self._order.get(right.row(), right.row())
 
 
 class CategoryKeys(QObject):

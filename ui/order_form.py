@@ -475,7 +475,7 @@ class WorkOrderForm(QWidget):
     def show_categories(self) -> None:
         """Open the list of leaves matching what is typed, the first one current (Enter takes it)."""
         if self._seat is not None:  # the synonyms as the cache holds them now (a small table)
-            self.category_proxy.search = self._seat.catalog.category_search()
+            self.category_proxy.set_search(self._seat.catalog.category_search())
         self.category_proxy.set_query(self.category_edit.text() if self._category_id is None else "")
         completer = self.category_completer
         if completer.completionModel().rowCount() == 0:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from domain.catalog import Category, CategoryTree, HandlingUnit, UnitKind
-from offline_cache import kb_index, textsearch
+from offline_cache import kb_index, kb_terms, textsearch
 from workstation.sync import SyncService
 
 log = logging.getLogger(__name__)
@@ -102,10 +104,32 @@ def category_names(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+class CategoryDocuments:
+    """The leaf categories as the type-ahead ranks them: each path's folded text, its sounds (pinyin
+    pairs of each name), and how many paths hold each term (for the weight of a word typed)."""
+
+    def __init__(self, paths: Sequence[list[str]]) -> None:
+        self.match_texts = [CategorySearch.text(p) for p in paths]
+        self.cover_texts = [textsearch.fold("/".join(p)) for p in paths]
+        self.sounds: list[str] = []
+        counts: Counter[str] = Counter()
+        for path, folded in zip(paths, self.cover_texts, strict=True):
+            full, initials = kb_terms.sound_terms(path[-1], path[:-1])
+            self.sounds.append(f"{full} {initials}")
+            words = {w for w in folded.split("/") if len(w) >= 3}
+            counts.update(set(kb_terms.folded_terms(folded).split()) | words | set(self.sounds[-1].split()))
+        self.doc_counts = dict(counts)
+
+    def __len__(self) -> int:
+        return len(self.cover_texts)
+
+
 class CategorySearch:
-    """The category type-ahead's matching, as the knowledge search matches (offline_cache/textsearch):
-    width- and case-folded, by the path's pinyin and initials too (gjj, zhufang), and through the
-    synonyms the platform keeps (噪音 finds 噪声)."""
+    """The category type-ahead's matching, as the knowledge search matches (offline_cache/textsearch
+    and kb_terms): width- and case-folded, by the path's pinyin and initials too (gjj, zhufang),
+    through the lexicon the platform keeps (噪音 finds 噪声); categories holding every word come
+    first in tree order, then those holding enough of what was said (公积金提取, 楼上装修太吵,
+    公基金 typed for its sound), best first."""
 
     def __init__(self, synonyms: dict[str, set[str]] | None = None) -> None:
         self.synonyms = synonyms or {}
@@ -129,6 +153,26 @@ class CategorySearch:
     @staticmethod
     def matches(text: str, words: list[list[str]]) -> bool:
         return all(any(w in text for w in alternatives) for alternatives in words)
+
+    def rank(self, docs: CategoryDocuments, query: str) -> list[tuple[int, bool]]:
+        """The categories to offer for `query`, best first, as (position in `docs`, partial): every
+        category for an empty query, in tree order."""
+        words = self.words(query)
+        if not words:
+            return [(i, False) for i in range(len(docs))]
+        exact = [i for i, text in enumerate(docs.match_texts) if self.matches(text, words)]
+        partial = kb_terms.compile_partial(query, self.synonyms)
+        if partial is None:
+            return [(i, False) for i in exact]
+        kb_terms.weigh(partial, docs.doc_counts, len(docs))
+        held = set(exact)
+        scored = []
+        for i, (text, sounds) in enumerate(zip(docs.cover_texts, docs.sounds, strict=True)):
+            if i not in held:
+                share = kb_terms.coverage(partial, text, sounds)
+                if share >= kb_terms.MIN_SHARE:
+                    scored.append((-share, i))
+        return [(i, False) for i in exact] + [(i, True) for _, i in sorted(scored)]
 
 
 class CatalogService:

@@ -771,6 +771,13 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     </message>
 </context>
 <context>
+    <name>CategoryPathModel</name>
+    <message>
+        <source>Partial match: check that it is what the caller means</source>
+        <translation>部分匹配：请确认是否为来电人所述事项</translation>
+    </message>
+</context>
+<context>
     <name>DeskTexts</name>
     <message>
         <source>The platform refused the supervision of order {number}: {reason}</source>

@@ -19,6 +19,7 @@ from domain.intake import NotAcceptedReason
 from domain.workorder import Urgency
 from offline_cache import workorders
 from tests.ui.conftest import run_async
+from ui.category_picker import CategoryPathModel
 from ui.order_form import WorkOrderForm
 from workstation.session import SeatSession
 
@@ -369,6 +370,7 @@ def test_the_category_box_finds_by_synonym_and_pinyin_as_the_knowledge_search_do
     run_async(qtbot, seat.sync.download_all())
 
     def offered(typed: str, chinese: bool = True) -> list[str]:
+        """The categories holding every word (partial matches follow them, marked)."""
         box = _w(form, QLineEdit, "formCategory")
         box.clear()
         if chinese:
@@ -377,13 +379,29 @@ def test_the_category_box_finds_by_synonym_and_pinyin_as_the_knowledge_search_do
             box.setFocus()
             qtbot.keyClicks(box, typed)
         model = form.category_completer.completionModel()
-        return [model.index(i, 0).data() for i in range(model.rowCount())]
+        rows = [model.index(i, 0) for i in range(model.rowCount())]
+        whole = [i.data() for i in rows if not i.data(CategoryPathModel.PartialRole)]
+        assert [i.data() for i in rows[:len(whole)]] == whole  # first
+        return whole
 
     noise = offered("噪音")  # the caller's word; the tree says 噪声 (a synonym the platform keeps)
     assert noise and all("噪声" in path for path in noise)
     assert any("施工噪声" in path for path in noise)
     assert offered("gjj", chinese=False) and all("公积金" in p for p in offered("gjj", chinese=False))
     assert any("公积金" in p for p in offered("zhufang", chinese=False))
+
+
+def test_the_category_box_finds_words_run_together_and_homophones_first_marked_partial(
+        qtbot: Any, form: WorkOrderForm) -> None:
+    box = _w(form, QLineEdit, "formCategory")
+    _type(box, "公基金提取")  # two words run together, 基 typed for 积
+    popup = form.category_completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    offered = form.category_completer.completionModel()
+    assert offered.index(0, 0).data() == "住房与物业 / 住房公积金 / 提取"
+    assert offered.index(0, 0).data(CategoryPathModel.PartialRole) is True
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert box.text() == "住房与物业 / 住房公积金 / 提取" and form.category_id is not None
 
 
 def test_the_categorys_template_fills_an_empty_request_and_must_be_filled_in(
