@@ -437,6 +437,23 @@ kb_entry_versions = Table(
 )
 
 
+
+# migration 14: a new or changed answer (答复口径) published by a department or accepted from a
+# correction, announced to every seat through the feed
+kb_notices = Table(
+    "kb_notices", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("entry_id", String(64), nullable=False),
+    Column("entry_version", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("department", Text, nullable=False),
+    Column("change", String(8), nullable=False),  # new | changed
+    Column("valid_from", String(10)),
+    Column("at", String(40), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Index("ix_kb_notices_at", "at"),
+)
+
 def async_url(url: str) -> str:
     """Map a plain database URL to its async driver: sqlite -> aiosqlite, postgresql -> asyncpg."""
     parsed = make_url(url)

@@ -6,12 +6,13 @@ its line number) means nothing is applied.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -29,7 +30,17 @@ from central.validation import (
     text,
 )
 from domain import clock
-from domain.knowledge import BOOST_MIN_USERS, KnowledgeEntry, boost_key, usage_key
+from domain.knowledge import (
+    BOOST_MIN_USERS,
+    LEXICON_EXPANSIONS_MAX,
+    LEXICON_TERMS_MAX,
+    LEXICON_WORD_MAX,
+    KnowledgeEntry,
+    boost_key,
+    lexicon_line,
+    lexicon_term,
+    usage_key,
+)
 
 FIELDS = ("id", "title", "answer", "category_path", "source_department", "policy_basis", "keywords",
           "valid_from", "valid_to", "version", "status")
@@ -144,9 +155,27 @@ async def publish(conn: AsyncConnection, who: Claims, entry: KnowledgeEntry) -> 
             raise NotYourDepartment(f"source_department must be {own!r}, the department signed in")
         if current is not None and current["source_department"] != own:
             raise NotYourDepartment(f"entry {entry.id!r} belongs to {current['source_department']!r}")
-    await apply(conn, [entry], by=who.username, why="publish")
+    result = await apply(conn, [entry], by=who.username, why="publish")
     row = (await conn.execute(select(t).where(t.c.id == entry.id))).mappings().one()
+    if result.created or result.updated:
+        await announce(conn, row, "new" if result.created else "changed")
     return {**entry_from_row(row), "updated_at": row["updated_at"]}
+
+
+NOTICE_CHANGES = ("new", "changed")
+
+
+async def announce(conn: AsyncConnection, entry: dict, change: str) -> None:
+    """Tell every seat that an answer was published or changed (答复口径): a notice the feed
+    carries, which the seats show beside the knowledge search. A retired or draft entry is not
+    announced."""
+    if entry["status"] != "published":
+        return
+    row = {"id": uuid.uuid4().hex, "entry_id": entry["id"], "entry_version": entry["version"],
+           "title": entry["title"], "department": entry["source_department"] or "", "change": change,
+           "valid_from": entry["valid_from"], "at": clock.stamp(), "version": 1}
+    await conn.execute(db.kb_notices.insert().values(**row))
+    await feed.record(conn, "kb_notice", row["id"], row)
 
 
 async def expiring(conn: AsyncConnection, who: Claims, within_days: int) -> list[dict]:
@@ -250,7 +279,9 @@ async def decide(conn: AsyncConnection, who: Claims, correction_id: str, data: D
         t = db.kb_entries
         current = (await conn.execute(select(t).where(t.c.id == row["entry_id"]))).mappings().one()
         entry = KnowledgeEntry.from_dict({**entry_from_row(current), "answer": answer})
-        await apply(conn, [entry], by=who.username, why="correction")
+        if (await apply(conn, [entry], by=who.username, why="correction")).updated:
+            await announce(conn, dict((await conn.execute(select(t).where(t.c.id == entry.id))).mappings().one()),
+                           "changed")
     values = {"status": "accepted" if data.decision == "accept" else "rejected", "decided_by": who.username,
               "decided_at": clock.stamp(), "decision_note": data.note.strip()}
     await conn.execute(c.update().where(c.c.id == correction_id).values(**values))
@@ -271,18 +302,67 @@ async def export_lines(conn: AsyncConnection) -> Iterator[str]:
 
 
 def parse_synonyms(obj: object) -> dict[str, list[str]]:
-    """{"医保": ["医疗保险"], ...}: callers' words and the formal terms the entries use."""
+    """{"医保": ["医疗保险"], ...}: callers' words and the formal terms the entries use (each line
+    as `domain.knowledge.lexicon_line` keeps it)."""
     if not isinstance(obj, dict):
         raise ValueError("synonyms: expected a JSON object of term -> list of expansions")
+    if len(obj) > LEXICON_TERMS_MAX:
+        raise ValueError(f"synonyms: at most {LEXICON_TERMS_MAX} terms")
     result: dict[str, list[str]] = {}
     for term, expansions in obj.items():
-        if not term.strip() or len(term) > 64 or first_bad_char(term):
-            raise ValueError(f"synonyms: bad term {term!r}")
-        if not isinstance(expansions, list) or not expansions or not all(
-                isinstance(e, str) and e.strip() and not first_bad_char(e) for e in expansions):
-            raise ValueError(f"synonyms.{term}: expected a non-empty list of words")
-        result[term.strip()] = [e.strip() for e in expansions]
+        try:
+            line_term, words = lexicon_line(term, expansions)
+        except ValueError as exc:
+            raise ValueError(f"synonyms.{str(term)[:64]}: {exc}") from None
+        result[line_term] = words
     return result
+
+
+class LexiconLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expansions: list[text(0, LEXICON_WORD_MAX)] = Field(default_factory=list, max_length=LEXICON_EXPANSIONS_MAX)
+
+
+def parse_lexicon(op: str, term: str | None, payload: dict) -> tuple[str, list[str]]:
+    """A knowledge editor's change of one lexicon line (entity `synonym`, the term as entity id):
+    `put` its expansions, or `delete` it."""
+    if op not in ("put", "delete"):
+        raise invalid("op", f"unknown lexicon operation {op!r}; expected put or delete")
+    try:
+        line = LexiconLine.model_validate(payload)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise invalid("payload." + ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+    try:
+        if op == "delete":
+            return lexicon_term(term or ""), []
+        return lexicon_line(term or "", line.expansions)
+    except ValueError as exc:
+        name = str(exc).split(":")[0]
+        raise invalid("entity_id" if name == "term" else "payload.expansions", str(exc)) from None
+
+
+async def change_lexicon(conn: AsyncConnection, op: str, term: str, expansions: list[str]) -> dict:
+    """Put or delete one lexicon line; the feed carries it to every seat."""
+    t = db.synonyms
+    row = (await conn.execute(select(t).where(t.c.term == term))).mappings().first()
+    if op == "delete":
+        if row is not None:
+            await conn.execute(t.delete().where(t.c.term == term))
+            await feed.record(conn, "synonym", term, None, op="delete")
+        return {"term": term, "deleted": row is not None}
+    _, words = lexicon_line(term, expansions)
+    if row is None and (await conn.execute(select(func.count()).select_from(t))).scalar_one() >= LEXICON_TERMS_MAX:
+        raise ApiError(409, "conflict", f"the lexicon holds {LEXICON_TERMS_MAX} terms already")
+    data = {"term": term, "expansions": words, "version": row["version"] + 1 if row else 1}
+    if row is not None and row["expansions"] == words:
+        return dict(row)
+    if row is None:
+        await conn.execute(t.insert().values(**data))
+    else:
+        await conn.execute(t.update().where(t.c.term == term).values(**data))
+    await feed.record(conn, "synonym", term, data)
+    return data
 
 
 async def replace_synonyms(conn: AsyncConnection, mapping: dict[str, list[str]]) -> dict:

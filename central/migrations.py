@@ -37,10 +37,12 @@ V11_TABLES = {"agent_texts"}
 V12_TABLES = {"kb_usage", "kb_boosts"}
 V13_TABLES = {"kb_entry_versions"}
 V13_CORRECTION_COLUMNS = ("decided_by", "decided_at", "decision_note")
+V14_TABLES = {"kb_notices"}
 
 
 def _v1_initial(conn: Connection) -> None:
-    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES | V11_TABLES | V12_TABLES | V13_TABLES
+    later = V2_TABLES | V3_TABLES | V4_TABLES | V5_TABLES | V7_TABLES | V9_TABLES | V11_TABLES | V12_TABLES | V13_TABLES \
+        | V14_TABLES
     tables = [t for t in db.metadata.sorted_tables if t.name not in {"schema_migrations"} | later]
     db.metadata.create_all(conn, tables=tables)
 
@@ -169,6 +171,10 @@ def _v13_kb_review(conn: Connection) -> None:
         _add_columns(conn, db.kb_corrections, V13_CORRECTION_COLUMNS)
 
 
+def _v14_kb_notices(conn: Connection) -> None:
+    db.kb_notices.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -184,6 +190,7 @@ MIGRATIONS: list[Migration] = [
     Migration(11, "agent texts: quick phrases, call scripts, form templates", _v11_agent_texts),
     Migration(12, "knowledge search learns from agents: entries used after a query", _v12_kb_usage),
     Migration(13, "knowledge entries' versions; decisions on correction reports", _v13_kb_review),
+    Migration(14, "new and changed answers announced to the seats", _v14_kb_notices),
 ]
 
 

@@ -27,7 +27,8 @@ class MutationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(description="client-made UUID; the idempotency key")
-    entity: Literal["work_order", "kb_correction", "kb_usage", "call", "missed_call", "escalation", "caller"]
+    entity: Literal["work_order", "kb_correction", "kb_usage", "call", "missed_call", "escalation", "caller",
+                    "synonym"]
     op: text(1, 32)
     entity_id: text(1, 64) | None = Field(
         default=None, description="work order: platform number or the seat's provisional number, none for "
@@ -61,6 +62,8 @@ def _permission(entity: str, op: str) -> str | None:
         return {"create": "kb.report", "decide": "kb.review"}.get(op)
     if entity == "escalation":
         return escalations.permission(op)
+    if entity == "synonym":  # one line of the search's lexicon, by the knowledge editors
+        return "kb.lexicon" if op in ("put", "delete") else None
     return orders.permission(op)
 
 
@@ -80,6 +83,9 @@ def _parse(m: MutationIn) -> tuple[str | None, object]:
         return escalations.escalation_id(m.entity_id), escalations.parse(m.op, m.payload)
     if m.entity == "caller":
         return _reveal(m)
+    if m.entity == "synonym":
+        term, expansions = kb.parse_lexicon(m.op, m.entity_id, m.payload)
+        return term, expansions
     if not m.entity_id:
         raise invalid("entity_id", "required: the call id")
     parse = callbacks.parse_report if m.entity == "call" else callbacks.parse_outcome
@@ -179,6 +185,11 @@ async def _run(conn, platform, who: Claims, m: MutationIn, key: str | None, data
     if m.entity == "kb_usage":  # nothing for a seat's cache: the pairs learnt come through the feed
         return {"mutation_id": m.id, "status": "applied", "entity": "kb_usage",
                 "data": await kb.record_usage(conn, who, data)}
+    if m.entity == "synonym":
+        row = await kb.change_lexicon(conn, m.op, key, data)
+        # a deleted line is named so that no cache applies it (the seat deleted it already)
+        return {"mutation_id": m.id, "status": "applied", "entity": "synonym" if m.op == "put" else "synonym_deleted",
+                "data": row}
     if m.entity == "caller":  # a reveal: the audit is the whole effect, the call beside the caller
         await audit.record_reads(conn, who, "reveal", "caller", [key])
         if data.call_id:

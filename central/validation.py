@@ -16,14 +16,9 @@ from fastapi import Query
 from pydantic import AfterValidator, Field, StringConstraints
 
 from domain import clock
+from domain.chars import first_bad_char
 
-
-def first_bad_char(value: str) -> str | None:
-    for c in value:
-        code = ord(c)
-        if (code < 32 and c not in "\t\n\r") or code == 0x7F or 0xD800 <= code <= 0xDFFF:
-            return c
-    return None
+__all__ = ["first_bad_char"]  # the rule lives in domain/chars.py; platform code imports it from here too
 
 
 def clean(value: str) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
+from domain.chars import first_bad_char
+
 STATUSES = ("draft", "published", "retired")
 _REQUIRED = ("id", "title", "answer", "category_path")
 
@@ -139,3 +141,38 @@ def usage_key(query: str) -> str | None:
 def boost_key(query_key: str, entry_id: str) -> str:
     """The feed's key of a learnt pair (fixed length, whatever the query)."""
     return hashlib.sha256(f"{query_key}\x1f{entry_id}".encode()).hexdigest()[:32]
+
+
+# --- the lexicon ----------------------------------------------------------------------------------
+# What callers say and the words the entries use (不给退 -> 退费, 掉了 -> 遗失、补办): one line per
+# term, edited by the knowledge editors, carried to every seat, read by the search.
+
+LEXICON_WORD_MAX = 64
+LEXICON_EXPANSIONS_MAX = 20
+LEXICON_TERMS_MAX = 5000  # what one platform keeps (and so every seat caches)
+
+
+def lexicon_term(term: object) -> str:
+    """A lexicon term as kept (trimmed); ValueError "term: ..." when it is not one word."""
+    if not isinstance(term, str) or not term.strip():
+        raise _fail("term", "must not be empty")
+    term = term.strip()
+    if len(term) > LEXICON_WORD_MAX or first_bad_char(term) is not None or any(c.isspace() for c in term):
+        raise _fail("term", f"must be one word of at most {LEXICON_WORD_MAX} characters")
+    return term
+
+
+def lexicon_line(term: object, expansions: object) -> tuple[str, list[str]]:
+    """A lexicon line as kept: the term and its expansions trimmed, duplicates and the term itself
+    dropped. ValueError starting with the field ("term: ...", "expansions: ...")."""
+    term = lexicon_term(term)
+    if not isinstance(expansions, list) or not all(isinstance(e, str) for e in expansions):
+        raise _fail("expansions", "must be a list of words")
+    words = list(dict.fromkeys(e.strip() for e in expansions if e.strip() and e.strip() != term))
+    if not words:
+        raise _fail("expansions", "give at least one word the entries use for it")
+    if len(words) > LEXICON_EXPANSIONS_MAX:
+        raise _fail("expansions", f"at most {LEXICON_EXPANSIONS_MAX} words")
+    if any(len(w) > LEXICON_WORD_MAX or first_bad_char(w) is not None for w in words):
+        raise _fail("expansions", f"each word at most {LEXICON_WORD_MAX} characters")
+    return term, words

@@ -66,6 +66,17 @@ def allowed(role: str, permission: str) -> bool:
     return role in PERMISSIONS[permission]
 
 
+def has_desk(role: str) -> bool:
+    """The desk (the caller card, the work-order form, the knowledge pane beside it) is for the roles
+    that take requests; a signed-out window (no role) shows it, empty."""
+    return not role or allowed(role, "orders.intake")
+
+
+def takes_calls(role: str) -> bool:
+    """The call bar's state and call commands are for the roles that answer calls (or no role yet)."""
+    return not role or allowed(role, "calls.handle")
+
+
 class Page(StrEnum):
     """The workstation's pages besides the desk, which every role has."""
     my_orders = "my_orders"
@@ -79,6 +90,7 @@ class Page(StrEnum):
     wallboard = "wallboard"
     audit = "audit"
     kb_review = "kb_review"
+    lexicon = "lexicon"
     my_kb_reports = "my_kb_reports"
 
 
@@ -95,6 +107,7 @@ PAGE_PERMISSIONS: dict[Page, str] = {
     Page.wallboard: "queue.watch",
     Page.audit: "audit.read",
     Page.kb_review: "kb.review",
+    Page.lexicon: "kb.lexicon",  # the search's lexicon: what callers say, the words the entries use
     Page.my_kb_reports: "kb.report",  # one's own reports and their outcome
 }
 

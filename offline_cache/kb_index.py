@@ -75,11 +75,19 @@ def create_schema(conn: sqlite3.Connection) -> None:
     # what partial matching reads of each candidate: its folded text, the pinyin of title and keywords
     conn.execute("CREATE TABLE IF NOT EXISTS kb_cover (rowid INTEGER PRIMARY KEY, text TEXT NOT NULL, "
                  "sounds TEXT NOT NULL)")
-    conn.execute("CREATE TABLE IF NOT EXISTS synonyms (term TEXT PRIMARY KEY, expansions TEXT NOT NULL)")
+    conn.execute("CREATE TABLE IF NOT EXISTS synonyms (term TEXT PRIMARY KEY, expansions TEXT NOT NULL, "
+                 "version INTEGER)")
+    if "version" not in {row[1] for row in conn.execute("PRAGMA table_info(synonyms)")}:
+        conn.execute("ALTER TABLE synonyms ADD COLUMN version INTEGER")  # a cache from before the editors' page
     # what agents used after a query (the platform's learnt pairs, domain/knowledge.py)
     conn.execute("CREATE TABLE IF NOT EXISTS kb_boosts (key TEXT PRIMARY KEY, query_key TEXT NOT NULL, "
                  "entry_id TEXT NOT NULL, weight INTEGER NOT NULL, version INTEGER)")
     conn.execute("CREATE INDEX IF NOT EXISTS ix_kb_boosts_query ON kb_boosts(query_key)")
+    # answers published or changed (答复口径), announced by the platform to every seat
+    conn.execute("CREATE TABLE IF NOT EXISTS kb_notices (id TEXT PRIMARY KEY, entry_id TEXT NOT NULL, "
+                 "entry_version INTEGER, title TEXT NOT NULL, department TEXT, change TEXT, valid_from TEXT, "
+                 "at TEXT NOT NULL, version INTEGER)")
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_kb_notices_at ON kb_notices(at)")
     conn.execute("CREATE TABLE IF NOT EXISTS kb_index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     built = conn.execute("SELECT value FROM kb_index_meta WHERE key = 'version'").fetchone()
     if built is None or built[0] != _index_version():
@@ -205,6 +213,27 @@ def clear(conn: sqlite3.Connection) -> None:
         conn.execute(f"INSERT INTO {table}({table}) VALUES ('delete-all')")
 
 
+NOTICE_COLUMNS = ("id", "entry_id", "entry_version", "title", "department", "change", "valid_from", "at", "version")
+
+
+def notices(conn: sqlite3.Connection, since: str, today: date, limit: int = 50) -> list[dict]:
+    """Answers announced at or after `since` (a clock stamp), newest first, one per entry (its
+    latest announcement), of entries this seat holds published and not expired, with the entry's
+    title as it is now; `pending` when the entry applies only from a later day."""
+    rows = conn.execute(
+        "SELECT n.entry_id, e.title, n.department, n.change, e.valid_from, n.at, e.category_path "
+        "FROM kb_notices AS n JOIN kb_entries AS e ON e.id = n.entry_id "
+        "WHERE n.at >= ? AND e.status = 'published' AND (e.valid_to IS NULL OR e.valid_to >= ?) "
+        "ORDER BY n.at DESC LIMIT ?", (since, today.isoformat(), limit * 4)).fetchall()
+    out: dict[str, dict] = {}
+    for entry_id, title, department, change, valid_from, at, path in rows:
+        if entry_id not in out and len(out) < limit:
+            out[entry_id] = {"entry_id": entry_id, "title": title, "department": department or "", "change": change,
+                             "valid_from": valid_from, "at": at, "category_path": json.loads(path),
+                             "pending": bool(valid_from and valid_from > today.isoformat())}
+    return list(out.values())
+
+
 def get_entry(conn: sqlite3.Connection, id: str) -> dict | None:  # noqa: A002 - the API's name
     row = conn.execute(f"SELECT {', '.join(_FIELDS)} FROM kb_entries WHERE id = ?", (id,)).fetchone()
     if row is None:
@@ -231,15 +260,25 @@ def set_synonyms(conn: sqlite3.Connection, mapping: dict[str, list[str]]) -> Non
         upsert_synonym(conn, term, expansions)
 
 
-def upsert_synonym(conn: sqlite3.Connection, term: str, expansions: list[str]) -> None:
-    conn.execute("INSERT OR REPLACE INTO synonyms(term, expansions) VALUES (?, ?)",
-                 (term, json.dumps(list(expansions), ensure_ascii=False)))
+def upsert_synonym(conn: sqlite3.Connection, term: str, expansions: list[str], version: int | None = None) -> None:
+    """Keep a lexicon line: the platform's (with its version: an older one than kept is ignored) or
+    this seat's own change (no version: it keeps the one it had until the platform answers)."""
+    conn.execute("INSERT INTO synonyms(term, expansions, version) VALUES (?, ?, ?) ON CONFLICT(term) DO UPDATE "
+                 "SET expansions = excluded.expansions, version = coalesce(excluded.version, synonyms.version) "
+                 "WHERE excluded.version IS NULL OR excluded.version >= coalesce(synonyms.version, 0)",
+                 (term, json.dumps(list(expansions), ensure_ascii=False), version))
     _synonyms_changed()
 
 
 def delete_synonym(conn: sqlite3.Connection, term: str) -> None:
     conn.execute("DELETE FROM synonyms WHERE term = ?", (term,))
     _synonyms_changed()
+
+
+def lexicon_lines(conn: sqlite3.Connection) -> list[tuple[str, list[str]]]:
+    """The lexicon as kept, by term: (term, its expansions)."""
+    return [(term, json.loads(expansions))
+            for term, expansions in conn.execute("SELECT term, expansions FROM synonyms ORDER BY term")]
 
 
 def synonym_table(conn: sqlite3.Connection) -> dict[str, set[str]]:

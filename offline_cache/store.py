@@ -319,7 +319,7 @@ class CacheStore:
         """Drop cached platform data, keep drafts, the outbox, rejections and local-only orders."""
         with self.transaction() as conn:
             kb_index.clear(conn)
-            for table in ("categories", "handling_units", "callers", texts.TABLE, "kb_boosts"):
+            for table in ("categories", "handling_units", "callers", texts.TABLE, "kb_boosts", "kb_notices"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             workorders.clear_synced(conn)
             self.set_state(conn, "resync", json.dumps({"as_of": as_of, "entity": 0, "after": ""}))
@@ -598,10 +598,14 @@ def _apply_kb(conn: sqlite3.Connection, key: str, op: str, data: dict | None) ->
 
 
 def _apply_synonym(conn: sqlite3.Connection, key: str, op: str, data: dict | None) -> None:
+    """The platform's lexicon line; a line this seat changed and has not uploaded yet stays as the
+    agent made it (the platform's answer to the change sets it)."""
+    if conn.execute("SELECT 1 FROM outbox WHERE entity = 'synonym' AND entity_id = ? LIMIT 1", (key,)).fetchone():
+        return
     if op == "delete" or data is None:
         kb_index.delete_synonym(conn, key)
     else:
-        kb_index.upsert_synonym(conn, data["term"], list(data["expansions"]))
+        kb_index.upsert_synonym(conn, data["term"], list(data["expansions"]), data.get("version"))
 
 
 def _upsert(table: str, columns: tuple[str, ...], key: str) -> Callable:
@@ -630,6 +634,7 @@ APPLY: dict[str, Callable[[sqlite3.Connection, str, str, dict | None], None]] = 
     "work_order": workorders.apply,
     "agent_text": _upsert(texts.TABLE, texts.COLUMNS, "id"),
     "kb_boost": _upsert("kb_boosts", ("key", "query_key", "entry_id", "weight", "version"), "key"),
+    "kb_notice": _upsert("kb_notices", kb_index.NOTICE_COLUMNS, "id"),
 }
 
 

@@ -17,6 +17,7 @@ from qasync import asyncSlot
 from domain import clock
 from domain.catalog import HandlingUnit, UnitKind
 from domain.phone import mask_phone
+from domain.roles import takes_calls
 from ui.dialogs import ask
 from ui.refused_change import RefusedChangeDialog
 from workstation.agent_state import NO_ANSWER, AgentStatus, Phase
@@ -115,6 +116,13 @@ class CallBar(QToolBar):
         self.refused.menu().aboutToShow.connect(self._fill_refused)
         self.refused.hide()
         self.addWidget(self.refused)
+        # what only a role that answers calls has (domain.roles.takes_calls): hidden for the others
+        self._call_parts = [self.widget_action(w) for w in (
+            self.state_label, self.state_time, self.queue_label, self.today_label, self.call_label, self.timer_label,
+            self.call_error, self.phone_link)] + [
+            self.ready_action, self.not_ready_action, self.break_action, self.answer_action, self.hang_up_action,
+            self.hold_action, self.transfer_action]
+        self.takes_calls = True
         self._tick = QTimer(self, interval=1000)  # the times shown, and wrap-up's end
         self._tick_task: asyncio.Task | None = None
         self._tick.timeout.connect(self._on_tick)
@@ -129,6 +137,16 @@ class CallBar(QToolBar):
         self.addAction(action)
         self.actions_for_help.append(action)
         return action
+
+    def widget_action(self, widget: QWidget) -> QAction:
+        return next(a for a in self.actions() if self.widgetForAction(a) is widget)
+
+    def set_role(self, role: str) -> None:
+        """Show the agent's state and the call commands only to a role that answers calls."""
+        self.takes_calls = takes_calls(role)
+        for action in self._call_parts + [a for a in self.actions() if a.isSeparator()]:
+            action.setVisible(self.takes_calls)
+        self._update_actions()
 
     # -- the seat -------------------------------------------------------------------------------
 
@@ -408,6 +426,8 @@ class CallBar(QToolBar):
 
     def _update_actions(self) -> None:
         call = self.seat.calls.current if self.seat else None
+        if not self.takes_calls:
+            call = None
         self.answer_action.setEnabled(call is not None and call.state == CallState.ringing)
         self.hang_up_action.setEnabled(call is not None and call.state == CallState.answered)
         source = self.seat.calls.source if self.seat else None
@@ -420,7 +440,7 @@ class CallBar(QToolBar):
             key = action.shortcut().toString()
             action.setToolTip(f"{text} ({key})" if able else f"{text} ({key}): {cannot}")
         for action in (self.ready_action, self.not_ready_action, self.break_action):
-            action.setEnabled(self.seat is not None)
+            action.setEnabled(self.seat is not None and self.takes_calls)
 
     @asyncSlot()
     async def answer(self) -> None:

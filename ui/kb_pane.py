@@ -192,9 +192,14 @@ class KnowledgePane(QWidget):
 
     Signals: `insert_answer(str)` the approved answer to put into the form's reply;
     `entry_opened(str)` an entry id shown in the detail; `searched(str, int)` after each search,
-    the query and the number of hits; `correction_recorded(str)` the outbox mutation id of a 纠错."""
+    the query and the number of hits; `correction_recorded(str)` the outbox mutation id of a 纠错;
+    `notices_changed(int)` the number of announced answers (答复口径) the agent has not seen yet.
+
+    With nothing typed, the list holds the answers published or changed lately (the platform's
+    announcements, newest first): a new call starts there."""
 
     insert_answer = Signal(str)
+    notices_changed = Signal(int)
     entry_opened = Signal(str)
     searched = Signal(str, int)
     correction_recorded = Signal(str)
@@ -204,6 +209,7 @@ class KnowledgePane(QWidget):
         self.setObjectName("knowledgePane")
         self._seat: SeatSession | None = None
         self._entry: dict | None = None
+        self._notices: list[dict] = []  # listed while the search box is empty
         self.last_search_ms = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -308,6 +314,8 @@ class KnowledgePane(QWidget):
                                           self.show_report_box, pane, self)
         self.previous_action = self._action(self.tr("Show the previous version of this entry"), ["Alt+V"],
                                             self.show_previous, pane, self)
+        self.notices_action = self._action(self.tr("List the answers published or changed lately"), ["Alt+K"],
+                                           self.show_notices, window, self)
         # Ctrl+Enter inside the comment box: the box's event filter takes the key before the
         # pane's insert shortcut sees it (two live shortcuts on one key would be ambiguous).
         self.send_action = self._action(self.tr("Send the correction"), ["Ctrl+Return"], self._send_correction,
@@ -325,8 +333,8 @@ class KnowledgePane(QWidget):
         self.search_edit.setPlaceholderText(self.tr("Search the knowledge base (pinyin initials work too)")
                                             + "  Ctrl+K")
         self.comment.setPlaceholderText(self.tr("What is wrong in this entry? Ctrl+Enter sends, Esc cancels"))
-        self.actions_for_help = [self.focus_action, self.insert_action, self.report_action, self.previous_action,
-                                 self.send_action, self.cancel_action]
+        self.actions_for_help = [self.focus_action, self.notices_action, self.insert_action, self.report_action,
+                                 self.previous_action, self.send_action, self.cancel_action]
 
     # --- session --------------------------------------------------------------------------------
     def set_session(self, seat: SeatSession | None) -> None:
@@ -342,15 +350,21 @@ class KnowledgePane(QWidget):
         self.hide_report_box()
         self.notice.clear()
         self.search_edit.setEnabled(seat is not None)
+        self._notices = []
         if seat is None:
             self.status.setText(self.tr("Signed out: sign in to search the knowledge base."))
+            self.notices_changed.emit(0)
             return
         seat.sync.synced.connect(self._on_synced)
         self.search_now()
 
     def _on_synced(self, _cursor: int) -> None:
         """New entries may have arrived: refresh the results and the open entry."""
-        if not shiboken6.isValid(self) or self._seat is None or self._timer.isActive():
+        if not shiboken6.isValid(self) or self._seat is None:
+            return
+        if self.search_edit.text().strip():
+            self._read_notices()  # the list shows a search: only the count of new answers moves
+        if self._timer.isActive():
             return
         self.search_now()
         if self._entry is not None:
@@ -371,9 +385,7 @@ class KnowledgePane(QWidget):
         if self._seat is None:
             return
         if not query:
-            self.model.set_hits([])
-            self._show_entry(None)
-            self.status.setText(self.tr("Type words or pinyin initials to search."))
+            self._list_notices()
             self.searched.emit("", 0)
             return
         selected = self._current_hit()
@@ -392,6 +404,61 @@ class KnowledgePane(QWidget):
         else:
             self.status.setText(self.tr("No entries found for “{query}”.").format(query=query))
         self.searched.emit(query, len(hits))
+
+    # --- answers announced ----------------------------------------------------------------------
+    def show_notices(self) -> None:
+        """The latest published and changed answers, in the list, the search box focused."""
+        self.search_edit.clear()
+        self.search_now()
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _read_notices(self) -> list[dict]:
+        try:
+            self._notices = self._seat.knowledge.notices() if self._seat is not None else []
+        except CacheError as exc:
+            log.warning("announced answers not read: %s", type(exc).__name__)
+            self._notices = []
+        self.notices_changed.emit(sum(n["unseen"] for n in self._notices))
+        return self._notices
+
+    def _list_notices(self) -> None:
+        notices = self._read_notices()
+        current = self._current_hit()
+        self.model.set_hits([self._notice_hit(n) for n in notices])
+        if current is not None and (row := self.model.row_of(current.id)) >= 0:
+            self.results.setCurrentIndex(self.model.index(row))
+        elif self._current_hit() is None:
+            self._show_entry(None)
+        unseen = sum(n["unseen"] for n in notices)
+        if not notices:
+            self.status.setText(self.tr("Type words or pinyin initials to search."))
+        elif unseen:
+            self.status.setText(self.tr("Answers published or changed lately: {count}, {new} of them new. Type to "
+                                        "search.").format(count=len(notices), new=unseen))
+        else:
+            self.status.setText(self.tr("Answers published or changed lately: {count}. Type to search.")
+                                .format(count=len(notices)))
+
+    def _notice_hit(self, notice: dict) -> KbHit:
+        label = self.tr("New answer") if notice["change"] == "new" else self.tr("Answer changed")
+        if notice["unseen"]:
+            label = MARK_START + label + MARK_END
+        parts = [label, notice["department"], notice["at"][5:16].replace("T", " ")]
+        if notice["pending"]:
+            parts.append(self.tr("applies from {day}").format(day=notice["valid_from"]))
+        return KbHit(id=notice["entry_id"], title=notice["title"], snippet=" · ".join(p for p in parts if p),
+                     expired=False, score=0.0, category_path=notice["category_path"])
+
+    def _notices_seen(self) -> None:
+        """The agent opened one of the announced answers: the list counts as read."""
+        if self._seat is None or not any(n["unseen"] for n in self._notices):
+            return
+        seen = list(self._notices)
+        for notice in self._notices:
+            notice["unseen"] = False
+        self.notices_changed.emit(0)
+        Operation(self, self._seat.knowledge.mark_notices_seen(seen)) \
+            .failure(lambda exc, _text: log.warning("announced answers not marked read: %s", type(exc).__name__)).run()
 
     def _current_hit(self) -> KbHit | None:
         return self.model.hit(self.results.currentIndex().row()) if self.results.currentIndex().isValid() else None
@@ -470,6 +537,8 @@ class KnowledgePane(QWidget):
             return
         entry = self._seat.knowledge.entry(entry_id)
         self._show_entry(entry)
+        if entry is not None and not self.search_edit.text().strip():
+            self._notices_seen()
         if entry is not None:
             row = self.model.row_of(entry_id)
             if row >= 0 and self.results.currentIndex().row() != row:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -28,7 +29,7 @@ from qasync import asyncSlot
 from domain import clock
 from domain.numbers import is_provisional_number
 from domain.phone import mask_phone
-from domain.roles import Page, pages_for
+from domain.roles import Page, has_desk, pages_for
 from ui.audit_page import AuditPage
 from ui.call_bar import CallBar
 from ui.callback_queue import CallbackQueuePage
@@ -37,6 +38,7 @@ from ui.dialogs import ask
 from ui.escalations import EscalationInbox, MyEscalations, escalate
 from ui.kb_pane import KnowledgePane
 from ui.kb_review import KbReviewPage
+from ui.lexicon_page import LexiconPage
 from ui.missed_calls import MissedCallsPage
 from ui.my_kb_reports import MyKbReportsPage
 from ui.my_orders import MyOrdersPage
@@ -252,6 +254,7 @@ class MainWindow(QMainWindow):
         self.wallboard = WallboardPage()
         self.audit = AuditPage()
         self.kb_review = KbReviewPage()
+        self.lexicon = LexiconPage()
         self.my_kb_reports = MyKbReportsPage()
         for page in self._pages():
             self.pages.addTab(page, page.page_title())
@@ -273,6 +276,19 @@ class MainWindow(QMainWindow):
         self.link_state = QLabel()
         self.link_state.setObjectName("linkState")
         self.statusBar().addWidget(self.link_state, 1)
+        # answers published or changed since the agent last looked (答复口径 announced by the platform)
+        self.notices_button = QToolButton(objectName="kbNoticesButton")
+        self.notices_button.setAutoRaise(True)
+        self.notices_button.setStyleSheet("color: #b3261e; font-weight: 600;")
+        self.notices_button.hide()
+        self.notices_button.clicked.connect(self.knowledge.show_notices)
+        self.knowledge.notices_changed.connect(self._notices_changed)
+        self.statusBar().addPermanentWidget(self.notices_button)
+
+    def _notices_changed(self, unseen: int) -> None:
+        self.notices_button.setText(self.tr("New answers: {count}").format(count=unseen))
+        self.notices_button.setToolTip(self.tr("Answers published or changed lately, in the knowledge pane (Alt+K)"))
+        self.notices_button.setVisible(unseen > 0 and self.pages.isTabVisible(self.pages.indexOf(self.splitter)))
 
     def _build_actions(self) -> None:
         self.help_action = QAction(self.tr("Show keyboard shortcuts"), self)
@@ -349,7 +365,7 @@ class MainWindow(QMainWindow):
     def _pages(self) -> tuple[QWidget, ...]:
         return (self.my_orders, self.callback_queue, self.missed_calls, self.escalation_inbox, self.my_escalations,
                 self.progress, self.reviews, self.supervision, self.wallboard, self.audit, self.kb_review,
-                self.my_kb_reports)
+                self.lexicon, self.my_kb_reports)
 
     def _show_pages_for(self, role: str) -> None:
         """The pages a role works with (domain/roles.py): those whose work the platform allows it."""
@@ -357,10 +373,16 @@ class MainWindow(QMainWindow):
                    Page.missed_calls: self.missed_calls, Page.escalation_inbox: self.escalation_inbox,
                    Page.my_escalations: self.my_escalations, Page.progress: self.progress,
                    Page.reviews: self.reviews, Page.supervision: self.supervision, Page.wallboard: self.wallboard,
-                   Page.audit: self.audit, Page.kb_review: self.kb_review, Page.my_kb_reports: self.my_kb_reports}
+                   Page.audit: self.audit, Page.kb_review: self.kb_review, Page.lexicon: self.lexicon,
+                   Page.my_kb_reports: self.my_kb_reports}
         shown = pages_for(role)
         for page, widget in widgets.items():
             self.pages.setTabVisible(self.pages.indexOf(widget), page in shown)
+        self.pages.setTabVisible(self.pages.indexOf(self.splitter), has_desk(role))
+        if not self.pages.isTabVisible(self.pages.currentIndex()):  # the role's first page instead
+            first = next((i for i in range(self.pages.count()) if self.pages.isTabVisible(i)), 0)
+            self.pages.setCurrentIndex(first)
+        self.call_bar.set_role(role)
 
     def show_page(self, number: int) -> None:
         """Ctrl+1 is the desk; Ctrl+2, 3 ... the visible pages in their order."""
@@ -815,6 +837,7 @@ class MainWindow(QMainWindow):
         self.call_bar.set_session(None)
         for pane in self._session_panes():
             pane.set_session(None)
+        self._show_pages_for("")  # the next user's role says which pages there are
         return seat
 
     @asyncSlot()

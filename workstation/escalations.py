@@ -22,6 +22,7 @@ from typing import Any
 
 from domain import clock
 from domain.phone import InvalidPhoneNumber, normalize_phone
+from domain.roles import allowed
 from offline_cache.store import Rejection
 from workstation.list_service import ListService
 from workstation.observable import Signal
@@ -209,7 +210,8 @@ class EscalationService(ListService):
 
     def _on_event(self, name: str, data: Any) -> None:
         if name == "hello":  # the stream (re)connected: events may have been missed meanwhile
-            self.refresh_soon()
+            if self._may_read():
+                self.refresh_soon()
             return
         if name != "escalation" or not isinstance(data, dict) or not data.get("id"):
             return
@@ -217,6 +219,12 @@ class EscalationService(ListService):
             return
         self._take(data)
         self.changed.emit()
+
+    def _may_read(self) -> bool:
+        """Whether this user's role reads escalations (a knowledge editor's or an admin's does not)."""
+        session = self.client.session
+        role = str(session.user.get("role") or "") if session is not None else ""
+        return not role or allowed(role, "escalations.read")
 
     def _behind(self, item: dict[str, Any]) -> bool:
         """The platform's state from before our change, which is still on its way (or refused: then

@@ -31,6 +31,7 @@ SNAPSHOT_TABLES = {
     "synonym": (db.synonyms, db.synonyms.c.term),
     "agent_text": (db.agent_texts, db.agent_texts.c.id),
     "kb_boost": (db.kb_boosts, db.kb_boosts.c.key),
+    "kb_notice": (db.kb_notices, db.kb_notices.c.id),
 }
 KEEPALIVE_S = 15.0
 
@@ -72,7 +73,7 @@ async def changes(platform: PlatformDep, claims: who("feed.read"),
 
 @router.get("/snapshot/{entity}")
 async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "caller", "work_order", "synonym",
-                                   "agent_text", "kb_boost"],
+                                   "agent_text", "kb_boost", "kb_notice"],
                    platform: PlatformDep, claims: who("feed.read"),
                    after: Annotated[str, Query(max_length=64, description="key of the last item of the previous page"),
                                     AfterValidator(clean)] = "",

@@ -1388,12 +1388,36 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>查看此条目的上一版本</translation>
     </message>
     <message>
+        <source>List the answers published or changed lately</source>
+        <translation>列出最近发布或更新的答复口径</translation>
+    </message>
+    <message>
         <source>{count} entries found</source>
         <translation>找到 {count} 条</translation>
     </message>
     <message>
         <source>No entries found for “{query}”.</source>
         <translation>未找到与“{query}”相关的条目。</translation>
+    </message>
+    <message>
+        <source>Answers published or changed lately: {count}, {new} of them new. Type to search.</source>
+        <translation>最近发布或更新的口径 {count} 条，其中 {new} 条未读。输入文字即可搜索。</translation>
+    </message>
+    <message>
+        <source>Answers published or changed lately: {count}. Type to search.</source>
+        <translation>最近发布或更新的口径 {count} 条。输入文字即可搜索。</translation>
+    </message>
+    <message>
+        <source>New answer</source>
+        <translation>新口径</translation>
+    </message>
+    <message>
+        <source>Answer changed</source>
+        <translation>口径更新</translation>
+    </message>
+    <message>
+        <source>applies from {day}</source>
+        <translation>{day} 起施行</translation>
     </message>
     <message>
         <source>Pick a result to see the whole entry.</source>
@@ -1485,6 +1509,100 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     </message>
 </context>
 <context>
+    <name>LexiconModel</name>
+    <message>
+        <source>What callers say</source>
+        <translation>来电人说法</translation>
+    </message>
+    <message>
+        <source>Words the entries use</source>
+        <translation>知识库用语</translation>
+    </message>
+</context>
+<context>
+    <name>LexiconPage</name>
+    <message>
+        <source>Search lexicon</source>
+        <translation>检索词库</translation>
+    </message>
+    <message>
+        <source>What callers say</source>
+        <translation>来电人说法</translation>
+    </message>
+    <message>
+        <source>Words the entries use</source>
+        <translation>知识库用语</translation>
+    </message>
+    <message>
+        <source>Find a term or a word</source>
+        <translation>查找说法或用语</translation>
+    </message>
+    <message>
+        <source>New line</source>
+        <translation>新增词条</translation>
+    </message>
+    <message>
+        <source>Edit the line selected</source>
+        <translation>编辑所选词条</translation>
+    </message>
+    <message>
+        <source>Save the line</source>
+        <translation>保存词条</translation>
+    </message>
+    <message>
+        <source>Back to the list</source>
+        <translation>返回列表</translation>
+    </message>
+    <message>
+        <source>Remove the line selected</source>
+        <translation>删除所选词条</translation>
+    </message>
+    <message>
+        <source>Put back the line removed last</source>
+        <translation>恢复最近删除的词条</translation>
+    </message>
+    <message>
+        <source>A word callers use, e.g. 不给退</source>
+        <translation>来电人常用说法，如：不给退</translation>
+    </message>
+    <message>
+        <source>The words the entries use, separated by 、 e.g. 退费、退款</source>
+        <translation>知识库中的规范用语，用“、”分隔，如：退费、退款</translation>
+    </message>
+    <message>
+        <source>The lexicon of this seat cannot be read</source>
+        <translation>无法读取本机的检索词库</translation>
+    </message>
+    <message>
+        <source>{count} terms</source>
+        <translation>共 {count} 条</translation>
+    </message>
+    <message>
+        <source>{shown} of {count} terms</source>
+        <translation>{shown} / {count} 条</translation>
+    </message>
+    <message>
+        <source>{term} is in the lexicon already: select it and press Enter to change it</source>
+        <translation>“{term}”已在词库中：选中后按 Enter 修改</translation>
+    </message>
+    <message>
+        <source>Type the one word callers use (at most 64 characters, no spaces)</source>
+        <translation>请输入一个来电人说法（不超过 64 个字，不含空格）</translation>
+    </message>
+    <message>
+        <source>Type at least one word the entries use, at most {count}, separated by 、</source>
+        <translation>请输入至少一个知识库用语（最多 {count} 个，用“、”分隔）</translation>
+    </message>
+    <message>
+        <source>Saved {term}: this seat&apos;s search uses it now, the others after the upload</source>
+        <translation>已保存“{term}”：本机检索立即生效，其他坐席在上传后生效</translation>
+    </message>
+    <message>
+        <source>Removed {term}: Ctrl+Z puts it back</source>
+        <translation>已删除“{term}”：按 Ctrl+Z 恢复</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>12345 Hotline Workstation</source>
@@ -1505,6 +1623,14 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>Desk</source>
         <translation>接听台</translation>
+    </message>
+    <message>
+        <source>New answers: {count}</source>
+        <translation>新口径 {count} 条</translation>
+    </message>
+    <message>
+        <source>Answers published or changed lately, in the knowledge pane (Alt+K)</source>
+        <translation>最近发布或更新的答复口径，在知识库窗格中查看（Alt+K）</translation>
     </message>
     <message>
         <source>Show keyboard shortcuts</source>

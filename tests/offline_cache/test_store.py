@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from domain.clock import CENTRE_TZ, stamp
-from offline_cache import schema, workorders
+from offline_cache import kb_index, schema, workorders
 from offline_cache.store import CacheStore
 from tests.offline_cache.platform_rows import caller, keyed, with_lookup
 
@@ -136,3 +136,26 @@ def test_drafts_survive_reopening_the_file(tmp_path):
         assert again.drafts() == []
     finally:
         again.close()
+
+
+def test_a_lexicon_line_moves_only_forward_and_the_seats_own_change_waits_for_the_platforms_answer(store):
+    def line(expansions: list[str], version: int) -> dict:
+        return {"entity": "synonym", "id": "不给退", "op": "upsert",
+                "data": {"term": "不给退", "expansions": expansions, "version": version}}
+
+    def kept() -> list[str]:
+        return dict(kb_index.lexicon_lines(store.conn)).get("不给退")
+
+    store.apply_changes([line(["退费", "退款"], 2)], 10)
+    store.apply_changes([line(["退费"], 1)], 11)  # an older version arriving late
+    assert kept() == ["退费", "退款"]
+    mutation = store.record("synonym", "put", {"expansions": ["退费", "退款", "退卡"]}, entity_id="不给退",
+                            local_change=lambda conn: kb_index.upsert_synonym(conn, "不给退", ["退费", "退款", "退卡"]))
+    store.apply_changes([line(["退款"], 3)], 12)  # another editor's: the agent's own change is not undone
+    assert kept() == ["退费", "退款", "退卡"]
+    store.delivered(store.next_to_send(), {"entity": "synonym", "mutation_id": mutation,
+                                           "data": {"term": "不给退", "expansions": ["退费", "退款", "退卡"], "version": 4}})
+    store.apply_changes([line(["退款"], 3)], 13)
+    assert kept() == ["退费", "退款", "退卡"]
+    store.apply_changes([{"entity": "synonym", "id": "不给退", "op": "delete", "data": None}], 14)
+    assert kept() is None

@@ -118,3 +118,32 @@ def test_an_agent_reports_an_error_in_an_entry_once(platform, sign_in):
                                                     "payload": {"entry_id": "nope", "comment": "x"}})
     assert unknown.status_code == 422 and unknown.json()["field"] == "payload.entry_id"
     assert admin.post("/api/v1/mutations", json={**body, "id": str(uuid.uuid4())}).status_code == 403
+
+
+def _lexicon_change(api, op: str, term: str, **payload):  # noqa: ANN001, ANN201
+    import uuid
+    return api.post("/api/v1/mutations", json={"id": str(uuid.uuid4()), "entity": "synonym", "op": op,
+                                               "entity_id": term, "payload": payload})
+
+
+def test_an_editor_changes_one_lexicon_line_through_the_mutations_and_every_seat_gets_it(platform, sign_in):
+    editor, agent = sign_in("editor"), sign_in("agent")
+    r = _lexicon_change(editor, "put", " 掉了 ", expansions=["遗失", " 补办", "遗失", "掉了"])
+    assert r.status_code == 200, r.text
+    assert r.json()["data"] == {"term": "掉了", "expansions": ["遗失", "补办"], "version": 1}
+    assert _lexicon_change(editor, "put", "掉了", expansions=["遗失", "补办", "挂失"]).json()["data"]["version"] == 2
+    changes = agent.get("/api/v1/changes", params={"after": 0, "limit": 1000}).json()["changes"]
+    assert [c["data"]["version"] for c in changes if c["entity"] == "synonym" and c["id"] == "掉了"] == [1, 2]
+    r = _lexicon_change(editor, "delete", "掉了")
+    assert r.status_code == 200 and r.json()["data"] == {"term": "掉了", "deleted": True}, r.text
+    snapshot = agent.get("/api/v1/snapshot/synonym").json()["items"]
+    assert "掉了" not in {row["term"] for row in snapshot}
+    changes = agent.get("/api/v1/changes", params={"after": 0, "limit": 1000}).json()["changes"]
+    assert [c["op"] for c in changes if c["entity"] == "synonym" and c["id"] == "掉了"][-1] == "delete"
+    # bounds and rights
+    assert _lexicon_change(editor, "put", "有 空格", expansions=["x"]).json()["field"] == "entity_id"
+    assert _lexicon_change(editor, "put", "掉了", expansions=[]).json()["field"] == "payload.expansions"
+    assert _lexicon_change(editor, "put", "掉了", expansions=["词"] * 21).status_code == 422
+    assert _lexicon_change(editor, "put", "掉了", expansions=["x" * 65]).status_code == 422
+    assert _lexicon_change(editor, "rename", "掉了").status_code == 422
+    assert _lexicon_change(agent, "put", "掉了", expansions=["遗失"]).status_code == 403

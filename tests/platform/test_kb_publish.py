@@ -5,6 +5,7 @@ department's editors."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date, timedelta
 
 from domain import clock
@@ -66,3 +67,41 @@ def test_entries_about_to_expire_are_listed_for_their_department(platform, sign_
     assert [e["id"] for e in unit.get("/api/v1/kb/expiring").json()["items"]] == ["exp-own"]
     assert {e["id"] for e in admin.get("/api/v1/kb/expiring").json()["items"]} == {"exp-own", "exp-other"}
     assert date.fromisoformat(unit.get("/api/v1/kb/expiring", params={"days": 366}).json()["items"][-1]["valid_to"])
+
+
+def _notices(api, after: int = 0) -> list[dict]:  # noqa: ANN001
+    changes = api.get("/api/v1/changes", params={"after": after, "limit": 1000}).json()["changes"]
+    return [c["data"] for c in changes if c["entity"] == "kb_notice"]
+
+
+def test_a_new_or_changed_answer_is_announced_to_the_seats_and_an_unchanged_one_is_not(platform, sign_in):
+    unit, admin, agent = sign_in("unit_d01"), sign_in("admin"), sign_in("agent")
+    own = _unit_name(unit, "D01")
+    assert _put(unit, _entry("ann-1", own)).status_code == 200
+    assert _put(unit, _entry("ann-1", own)).status_code == 200  # the same again: nothing to announce
+    assert _put(unit, _entry("ann-1", own, answer="每台补贴25万元。", valid_from="2099-01-01")).status_code == 200
+    assert _put(unit, _entry("ann-2", own, status="draft")).status_code == 200  # not published: not news
+    notices = _notices(agent)
+    assert [(n["entry_id"], n["entry_version"], n["change"], n["department"]) for n in notices] == [
+        ("ann-1", 1, "new", own), ("ann-1", 2, "changed", own)]
+    assert notices[1]["valid_from"] == "2099-01-01" and notices[1]["title"] == "城东区老旧小区加装电梯补贴口径"
+    snapshot = agent.get("/api/v1/snapshot/kb_notice").json()  # a seat resyncing gets them too
+    assert sorted(n["entry_version"] for n in snapshot["items"]) == [1, 2]
+    # an imported file is the knowledge base's bulk load, not an announcement
+    admin.post("/api/v1/kb/import", content=json.dumps(_entry("imp-1", own), ensure_ascii=False).encode())
+    assert len(_notices(agent)) == 2
+
+
+def test_an_accepted_correction_is_announced_as_a_changed_answer(platform, sign_in):
+    admin, agent, lead = sign_in("admin"), sign_in("agent"), sign_in("lead")
+    admin.post("/api/v1/kb/import", content=json.dumps(_entry("cor-1", "市住房和城乡建设委员会"),
+                                                       ensure_ascii=False).encode()).raise_for_status()
+    r = agent.post("/api/v1/mutations", json={
+        "id": str(uuid.uuid4()), "entity": "kb_correction", "op": "create",
+        "payload": {"entry_id": "cor-1", "entry_version": 1, "comment": "补贴标准已调整",
+                    "proposed_answer": "每台补贴30万元。"}})
+    correction = r.json()["data"]["id"]
+    r = lead.post("/api/v1/mutations", json={"id": str(uuid.uuid4()), "entity": "kb_correction", "op": "decide",
+                                             "entity_id": correction, "payload": {"decision": "accept"}})
+    assert r.status_code == 200, r.text
+    assert [(n["entry_id"], n["entry_version"], n["change"]) for n in _notices(agent)] == [("cor-1", 2, "changed")]

@@ -295,3 +295,31 @@ def test_alt_v_shows_the_previous_version_of_the_entry(qtbot: Any, pane: Knowled
     qtbot.waitUntil(lambda: "不低于20%" in pane.detail.toPlainText(), timeout=10_000)
     assert "不低于15%" in pane.detail.toPlainText()  # the current answer stays above it
     assert "admin" in pane.detail.toPlainText()
+
+
+def test_a_departments_new_answer_is_announced_first_in_the_empty_search_until_read(
+        qtbot: Any, pane: KnowledgePane, seat: SeatSession, platform_api: Callable[[str], httpx.Client]) -> None:
+    unit = platform_api("unit_d01")
+    units = unit.get("/api/v1/snapshot/handling_unit", params={"limit": 5000}).json()["items"]
+    own = next(u["name"] for u in units if u["id"] == "D01")
+    entry = _entry("announced", "老旧小区加装电梯补贴标准", "您好，每台电梯补贴20万元。", source_department=own,
+                   category_path=["住房与物业", "物业管理", "电梯安全"])
+    r = unit.put(f"/api/v1/kb/entries/{entry['id']}", content=json.dumps(entry, ensure_ascii=False).encode(),
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
+    _search(qtbot, pane, "公积金")  # the agent is searching when the sync brings the announcement
+    with qtbot.waitSignal(pane.notices_changed, check_params_cb=lambda unseen: unseen >= 1, timeout=10_000):
+        run_async(qtbot, seat.sync.download_all())
+    assert entry["id"] not in _ids(pane)  # the search shown stays
+    qtbot.keyClick(pane.search_edit, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    assert pane.search_edit.text() == "" and pane.search_edit.hasFocus()
+    assert _ids(pane)[0] == entry["id"]  # newest first
+    snippet = pane.model.index(0).data(KbHitModel.SnippetRole)
+    assert _tr("New answer") in snippet and own in snippet and kb_index.MARK_START in snippet  # not read yet
+    assert seat.knowledge.notices()[0]["unseen"]
+    with qtbot.waitSignal(pane.notices_changed, check_params_cb=lambda unseen: unseen == 0):
+        qtbot.keyClick(pane.search_edit, Qt.Key.Key_Down)  # the agent reads it
+    assert pane.current_entry is not None and pane.current_entry["id"] == entry["id"]
+    qtbot.waitUntil(lambda: not any(n["unseen"] for n in seat.knowledge.notices()))  # kept in the cache
+    qtbot.keyClick(pane.search_edit, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    assert _ids(pane)[0] == entry["id"] and kb_index.MARK_START not in pane.model.index(0).data(KbHitModel.SnippetRole)

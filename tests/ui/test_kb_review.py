@@ -4,10 +4,12 @@ reporter's own list; a rejection without a reason is not sent."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -33,7 +35,8 @@ def _report(api, entry_id: str, comment: str, proposed: str = "") -> str:  # noq
 
 
 def test_an_editor_accepts_a_proposal_and_rejects_a_report_with_its_reason(
-        qtbot: Any, qloop: Any, demo_platform: DemoPlatform, platform_api, settings_path: Path) -> None:
+        qtbot: Any, qloop: Any, demo_platform: DemoPlatform, platform_api, settings_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
     key = f"review-{uuid.uuid4().hex[:8]}"
     platform_api("admin").post("/api/v1/kb/import", content=json.dumps(_entry(key), ensure_ascii=False).encode()
                                ).raise_for_status()
@@ -44,7 +47,13 @@ def test_an_editor_accepts_a_proposal_and_rejects_a_report_with_its_reason(
         page = window.kb_review
         assert window.pages.isTabVisible(window.pages.indexOf(page))
         assert not window.pages.isTabVisible(window.pages.indexOf(window.my_orders))  # an editor takes no calls
-        qtbot.keyClick(window, Qt.Key.Key_2, CTRL)
+        # nor requests: no desk, no agent state nor call commands; the editor's page is the first
+        assert not window.pages.isTabVisible(window.pages.indexOf(window.splitter))
+        assert window.pages.currentWidget() is page
+        assert not window.call_bar.ready_action.isVisible() and not window.call_bar.ready_action.isEnabled()
+        assert not window.call_bar.widget_action(window.call_bar.call_label).isVisible()
+        assert window.call_bar.widget_action(window.call_bar.link).isVisible()  # the link to the platform stays
+        qtbot.keyClick(window, Qt.Key.Key_1, CTRL)
         qtbot.waitUntil(lambda: {proposal, report} <= {str(page.model.item(r)["id"])
                                                        for r in range(page.model.rowCount())}, timeout=20_000)
         row = next(r for r in range(page.model.rowCount()) if page.model.item(r)["id"] == proposal)
@@ -75,6 +84,8 @@ def test_an_editor_accepts_a_proposal_and_rejects_a_report_with_its_reason(
         mine = next(m for m in platform_api("agent").get("/api/v1/kb/corrections/mine").json()["items"]
                     if m["id"] == report)
         assert (mine["decision_note"], mine["decided_by"]) == ("社保证明不需要，见新版口径", "editor")
+        # the window asked the platform nothing the editor's role may not read
+        assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and " 403 " in r.getMessage()]
     finally:
         close_window(qtbot, window)
 

@@ -103,3 +103,36 @@ async def test_the_lexicon_the_editor_keeps_changes_a_seats_results_after_a_sync
         client = seat.client
         await seat.close()
         await client.close()
+
+
+@pytest.mark.asyncio
+async def test_a_lexicon_line_the_editor_saves_on_their_seat_reaches_another_seats_search(platform, sign_in, tmp_path):
+    sign_in("admin").post("/api/v1/kb/import", content=json.dumps(
+        _entry("kb-deposit", "房屋租赁押金退还纠纷", "出租人无正当理由不退还押金的，可以申请调解或向法院起诉。"),
+        ensure_ascii=False).encode()).raise_for_status()
+    editor, agent = await _seat(platform, tmp_path, "editor", "L-06"), await _seat(platform, tmp_path, "agent", "L-07")
+    try:
+        query = "房东扣着钱不还"
+        assert "kb-deposit" not in [h.id for h in agent.knowledge.search(query)]
+        with pytest.raises(ValueError, match="^expansions"):
+            await editor.knowledge.put_lexicon_line("扣着钱不还", ["  "])  # refused here, nothing sent
+        assert editor.sync.outbox_size() == 0
+        await editor.knowledge.put_lexicon_line(" 扣着钱不还 ", ["押金", " 不退还押金 ", "押金"])
+        assert ("扣着钱不还", ["押金", "不退还押金"]) in editor.knowledge.lexicon()  # this seat: at once
+        await editor.sync.upload_all()
+        assert editor.sync.outbox_size() == 0 and editor.sync.rejections() == []
+        await agent.sync.download_all()
+        assert "kb-deposit" in [h.id for h in agent.knowledge.search(query)][:3]
+        await editor.knowledge.delete_lexicon_line("扣着钱不还")
+        await editor.sync.upload_all()
+        await agent.sync.download_all()
+        assert "扣着钱不还" not in dict(agent.knowledge.lexicon())
+        # an agent's seat may record the change, and the platform refuses it with the reason
+        await agent.knowledge.put_lexicon_line("不给退", ["退费"])
+        await agent.sync.upload_all()
+        assert [(r.entity, r.status) for r in agent.sync.rejections()] == [("synonym", 403)]
+    finally:
+        for seat in (editor, agent):
+            client = seat.client
+            await seat.close()
+            await client.close()
