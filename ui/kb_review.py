@@ -10,16 +10,14 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QTextBrowser, QVBoxLayout, QWidget
 
-from ui.desk_page import DeskPage
-from ui.page import ERROR, action_button, moment, splitter
+from ui.decision_page import DecisionPage
+from ui.operation import Operation
+from ui.page import moment
 from ui.rows_model import RowsModel
 from workstation.desk_lists import ANSWER_MAX, NOTE_MAX, KbReviewService
-
-ERROR_STYLE = f"color: {ERROR};"
-OK_STYLE = "color: #1b6e2a;"
 
 
 class KbReviewModel(RowsModel):
@@ -41,26 +39,21 @@ class KbReviewModel(RowsModel):
                 self.AT: moment(item.get("at"))}.get(column, "")
 
 
-class KbReviewPage(DeskPage):
+class KbReviewPage(DecisionPage):
     """`set_session(seat)`: the seat's `kb_review` (a KbReviewService) when it has one. A
     decision's mutation id is in `last_decision`."""
 
     object_name, service_attr, service_class = "kbReviewPage", "kb_review", KbReviewService
+    choices = ("accept", "reject")
+    action_names = ("acceptCorrectionAction", "rejectCorrectionAction", "sendCorrectionDecisionAction",
+                    "backToCorrectionsAction", "refreshCorrectionsAction")
+    button_names = ("kbReviewAccept", "kbReviewReject", "kbReviewSend", "kbReviewRefresh")
 
     def page_title(self) -> str:
         return self.tr("Knowledge reports")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._decision: str | None = None
-        self._shown_id: str | None = None
-        self.last_decision = ""
-        self._set_up()
-
     def _build(self) -> None:
         top = self._build_common("kbReview", KbReviewModel(self))
-        self.table.selectionModel().currentRowChanged.connect(lambda current, _old: self._current_changed(current))
-        self.setFocusProxy(self.table)
         self.heading = QLabel(objectName="kbReviewHeading", wordWrap=True)
         self.heading.setStyleSheet("font-size: 12pt; font-weight: bold;")
         self.report_label = QLabel(objectName="kbReviewReport", wordWrap=True,
@@ -76,64 +69,27 @@ class KbReviewPage(DeskPage):
             column.addWidget(browser, 1)
             row.addLayout(column, 1)
         self.decision_label = QLabel(objectName="kbReviewDecision")
-        self.answer_edit = QPlainTextEdit(objectName="kbReviewAnswer")
-        self.answer_edit.setTabChangesFocus(True)
-        self.answer_edit.setMaximumHeight(120)
-        self.answer_edit.setPlaceholderText(self.tr("The answer the entry will have"))
-        self.note_edit = QPlainTextEdit(objectName="kbReviewNote")
-        self.note_edit.setTabChangesFocus(True)
-        self.note_edit.setMaximumHeight(80)
-        self.note_edit.setPlaceholderText(self.tr("Note for the reporter (required to reject). Ctrl+Enter records"))
-        self.buttons = QHBoxLayout()
-        detail = QWidget(objectName="kbReviewDetail")
-        box = QVBoxLayout(detail)
-        box.setContentsMargins(0, 0, 0, 0)
-        for widget, stretch in ((self.heading, 0), (self.report_label, 0), (side, 1), (self.decision_label, 0),
-                                (self.answer_edit, 0), (self.note_edit, 0)):
-            box.addWidget(widget, stretch)
-        box.addLayout(self.buttons)
-        self._lay_out(top, self.error_label, self.notice,
-                      (splitter("kbReviewSplitter", [self.table, detail], [220, 460]), 1))
+        self.answer_edit = QPlainTextEdit(objectName="kbReviewAnswer", tabChangesFocus=True, maximumHeight=120,
+                                          placeholderText=self.tr("The answer the entry will have"))
+        self.note_edit = QPlainTextEdit(objectName="kbReviewNote", tabChangesFocus=True, maximumHeight=80,
+                                        placeholderText=self.tr("Note for the reporter (required to reject). "
+                                                                "Ctrl+Enter records"))
+        self._lay_out_detail(top, "kbReviewDetail", [(self.heading, 0), (self.report_label, 0), (side, 1),
+                                                     (self.decision_label, 0), (self.answer_edit, 0),
+                                                     (self.note_edit, 0)], [220, 460])
 
     def _build_actions(self) -> None:
-        self.accept_action = self.action(self.tr("Accept"), ["A", "Alt+A"], lambda: self.choose("accept"),
-                                         name="acceptCorrectionAction")
-        self.reject_action = self.action(self.tr("Reject"), ["R", "Alt+R"], lambda: self.choose("reject"),
-                                         name="rejectCorrectionAction")
-        self.send_action = self.action(self.tr("Record the decision"), ["Ctrl+Return", "Ctrl+Enter"], self.send,
-                                       name="sendCorrectionDecisionAction")
-        self.back_action = self.action(self.tr("Back to the list"), ["Esc"], self.back_to_list,
-                                       name="backToCorrectionsAction")
-        self.refresh_action = self.action(self.tr("Read the reports again"), ["Ctrl+R"], self.refresh,
-                                          name="refreshCorrectionsAction")
-        for action in (self.accept_action, self.reject_action):
-            action.setCheckable(True)
-        for action, name in ((self.accept_action, "kbReviewAccept"), (self.reject_action, "kbReviewReject"),
-                             (self.send_action, "kbReviewSend")):
-            self.buttons.addWidget(action_button(action, name))
-        self.buttons.addStretch(1)
-        self.buttons.addWidget(action_button(self.refresh_action, "kbReviewRefresh"))
+        self.accept_action, self.reject_action = self._build_decision_actions(
+            (self.tr("Accept"), self.tr("Reject")), self.tr("Record the decision"), self.tr("Back to the list"),
+            self.tr("Read the reports again"))
 
     # --- the list -------------------------------------------------------------------------------
-    def _show(self) -> None:
-        service = self._service
-        for action in self.actions_for_help:
-            action.setEnabled(service is not None)
-        if not isinstance(service, KbReviewService):
-            self.model.set_items([])
-            self.status_label.setText(self.signed_out_text())
-            self._show_report(None)
-            self._show_state()
-            return
-        keep = self._shown_id
-        self.model.set_items([self._with_entry(i) for i in service.items])
-        self.status_label.setText(self.tr("{count} reports waiting").format(count=len(service.items)))
-        self._show_report(self.model.item(self._select(keep)))
-        self._show_state()
-
-    def _with_entry(self, item: dict) -> dict:
+    def _enriched(self, item: dict) -> dict:
         entry = self._entry_of(item)
         return {**item, "_title": (entry or {}).get("title") or item.get("entry_id")}
+
+    def _count_text(self, count: int) -> str:
+        return self.tr("{count} reports waiting").format(count=count)
 
     @staticmethod
     def _entry_of(item: dict) -> dict | None:
@@ -144,21 +100,10 @@ class KbReviewPage(DeskPage):
         return {"title": item.get("entry_title"), "answer": item.get("entry_answer"),
                 "version": item.get("current_version")}
 
-    def _current_changed(self, current: QModelIndex) -> None:
-        item = self.model.item(current.row()) if current.isValid() else None
-        if item is None or str(item.get("id")) != self._shown_id:
-            self._show_report(item)
+    def _edits(self) -> tuple[QPlainTextEdit, ...]:
+        return (self.note_edit, self.answer_edit)
 
-    def _show_report(self, item: dict | None) -> None:
-        new_id = str(item["id"]) if item is not None else None
-        if new_id != self._shown_id:
-            self._shown_id = new_id
-            self.note_edit.clear()
-            self.answer_edit.clear()
-            self._set_decision(None)
-        for widget in (self.note_edit, self.answer_edit):
-            widget.setEnabled(item is not None)
-        self.send_action.setEnabled(item is not None)
+    def _show_detail(self, item: dict | None) -> None:
         if item is None:
             self.heading.setText(self.tr("No report selected.") if self._service is not None else "")
             self.report_label.clear()
@@ -175,70 +120,38 @@ class KbReviewPage(DeskPage):
         self.proposed.setPlainText(str(item.get("proposed_answer") or "") or self.tr("(no answer proposed)"))
 
     # --- deciding ---------------------------------------------------------------------------------
-    def _set_decision(self, decision: str | None) -> None:
-        self._decision = decision
-        self.accept_action.setChecked(decision == "accept")
-        self.reject_action.setChecked(decision == "reject")
-        texts = {"accept": (self.tr("Decision: accept. Check the answer, then Ctrl+Enter"), OK_STYLE),
-                 "reject": (self.tr("Decision: reject. Write the reason, then Ctrl+Enter"), ERROR_STYLE)}
-        text, style = texts.get(decision or "", (self.tr("Press A to accept or R to reject"), ""))
-        self.decision_label.setText(text)
-        self.decision_label.setStyleSheet("font-weight: 600; " + style)
+    def _prompt(self, decision: str | None) -> str:
+        prompts = {"accept": self.tr("Decision: accept. Check the answer, then Ctrl+Enter"),
+                   "reject": self.tr("Decision: reject. Write the reason, then Ctrl+Enter")}
+        return prompts.get(decision or "", self.tr("Press A to accept or R to reject"))
 
-    @property
-    def decision(self) -> str | None:
-        return self._decision
+    def _typed_next(self, item: dict, decision: str) -> QWidget:
+        if decision != "accept":
+            return self.note_edit
+        if not self.answer_edit.toPlainText().strip():
+            entry = self._entry_of(item) or {}
+            self.answer_edit.setPlainText(str(item.get("proposed_answer") or entry.get("answer") or ""))
+        return self.answer_edit
 
-    def choose(self, decision: str) -> None:
-        item = self.current_item()
-        if item is None:
-            self._set_decision(None)
-            return
-        self._set_decision(decision)
-        self.error_label.clear()
-        if decision == "accept":
-            if not self.answer_edit.toPlainText().strip():
-                entry = self._entry_of(item) or {}
-                self.answer_edit.setPlainText(str(item.get("proposed_answer") or entry.get("answer") or ""))
-            self.answer_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        else:
-            self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    def back_to_list(self) -> None:
-        self._set_decision(None)
-        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    def send(self) -> None:
-        item, service = self.current_item(), self._service
-        if item is None or not isinstance(service, KbReviewService):
-            return
-        if self._decision is None:
-            self.error_label.setText(self.tr("Choose first: A accepts, R rejects."))
-            return
-        note, answer = self.note_edit.toPlainText().strip(), self.answer_edit.toPlainText().strip()
-        problem = None
-        if self._decision == "reject" and not note:
-            problem, field = self.tr("Write the reason for the rejection first."), self.note_edit
-        elif self._decision == "accept" and not answer:
-            problem, field = self.tr("Write the answer the entry will have first."), self.answer_edit
-        elif len(note) > NOTE_MAX or len(answer) > ANSWER_MAX:
-            problem, field = self.tr("Too long: a note has at most {note}, an answer {answer} characters.").format(
+    def _problem(self, decision: str, note: str) -> tuple[str, QWidget | None] | None:
+        answer = self.answer_edit.toPlainText().strip()
+        if decision == "accept" and not answer:
+            return self.tr("Write the answer the entry will have first."), self.answer_edit
+        if len(note) > NOTE_MAX or len(answer) > ANSWER_MAX:
+            return self.tr("Too long: a note has at most {note}, an answer {answer} characters.").format(
                 note=NOTE_MAX, answer=ANSWER_MAX), self.note_edit
-        if problem:
-            self.error_label.setText(problem)
-            field.setFocus(Qt.FocusReason.OtherFocusReason)
-            return
-        correction = {k: v for k, v in item.items() if not k.startswith("_")}
-        decision = self._decision
-        self.operation(service.decide(correction, decision, note, answer if decision == "accept" else "")) \
-            .busy(self.send_action).enable_after(lambda: self.current_item() is not None) \
-            .failure_text(self.tr("The decision could not be saved: {error}")) \
-            .success(lambda mutation_id: self._decided(item, decision, mutation_id)).run()
+        return None
 
-    def _decided(self, item: dict, decision: str, mutation_id: str) -> None:
-        self.last_decision = mutation_id
-        text = (self.tr("Accepted: “{title}” gets the new answer") if decision == "accept"
+    def _missing(self, decision: str | None) -> str:
+        return (self.tr("Choose first: A accepts, R rejects.") if decision is None
+                else self.tr("Write the reason for the rejection first."))
+
+    def _record(self, item: dict, decision: str, note: str) -> Operation[str]:
+        assert isinstance(self._service, KbReviewService)
+        answer = self.answer_edit.toPlainText().strip() if decision == "accept" else ""
+        return self.operation(self._service.decide(item, decision, note, answer)) \
+            .failure_text(self.tr("The decision could not be saved: {error}"))
+
+    def _decided_text(self, item: dict, decision: str) -> str:
+        return (self.tr("Accepted: “{title}” gets the new answer") if decision == "accept"
                 else self.tr("Rejected: the report on “{title}”")).format(title=item.get("_title"))
-        self.error_label.clear()
-        self.notice.setText(self.texts.kept(text, self._seat))
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)

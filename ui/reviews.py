@@ -9,20 +9,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextBrowser, QWidget
 
 from domain.phone import mask_phone
-from ui.desk_page import DeskPage, DeskTexts
-from ui.page import ERROR, action_button, day, facts_table, moment, request_type_name, splitter
+from ui.decision_page import DecisionPage
+from ui.desk_page import DeskTexts
+from ui.operation import Operation
+from ui.page import day, facts_table, moment, request_type_name
 from ui.rows_model import RowsModel
 from workstation.desk_lists import NOTE_MAX, ReviewService
 
 log = logging.getLogger(__name__)
-
-ERROR_STYLE = f"color: {ERROR};"
-MUTED_STYLE = "color: palette(mid);"
-OK_STYLE = "color: #1b6e2a;"
 
 
 # --- the review page -----------------------------------------------------------------------------------
@@ -82,28 +80,23 @@ ORDER_FIELDS = ("title", "status", "request_type", "category_id", "caller_phone"
                 "handling_unit_id", "content", "urgency", "repeat_count", "units")
 
 
-class ReviewsPage(DeskPage):
+class ReviewsPage(DecisionPage):
     """`set_session(seat)`: the seat's `reviews` (a ReviewService) when it has one. Signal-free: a
     decision's mutation id is in `last_decision`."""
 
     object_name, service_attr, service_class = "reviewsPage", "reviews", ReviewService
+    choices = ("approve", "refuse")
+    action_names = ("approveReviewAction", "refuseReviewAction", "sendReviewAction", "backToReviewsAction",
+                    "refreshReviewsAction")
+    button_names = ("reviewApprove", "reviewRefuse", "reviewSend", "reviewsRefresh")
 
     def page_title(self) -> str:
         return self.tr("Reviews")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._decision: str | None = None
-        self._shown_id: str | None = None
-        self.last_decision = ""
-        self._set_up()
-
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
         top = self._build_common("reviews", ReviewsModel(self))
-        self.table.selectionModel().currentRowChanged.connect(lambda current, _old: self._current_changed(current))
         self.table.activated.connect(lambda _index: self.note_edit.setFocus(Qt.FocusReason.OtherFocusReason))
-        self.setFocusProxy(self.table)
 
         self.heading = QLabel(objectName="reviewHeading")
         self.heading.setStyleSheet("font-size: 12pt; font-weight: bold;")
@@ -113,65 +106,19 @@ class ReviewsPage(DeskPage):
                                    textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.facts = QTextBrowser(objectName="reviewFacts")
         self.facts.setOpenLinks(False)
-        self.decision_label = QLabel(objectName="reviewDecision")
-        self.decision_label.setStyleSheet("font-weight: 600;")
-        self.note_edit = QPlainTextEdit(objectName="reviewNote")
-        self.note_edit.setTabChangesFocus(True)
-        self.note_edit.setMaximumHeight(110)
-        self.note_edit.setPlaceholderText(self.tr("Note for the unit: the reason for your decision "
-                                                  "(required to refuse). Ctrl+Enter records"))
-        self.buttons = QHBoxLayout()
-
-        detail = QWidget(objectName="reviewDetail")
-        box = QVBoxLayout(detail)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.heading)
-        box.addWidget(self.reason_label)
-        box.addWidget(self.facts, 1)
-        box.addWidget(self.decision_label)
-        box.addWidget(self.note_edit)
-        box.addLayout(self.buttons)
-        self._lay_out(top, self.error_label, self.notice,
-                      (splitter("reviewsSplitter", [self.table, detail], [240, 420]), 1))
+        self.decision_label = QLabel(objectName="reviewDecision", styleSheet="font-weight: 600;")
+        self.note_edit = QPlainTextEdit(objectName="reviewNote", tabChangesFocus=True, maximumHeight=110,
+                                        placeholderText=self.tr("Note for the unit: the reason for your decision "
+                                                                "(required to refuse). Ctrl+Enter records"))
+        self._lay_out_detail(top, "reviewDetail", [(self.heading, 0), (self.reason_label, 0), (self.facts, 1),
+                                                   (self.decision_label, 0), (self.note_edit, 0)], [240, 420])
 
     def _build_actions(self) -> None:
-        self.approve_action = self.action(self.tr("Approve"), ["A", "Alt+A"], lambda: self.choose("approve"),
-                                          name="approveReviewAction")
-        self.refuse_action = self.action(self.tr("Refuse"), ["R", "Alt+R"], lambda: self.choose("refuse"),
-                                         name="refuseReviewAction")
-        self.send_action = self.action(self.tr("Record the decision"), ["Ctrl+Return", "Ctrl+Enter"], self.send,
-                                       name="sendReviewAction")
-        self.back_action = self.action(self.tr("Back to the list"), ["Esc"], self.back_to_list,
-                                       name="backToReviewsAction")
-        self.refresh_action = self.action(self.tr("Read the reviews again"), ["Ctrl+R"], self.refresh,
-                                          name="refreshReviewsAction")
-        for action in (self.approve_action, self.refuse_action):
-            action.setCheckable(True)
-        for action, name in ((self.approve_action, "reviewApprove"), (self.refuse_action, "reviewRefuse"),
-                             (self.send_action, "reviewSend")):
-            self.buttons.addWidget(action_button(action, name))
-        self.buttons.addStretch(1)
-        self.buttons.addWidget(action_button(self.refresh_action, "reviewsRefresh"))
+        self.approve_action, self.refuse_action = self._build_decision_actions(
+            (self.tr("Approve"), self.tr("Refuse")), self.tr("Record the decision"), self.tr("Back to the list"),
+            self.tr("Read the reviews again"))
 
     # --- the list -------------------------------------------------------------------------------
-    def _show(self) -> None:
-        service = self._service
-        enabled = service is not None
-        for action in self.actions_for_help:
-            action.setEnabled(enabled)
-        if not isinstance(service, ReviewService):
-            self.model.set_items([])
-            self.status_label.setText(self.signed_out_text())
-            self._show_review(None)
-            self._show_state()
-            return
-        keep = self._shown_id
-        self.model.set_items([self._enriched(i) for i in service.items])
-        self.status_label.setText(self.tr("{count} reviews pending").format(count=len(service.items)))
-        row = self._select(keep)
-        self._show_review(self.model.item(row))
-        self._show_state()
-
     def _enriched(self, item: dict) -> dict:
         """The review with its order's facts: what the platform sent, else the seat's cache."""
         assert isinstance(self._service, ReviewService)
@@ -185,19 +132,10 @@ class ReviewsPage(DeskPage):
         name = self._seat.catalog.unit_name(unit) if self._seat is not None else str(unit or "")
         return {**item, "_facts": facts, "_unit": name}
 
-    def _current_changed(self, current: QModelIndex) -> None:
-        item = self.model.item(current.row()) if current.isValid() else None
-        if item is None or str(item.get("id")) != self._shown_id:
-            self._show_review(item)
+    def _count_text(self, count: int) -> str:
+        return self.tr("{count} reviews pending").format(count=count)
 
-    def _show_review(self, item: dict | None) -> None:
-        new_id = str(item["id"]) if item is not None else None
-        if new_id != self._shown_id:
-            self._shown_id = new_id
-            self.note_edit.clear()
-            self._set_decision(None)
-        self.note_edit.setEnabled(item is not None)
-        self.send_action.setEnabled(item is not None)
+    def _show_detail(self, item: dict | None) -> None:
         if item is None:
             self.heading.setText(self.tr("No review selected.") if self._service is not None else "")
             self.reason_label.clear()
@@ -236,66 +174,29 @@ class ReviewsPage(DeskPage):
         return facts_table(rows)
 
     # --- deciding ---------------------------------------------------------------------------------
-    def _set_decision(self, decision: str | None) -> None:
-        self._decision = decision
-        self.approve_action.setChecked(decision == "approve")
-        self.refuse_action.setChecked(decision == "refuse")
+    def _prompt(self, decision: str | None) -> str:
         if decision == "approve":
-            self.decision_label.setText(self.tr("Decision: approve. Add a note if you like, then Ctrl+Enter"))
-            self.decision_label.setStyleSheet("font-weight: 600; " + OK_STYLE)
-        elif decision == "refuse":
-            self.decision_label.setText(self.tr("Decision: refuse. Write the reason, then Ctrl+Enter"))
-            self.decision_label.setStyleSheet("font-weight: 600; " + ERROR_STYLE)
-        else:
-            self.decision_label.setText(self.tr("Press A to approve or R to refuse"))
-            self.decision_label.setStyleSheet("font-weight: 600;")
+            return self.tr("Decision: approve. Add a note if you like, then Ctrl+Enter")
+        if decision == "refuse":
+            return self.tr("Decision: refuse. Write the reason, then Ctrl+Enter")
+        return self.tr("Press A to approve or R to refuse")
 
-    @property
-    def decision(self) -> str | None:
-        return self._decision
+    def _missing(self, decision: str | None) -> str:
+        return (self.tr("Choose first: A approves, R refuses.") if decision is None
+                else self.tr("Write the reason for the refusal first."))
 
-    def choose(self, decision: str) -> None:
-        if self.current_item() is None:
-            self._set_decision(None)
-            return
-        self._set_decision(decision)
-        self.error_label.clear()
-        self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)  # what the dispatcher types next
-
-    def back_to_list(self) -> None:
-        self._set_decision(None)
-        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
-
-    def send(self) -> None:
-        """Check at once (the dispatcher sees why nothing was recorded), then record."""
-        item, service = self.current_item(), self._service
-        if item is None or not isinstance(service, ReviewService):
-            return
-        if self._decision is None:
-            self.error_label.setText(self.tr("Choose first: A approves, R refuses."))
-            return
-        note = self.note_edit.toPlainText().strip()
-        if self._decision == "refuse" and not note:
-            self.error_label.setText(self.tr("Write the reason for the refusal first."))
-            self.note_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-            return
+    def _problem(self, decision: str, note: str) -> tuple[str, QWidget | None] | None:
         if len(note) > NOTE_MAX:
-            self.error_label.setText(self.tr("The note is too long ({count} of at most {limit} characters).")
-                                     .format(count=len(note), limit=NOTE_MAX))
-            return
-        review = {k: v for k, v in item.items() if not k.startswith("_")}
-        decision = self._decision
-        # one decision per Ctrl+Enter, however fast the keys
-        self.operation(service.decide(review, decision, note)).busy(self.send_action) \
-            .enable_after(lambda: self.current_item() is not None) \
-            .failure_text(self.tr("The decision could not be saved: {error}")) \
-            .success(lambda mutation_id: self._decided(review, decision, mutation_id)).run()
+            return self.tr("The note is too long ({count} of at most {limit} characters).").format(
+                count=len(note), limit=NOTE_MAX), None
+        return None
 
-    def _decided(self, review: dict, decision: str, mutation_id: str) -> None:
-        self.last_decision = mutation_id
-        kind = self.texts.review_kind(str(review.get("kind")))
-        text = (self.tr("Approved: {kind} of order {number}") if decision == "approve"
-                else self.tr("Refused: {kind} of order {number}")).format(kind=kind, number=review.get("number"))
-        self.error_label.clear()
-        self.notice.setText(self.texts.kept(text, self._seat))
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+    def _record(self, item: dict, decision: str, note: str) -> Operation[str]:
+        assert isinstance(self._service, ReviewService)
+        return self.operation(self._service.decide(item, decision, note)) \
+            .failure_text(self.tr("The decision could not be saved: {error}"))
+
+    def _decided_text(self, item: dict, decision: str) -> str:
+        kind = self.texts.review_kind(str(item.get("kind")))
+        return (self.tr("Approved: {kind} of order {number}") if decision == "approve"
+                else self.tr("Refused: {kind} of order {number}")).format(kind=kind, number=item.get("number"))
