@@ -2,7 +2,7 @@
 refuse is a dead end, a page hidden from a role that may do its work is missing."""
 from __future__ import annotations
 
-from domain.roles import PAGE_PERMISSIONS, PERMISSIONS, Page, Role, allowed, pages_for
+from domain.roles import PAGE_PERMISSIONS, PERMISSIONS, Page, Role, allowed, has_desk, pages_for, takes_calls
 
 
 def test_every_page_is_seen_by_exactly_the_roles_its_permission_allows() -> None:
@@ -19,9 +19,16 @@ def test_the_pages_of_each_role() -> None:
     assert pages_for(Role.team_lead) == seat | {Page.my_escalations, Page.reviews, Page.supervision, Page.wallboard,
                                                 Page.kb_review}
     assert pages_for(Role.dispatcher) == {Page.reviews, Page.supervision, Page.my_kb_reports}
-    assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard, Page.audit, Page.kb_review}
+    assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard, Page.audit, Page.kb_review,
+                                     Page.lexicon}
     assert pages_for(Role.unit) == set()
-    assert pages_for(Role.kb_editor) == {Page.kb_review}  # the knowledge editor takes no calls
+    assert pages_for(Role.kb_editor) == {Page.kb_review, Page.lexicon}  # the knowledge editor takes no calls
+
+
+def test_only_the_roles_that_take_requests_have_the_desk_and_only_those_answering_calls_the_call_controls() -> None:
+    assert {r for r in Role if has_desk(r)} == {Role.agent, Role.expert, Role.team_lead}
+    assert {r for r in Role if takes_calls(r)} == {Role.agent, Role.expert}
+    assert has_desk("") and takes_calls("")  # a signed-out window shows the desk, empty
 
 
 def test_a_signed_out_window_or_an_unknown_role_sees_no_page() -> None:

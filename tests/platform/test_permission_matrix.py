@@ -182,6 +182,8 @@ OPERATIONS: dict[tuple[str, str], str] = {
     **{("escalation", op): escalations.permission(op) for op in escalations.PAYLOADS},
     **{(entity, op): permission for entity, (op, permission) in SINGLE_OP.items()},
     ("kb_correction", "decide"): "kb.review",
+    ("synonym", "put"): "kb.lexicon",
+    ("synonym", "delete"): "kb.lexicon",
 }
 # the work-order operations a handling unit's user may do
 UNIT_OPS = sorted(op for (entity, op), permission in OPERATIONS.items()
@@ -421,6 +423,9 @@ def _mutation(entity: str, op: str, world: World, username: str, fresh: bool) ->
         body = _call_report(f"matrix-{uuid.uuid4()}")
     elif entity == "caller":  # a reveal of a caller's number, audited
         body["entity_id"] = "13800138000"
+    elif entity == "synonym":  # one line of the search's lexicon
+        body["entity_id"] = "医保"
+        body["payload"] = {"expansions": ["医疗保障"]} if op == "put" else {}
     else:
         body["entity_id"] = world.missed_call()
         body["payload"] = {"outcome": "no_answer", "note": "无人接听"}
