@@ -114,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     stsub.add_parser("remove", parents=[common], help="forget a seat").add_argument("seat_id")
     stsub.add_parser("list", parents=[common], help="list the seats (id, address, name)")
 
+    cs = sub.add_parser("settings", help="the centre's settings (shown, or one set)")
+    cssub = cs.add_subparsers(dest="settings_command", required=True)
+    cssub.add_parser("show", parents=[common], help="every setting with its value")
+    cset = cssub.add_parser("set", parents=[common], help="set one setting")
+    cset.add_argument("name")
+    cset.add_argument("value")
+
     keys = sub.add_parser("keys", help="the access tokens' signing keys (a file outside the database)")
     ksub2 = keys.add_subparsers(dest="keys_command", required=True)
     for name, text in (("new", "make a key file (refuses to overwrite one)"),
@@ -328,6 +335,23 @@ async def _seat(database: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _settings(database: Database, args: argparse.Namespace) -> int:
+    from central import settings
+
+    async with database.write() as conn:
+        if args.settings_command == "set":
+            try:
+                value = await settings.put(conn, args.name, args.value)
+            except ValueError as exc:
+                print(str(exc), file=sys.stderr)
+                return 2
+            print(f"{args.name} = {value}")
+            return 0
+        for name, value in (await settings.all_settings(conn)).items():
+            print(f"{name}\t{value}\t{settings.SETTINGS[name].help}")
+    return 0
+
+
 def _keys(args: argparse.Namespace) -> int:
     from central.security import BadKeys, TokenKeys
 
@@ -408,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_with_db(url, lambda d: _user(d, args)))
     if args.command == "seat":
         return asyncio.run(_with_db(url, lambda d: _seat(d, args)))
+    if args.command == "settings":
+        return asyncio.run(_with_db(url, lambda d: _settings(d, args)))
     if args.command == "simulate":
         from central.simulate import simulate
         logging.getLogger().setLevel(logging.WARNING)

@@ -1,5 +1,5 @@
-"""Supervision (督办) and reminders (催办): the sweep that watches handling units' deadlines, and the
-list a team lead or dispatcher works from.
+"""Supervision (督办) and reminders (催办): the sweep that watches handling units' deadlines and the
+callbacks (回访) of replied orders, and the list a team lead or dispatcher works from.
 
 The platform runs the sweep every minute of its scheduler's time (simulated time in a simulation). An
 order gets at most one open "overdue" supervision and one open reminder at a time; both close when
@@ -17,7 +17,7 @@ from central import db
 from central.orders.rows import add_supervision, commit
 from domain import clock
 from domain.calendar import WorkCalendar
-from domain.workorder import ACTIVE_UNIT_STATES, HANDLING_STATUSES, Urgency
+from domain.workorder import ACTIVE_UNIT_STATES, CALLBACK_WORKING_DAYS, HANDLING_STATUSES, Urgency, WorkOrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,22 @@ async def _due_orders(conn: AsyncConnection, horizon: str) -> list[tuple[str, st
     return [tuple(r) for r in rows]
 
 
+async def _callbacks_due(conn: AsyncConnection, calendar: WorkCalendar, now: datetime) -> list[tuple[str, str]]:
+    """(number, callback deadline) of the replied orders whose callback is overdue: due within
+    CALLBACK_WORKING_DAYS working days of the reply."""
+    o = db.work_orders
+    earliest = clock.stamp(now - timedelta(days=CALLBACK_WORKING_DAYS))  # never fewer calendar days than working days
+    rows = await conn.execute(select(o.c.number, o.c.replied_at).where(
+        o.c.status == str(WorkOrderStatus.replied), o.c.replied_at.is_not(None), o.c.replied_at <= earliest)
+        .order_by(o.c.number))
+    due = []
+    for number, replied_at in rows:
+        deadline = calendar.add_working_days(clock.parse(replied_at), CALLBACK_WORKING_DAYS).due
+        if now > deadline:
+            due.append((number, clock.stamp(deadline)))
+    return due
+
+
 async def _open_reasons(conn: AsyncConnection, numbers: list[str]) -> dict[str, set[str]]:
     t = db.supervisions
     found: dict[str, set[str]] = {}
@@ -62,7 +78,7 @@ async def sweep(platform, now: datetime | None = None) -> dict:  # noqa: ANN001
     now = now or clock.now()
     calendar: WorkCalendar = platform.calendar
     horizon = clock.stamp(max(calendar.add_working_days(now, 1).due, now + URGENT_NOTICE))
-    made = {"overdue": 0, "near_deadline": 0}
+    made = {"overdue": 0, "near_deadline": 0, "callback_overdue": 0}
     async with platform.db.write() as conn:
         due = await _due_orders(conn, horizon)
         todo: list[tuple[str, str, str, str]] = []  # number, kind, reason, deadline
@@ -72,6 +88,9 @@ async def sweep(platform, now: datetime | None = None) -> dict:  # noqa: ANN001
                 todo.append((number, "supervise", "overdue", deadline))
             elif _near(calendar, now, urgency, moment):
                 todo.append((number, "remind", "near_deadline", deadline))
+        # a replied order's callback is owed by the centre itself: flagged when it is late
+        todo += [(number, "supervise", "callback_overdue", deadline)
+                 for number, deadline in await _callbacks_due(conn, calendar, now)]
         if todo:
             # lock the orders (PostgreSQL), then look at their open supervisions: two API workers
             # sweeping at once make each supervision once
@@ -89,9 +108,10 @@ async def sweep(platform, now: datetime | None = None) -> dict:  # noqa: ANN001
                 await commit(conn, SYSTEM, locked[number], {"supervised": True}, [("supervise", {
                     "kind": kind, "reason": reason, "note": "", "supervision_id": sid, "deadline": deadline})])
                 made[reason] += 1
-    if made["overdue"] or made["near_deadline"]:
+    if any(made.values()):
         platform.changed()
-        log.info("supervision sweep: %d overdue, %d near their deadline", made["overdue"], made["near_deadline"])
+        log.info("supervision sweep: %d overdue, %d near their deadline, %d callbacks late", made["overdue"],
+                 made["near_deadline"], made["callback_overdue"])
     return made
 
 

@@ -6,7 +6,7 @@ callback owed on a missed call, worked through to an outcome in a limited number
 """
 from __future__ import annotations
 
-from domain.workorder import Satisfaction, WorkOrderStatus, callback_outcome
+from domain.workorder import Satisfaction, WorkOrderStatus, callback_outcome, closes_unreached
 
 NOTE_MAX = 2000
 ORDER_NUMBER_MAX = 32
@@ -16,12 +16,14 @@ ORDER_NUMBER_MAX = 32
 SATISFACTION = tuple(str(s) for s in Satisfaction)  # 非常满意 ... 非常不满意
 
 
-def callback_result(satisfaction: str | None, resolved: bool | None, reached: bool = True) -> str:
+def callback_result(satisfaction: str | None, resolved: bool | None, reached: bool = True,
+                    case_kind: str = "normal", unreachable: bool = False) -> str:
     """The status a callback leaves the order in: still `replied` (the requester was not reached: an
-    attempt only), `closed` (satisfied and resolved) or `reopened` (back to the lead unit)."""
+    attempt only), `closed` (satisfied and resolved; for law enforcement and mediation, resolved;
+    or not reached on enough different days: `unreachable`) or `reopened` (back to the lead unit)."""
     if not reached:
-        return str(WorkOrderStatus.replied)
-    return str(callback_outcome(Satisfaction(satisfaction), bool(resolved)))
+        return str(WorkOrderStatus.closed if unreachable else WorkOrderStatus.replied)
+    return str(callback_outcome(Satisfaction(satisfaction), bool(resolved), case_kind))
 
 
 def callback_attempts(done_before: int | None) -> int:
@@ -44,14 +46,21 @@ def callback_payload(satisfaction: str | None, resolved: bool | None, note: str 
     return {"satisfaction": satisfaction, "resolved": resolved, "note": note, "reached": True}
 
 
-def apply_callback(order: dict, payload: dict) -> dict:
-    """The order (a summary dict) as the platform makes it once it applies the callback."""
+def apply_callback(order: dict, payload: dict, unreached_days: list[str] | None = None,
+                   limit: int | None = None) -> dict:
+    """The order (a summary dict) as the platform makes it once it applies the callback. An
+    unreached attempt closes it when `unreached_days` (the days of the unreached attempts, this one
+    among them) reach the centre's `limit`; without them (a seat does not know the earlier days)
+    the order stays replied until the platform answers."""
     attempts = callback_attempts(order.get("callback_attempts"))
     if not payload.get("reached", True):
+        if unreached_days is not None and limit is not None and closes_unreached(unreached_days, limit):
+            return {**order, "status": str(WorkOrderStatus.closed), "callback_attempts": attempts}
         return {**order, "callback_attempts": attempts}
-    return {**order, "status": callback_result(payload.get("satisfaction"), payload.get("resolved")),
-            "satisfaction": payload.get("satisfaction"), "resolved": payload.get("resolved"),
-            "callback_attempts": attempts}
+    status = callback_result(payload.get("satisfaction"), payload.get("resolved"),
+                             case_kind=str(order.get("case_kind") or "normal"))
+    return {**order, "status": status, "satisfaction": payload.get("satisfaction"),
+            "resolved": payload.get("resolved"), "callback_attempts": attempts}
 
 
 # --- the callback of a missed call ----------------------------------------------------------------

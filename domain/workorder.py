@@ -1,6 +1,7 @@
 """Work orders (工单) and their state machine (R7-R11)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -230,12 +231,36 @@ _SATISFACTION_LABELS = {
 _SATISFIED = frozenset({Satisfaction.very_satisfied, Satisfaction.satisfied, Satisfaction.basically_satisfied})
 
 
-def callback_outcome(satisfaction: Satisfaction | str, resolved: bool) -> WorkOrderStatus:
+def callback_outcome(satisfaction: Satisfaction | str, resolved: bool,
+                     case_kind: str = "normal") -> WorkOrderStatus:
     """Where a reached callback leads: closed when the requester is satisfied and the matter is
-    resolved, else reopened for the unit to handle again."""
+    resolved, else reopened for the unit to handle again.
+
+    Law-enforcement and mediation orders (R15: not judged by satisfaction alone): a requester who
+    lost a case or a dispute is rarely satisfied, and handling it again changes nothing. They
+    close when the callback finds the matter resolved (the unit acted, the mediation ended), the
+    dissatisfaction recorded and reported apart; only an unresolved matter reopens them."""
+    if case_kind in (CaseKind.law_enforcement, CaseKind.mediation):
+        return _S.closed if resolved else _S.reopened
     if Satisfaction(satisfaction).is_satisfied and resolved:
         return _S.closed
     return _S.reopened
+
+
+# A replied order whose requester cannot be reached: after unreached callback attempts on this
+# many different days (the centre's setting `callback_unreached_days`) it closes as unreachable.
+UNREACHED_DAYS_DEFAULT = 3
+UNREACHED_DAYS_RANGE = (1, 10)
+UNREACHABLE_REASON = "unreachable"
+# The callback of a replied order is due within this many working days of the reply (the
+# supervision sweep flags it after that).
+CALLBACK_WORKING_DAYS = 3
+
+
+def closes_unreached(attempt_days: Iterable[str], limit: int = UNREACHED_DAYS_DEFAULT) -> bool:
+    """Whether the unreached callback attempts made on these days (ISO dates, the one just made
+    among them) close the order as unreachable: attempts on `limit` different days."""
+    return len({str(d)[:10] for d in attempt_days}) >= limit
 
 
 class CaseKind(StrEnum):

@@ -228,13 +228,19 @@ class CallbackQueuePage(CallBackPage):
         satisfaction = self.chosen_satisfaction()
         if satisfaction is None or self._resolved is None:
             return None
-        return callback_result(satisfaction, self._resolved)
+        return callback_result(satisfaction, self._resolved, case_kind=self._case_kind())
+
+    def _case_kind(self) -> str:
+        return str((self._working or {}).get("case_kind") or "normal")
 
     def _update_hint(self) -> None:
         outcome = self.outcome()
         if outcome == "reopened":
             self.reopen_hint.setText(self.tr("Dissatisfied or not resolved: the order will be reopened and go back "
                                              "to the handling unit."))
+        elif outcome == "closed" and self._case_kind() != "normal":
+            self.reopen_hint.setText(self.tr("Law enforcement or mediation: resolved, the order will be closed; the "
+                                             "satisfaction is recorded and reported apart."))
         elif outcome == "closed":
             self.reopen_hint.setText(self.tr("Satisfied and resolved: the order will be closed."))
         elif outcome == "replied":
@@ -256,7 +262,7 @@ class CallbackQueuePage(CallBackPage):
                  "closed": self.tr("Order {order}: {level}, resolved: closed"),
                  "reopened": self.tr("Order {order}: {level}: reopened, back to the handling unit")}
         return (service.record(item["number"], satisfaction, resolved, clean(self.note_edit.text()), reached),
-                lambda: texts[callback_result(satisfaction, resolved, reached)].format(
+                lambda: texts[callback_result(satisfaction, resolved, reached, self._case_kind())].format(
                     order=item["number"], level=self.satisfaction_name(satisfaction)))
 
     # --- refusals -------------------------------------------------------------------------------

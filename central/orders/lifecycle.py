@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import db
+from central import db, settings
 from central.errors import ApiError, invalid, not_found
 from central.orders import intake
 from central.orders.payloads import (
@@ -46,11 +46,13 @@ from domain.workorder import (
     INTAKE_OPERATIONS,
     REVIEW_DECISIONS,
     TERMINAL_STATUSES,
+    UNREACHABLE_REASON,
     UnitRole,
     UnitState,
     Urgency,
     WorkOrderStatus,
     callback_outcome,
+    closes_unreached,
 )
 
 S = WorkOrderStatus
@@ -257,14 +259,21 @@ async def _callback(conn: AsyncConnection, who: Claims, current: dict, data: Cal
     move(current, S.callback)
     attempts = current["callback_attempts"] + 1
     if not data.reached:
-        return await commit(conn, who.username, current, {"callback_attempts": attempts},
-                            [("callback_attempt", {"reached": False, "note": data.note, "attempt": attempts})])
+        step = ("callback_attempt", {"reached": False, "note": data.note, "attempt": attempts})
+        days = [*await _unreached_days(conn, current["number"]), clock.now().date().isoformat()]
+        limit = await settings.get(conn, "callback_unreached_days")
+        if not closes_unreached(days, limit):
+            return await commit(conn, who.username, current, {"callback_attempts": attempts}, [step])
+        # the requester cannot be reached: the order closes, and the timeline says why
+        return await commit(conn, who.username, current, {"callback_attempts": attempts, "status": str(S.closed),
+                                                          "closed_at": clock.stamp()},
+                            [step, ("close", {"reason": UNREACHABLE_REASON, "days": len(set(days)), "limit": limit})])
     if data.satisfaction is None:
         raise invalid("payload.satisfaction", "required when the requester was reached")
     if data.resolved is None:
         raise invalid("payload.resolved", "required when the requester was reached")
     now = clock.stamp()
-    target = callback_outcome(data.satisfaction, data.resolved)
+    target = callback_outcome(data.satisfaction, data.resolved, current["case_kind"])
     changes: dict = {"status": str(target), "satisfaction": str(data.satisfaction), "resolved": data.resolved,
                      "callback_at": now, "callback_attempts": attempts}
     steps = [("callback", {"satisfaction": str(data.satisfaction), "satisfaction_zh": data.satisfaction.label_zh,
@@ -276,6 +285,13 @@ async def _callback(conn: AsyncConnection, who: Claims, current: dict, data: Cal
         changes["reopen_count"] = current["reopen_count"] + 1
         steps.append(("reopen", await _reopen(conn, current, calendar, changes)))
     return await commit(conn, who.username, current, changes, steps)
+
+
+async def _unreached_days(conn: AsyncConnection, number: str) -> list[str]:
+    """The days (centre's dates) of the order's earlier unreached callback attempts."""
+    t = db.order_timeline
+    rows = await conn.execute(select(t.c.at).where(t.c.number == number, t.c.action == "callback_attempt"))
+    return [clock.parse(at).date().isoformat() for (at,) in rows]
 
 
 async def _reopen(conn: AsyncConnection, current: dict, calendar: WorkCalendar, changes: dict) -> dict:

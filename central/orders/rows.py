@@ -70,7 +70,10 @@ async def commit(conn: AsyncConnection, actor: str, current: dict, changes: dict
                  steps: list[tuple[str, dict]]) -> dict:
     """Write the changed order (one version up), its timeline steps and the feed change."""
     row = {**current, **changes, "updated_at": clock.stamp(), "version": current["version"] + 1}
-    if row["status"] != current["status"] and row["status"] in ANSWERED_STATUSES and current["supervised"]:
+    # a supervision ends with what it watched: the units' work (the order answered or ended), or the
+    # callback of a replied order (the order closed or reopened)
+    if row["status"] != current["status"] and current["supervised"] \
+            and (row["status"] in ANSWERED_STATUSES or current["status"] == S.replied):
         await _close_supervisions(conn, current["number"])
         row["supervised"] = False
     await conn.execute(db.work_orders.update().where(db.work_orders.c.number == current["number"]).values(**row))

@@ -625,6 +625,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>不满意或未解决：工单将重新办理，退回承办单位。</translation>
     </message>
     <message>
+        <source>Law enforcement or mediation: resolved, the order will be closed; the satisfaction is recorded and reported apart.</source>
+        <translation>执法类或调解类：已解决即办结，满意度照实记录并单独统计，不因不满意而重办。</translation>
+    </message>
+    <message>
         <source>Satisfied and resolved: the order will be closed.</source>
         <translation>满意且已解决：工单将办结。</translation>
     </message>

@@ -25,16 +25,16 @@ def test_the_sweep_reminds_then_supervises_once_and_both_close_on_reply(platform
     quiet = agent.ok("create", None, **new_order("13900139000"))["number"]
     dispatcher.ok("dispatch", quiet, handling_unit_id="B04")  # 15 working days: far off
 
-    assert sweep(platform) == {"overdue": 0, "near_deadline": 0}
+    assert sweep(platform) == {"overdue": 0, "near_deadline": 0, "callback_overdue": 0}
     sim_clock.set(2026, 9, 29, 9)  # due by the end of the next working day: remind
-    assert sweep(platform) == {"overdue": 0, "near_deadline": 1}
-    assert sweep(platform) == {"overdue": 0, "near_deadline": 0}
+    assert sweep(platform) == {"overdue": 0, "near_deadline": 1, "callback_overdue": 0}
+    assert sweep(platform) == {"overdue": 0, "near_deadline": 0, "callback_overdue": 0}
     assert open_supervisions(team_lead) == [(number, "remind", "near_deadline", "system")]
     assert agent.order(number)["supervised"] is True and agent.order(quiet)["supervised"] is False
 
     sim_clock.set(2026, 10, 1, 0, 5)  # the deadline has passed
-    assert sweep(platform) == {"overdue": 1, "near_deadline": 0}
-    assert sweep(platform) == {"overdue": 0, "near_deadline": 0}
+    assert sweep(platform) == {"overdue": 1, "near_deadline": 0, "callback_overdue": 0}
+    assert sweep(platform) == {"overdue": 0, "near_deadline": 0, "callback_overdue": 0}
     assert open_supervisions(dispatcher) == [(number, "supervise", "overdue", "system"),
                                              (number, "remind", "near_deadline", "system")]
     order = agent.order(number)
@@ -47,7 +47,7 @@ def test_the_sweep_reminds_then_supervises_once_and_both_close_on_reply(platform
     assert open_supervisions(team_lead) == []
     every = team_lead.get("/api/v1/supervisions", params={"open": "false"}).json()["items"]
     assert len(every) == 2 and all(s["closed_at"] for s in every)
-    assert sweep(platform) == {"overdue": 0, "near_deadline": 0}  # replied: no longer watched
+    assert sweep(platform) == {"overdue": 0, "near_deadline": 0, "callback_overdue": 0}  # replied: no longer watched
 
 
 def test_an_urgent_order_is_reminded_two_hours_before_its_deadline(platform, desk, sim_clock):  # noqa: F811
@@ -55,11 +55,11 @@ def test_an_urgent_order_is_reminded_two_hours_before_its_deadline(platform, des
     number = agent.ok("create", None, **new_order(urgency="urgent"))["number"]
     dispatcher.ok("dispatch", number, handling_unit_id="B02")  # due Tue 29 Sep 10:00
     sim_clock.set(2026, 9, 29, 7, 59)
-    assert sweep(platform) == {"overdue": 0, "near_deadline": 0}
+    assert sweep(platform) == {"overdue": 0, "near_deadline": 0, "callback_overdue": 0}
     sim_clock.set(2026, 9, 29, 8, 0)
-    assert sweep(platform) == {"overdue": 0, "near_deadline": 1}
+    assert sweep(platform) == {"overdue": 0, "near_deadline": 1, "callback_overdue": 0}
     sim_clock.set(2026, 9, 29, 10, 1)
-    assert sweep(platform) == {"overdue": 1, "near_deadline": 0}
+    assert sweep(platform) == {"overdue": 1, "near_deadline": 0, "callback_overdue": 0}
 
 
 def test_a_team_lead_supervises_by_hand_and_an_assisting_units_deadline_counts(platform, desk, sim_clock):  # noqa: F811
@@ -77,7 +77,7 @@ def test_a_team_lead_supervises_by_hand_and_an_assisting_units_deadline_counts(p
     desk("unit_b02").ok("apply_extension", number, unit_id="B02", working_days=10, reason="需协调")
     dispatcher.ok("review_extension", number, decision="approve")
     sim_clock.set(2026, 9, 30, 9)
-    assert sweep(platform) == {"overdue": 1, "near_deadline": 0}
+    assert sweep(platform) == {"overdue": 1, "near_deadline": 0, "callback_overdue": 0}
 
     closed = agent.ok("create", None, **new_order())["number"]
     agent.ok("close_at_intake", closed, answer="已答复")
