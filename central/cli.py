@@ -395,6 +395,7 @@ async def _metrics(database: Database, args: argparse.Namespace) -> int:
         return 2
     async with database.read() as conn:
         figures = await metrics.compute(conn, args.start, end)
+        figures["hot_topics"] = await metrics.hot_topics_at_end(conn, end)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, separators=(",", ":")))
         return 0
@@ -410,6 +411,11 @@ async def _metrics(database: Database, args: argparse.Namespace) -> int:
     for unit_id, unit in figures["by_unit"].items():
         print(f"  {unit_id} {unit['name']}: {unit['orders_closed']} closed, on time "
               f"{_percent(unit['on_time_close_rate'])}, satisfied {_percent(unit['satisfaction_rate'])}")
+    hot = figures["hot_topics"]
+    print(f"hot topics in the {hot['hours']} hours before {hot['at'][:16]}: {len(hot['items']) or 'none'}")
+    for item in hot["items"]:
+        print(f"  {item['category']} {item['district'] or '(whole city)'}: {item['observed']} requests, usually "
+              f"{item['expected']:g}")
     return 0
 
 

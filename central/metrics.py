@@ -157,3 +157,11 @@ async def compute(conn: AsyncConnection, start: date, end: date) -> dict:
         "by_category": {k: {"name": tree.get(k).name if k in tree else "", **order_figures(c)}
                         for k, c in sorted(by_category.items())},
     }
+
+
+async def hot_topics_at_end(conn: AsyncConnection, end: date) -> dict:
+    """The hot topics of the last hours of the period (now, when the period runs to today)."""
+    from central.hot_topics import hot_topics
+
+    _, after = period_bounds(end, end)
+    return await hot_topics(conn, min(clock.now(), clock.parse(after)))
