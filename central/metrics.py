@@ -12,7 +12,18 @@ Definitions (each order counts once, by its current row):
   period; satisfied = 非常满意, 满意 or 基本满意. satisfaction_rate counts normal orders only;
   law-enforcement and mediation orders have their own rates (R15).
 A rate with nothing to count is null, not 0. Figures per unit go to the order's lead unit; per
-category to its top-level category.
+category to its top-level category; per district to the order's district.
+
+Each unit's handling (`by_unit[...]["handling"]`), lead and assisting parts alike (a part is one
+unit's share of one dispatch of an order), over the parts dispatched before the period ends and
+not replied before it starts:
+- received: dispatched in the period; signed_on_time: signed within SIGN_WORKING_DAYS working days
+  of the dispatch (SIGN_URGENT_HOURS hours when urgent), of those signed in the period;
+- replied, replied_on_time: replied in the period, and by the part's deadline;
+- overdue: parts whose deadline fell in the period and that were not replied by it;
+- returns_asked, returns_refused (a return the reviewer refused: 不当退单), returns_approved,
+  extensions_asked, extensions_granted: the unit's reviews asked (or decided) in the period.
+An order reopened after a callback keeps its part (no new one), so it is received once.
 """
 from __future__ import annotations
 
@@ -25,7 +36,8 @@ from sqlalchemy.sql import ColumnElement
 
 from central import catalog, db
 from domain import clock
-from domain.workorder import CaseKind, Satisfaction
+from domain.calendar import WorkCalendar
+from domain.workorder import SIGN_URGENT_HOURS, SIGN_WORKING_DAYS, CaseKind, Satisfaction, Urgency
 
 SERVICE_LEVEL_S = 15.0
 SATISFIED = [str(s) for s in Satisfaction if s.is_satisfied]
@@ -103,9 +115,10 @@ async def order_counts(conn: AsyncConnection, first: str, after: str) -> list[di
         **{f"reached_{k}": _count(and_(reached, o.c.case_kind == str(k))) for k in CaseKind},
         **{f"satisfied_{k}": _count(and_(satisfied, o.c.case_kind == str(k))) for k in CaseKind},
     }
-    stmt = (select(o.c.handling_unit_id, o.c.category_id, *(v.label(k) for k, v in sums.items()))
+    stmt = (select(o.c.handling_unit_id, o.c.category_id, o.c.address_district,
+                   *(v.label(k) for k, v in sums.items()))
             .where(or_(within(o.c.created_at), closed, reached))
-            .group_by(o.c.handling_unit_id, o.c.category_id))
+            .group_by(o.c.handling_unit_id, o.c.category_id, o.c.address_district))
     return [dict(r) for r in (await conn.execute(stmt)).mappings()]
 
 
@@ -128,7 +141,61 @@ def _add(into: dict, row: dict) -> None:
         into[key] += row[key]
 
 
-async def compute(conn: AsyncConnection, start: date, end: date) -> dict:
+HANDLING = ("received", "signed", "signed_on_time", "replied", "replied_on_time", "overdue", "returns_asked",
+            "returns_refused", "returns_approved", "extensions_asked", "extensions_granted")
+
+
+def _sign_due(calendar: WorkCalendar, dispatched: datetime, urgency: str) -> datetime:
+    if urgency == Urgency.urgent:
+        return dispatched + timedelta(hours=SIGN_URGENT_HOURS)
+    return calendar.add_working_days(dispatched, SIGN_WORKING_DAYS).due
+
+
+async def handling_counts(conn: AsyncConnection, calendar: WorkCalendar, first: str, after: str,
+                          now: datetime) -> dict[str, dict]:
+    """Each unit's HANDLING counts over the period (lead and assisting parts alike)."""
+    u, o, r = db.order_units, db.work_orders, db.reviews
+    counts: dict[str, dict] = defaultdict(lambda: dict.fromkeys(HANDLING, 0))
+    horizon = min(clock.stamp(now), after)  # a deadline still ahead is not missed yet
+    rows = await conn.execute(
+        select(u.c.unit_id, u.c.dispatched_at, u.c.signed_at, u.c.replied_at, u.c.deadline, o.c.urgency)
+        .select_from(u.join(o, o.c.number == u.c.number))
+        .where(u.c.dispatched_at < after, or_(u.c.replied_at.is_(None), u.c.replied_at >= first)))
+    for unit_id, dispatched_at, signed_at, replied_at, deadline, urgency in rows:
+        c = counts[unit_id]
+        c["received"] += first <= dispatched_at < after
+        if signed_at is not None and first <= signed_at < after:
+            c["signed"] += 1
+            c["signed_on_time"] += clock.parse(signed_at) <= _sign_due(calendar, clock.parse(dispatched_at), urgency)
+        if replied_at is not None and first <= replied_at < after:
+            c["replied"] += 1
+            c["replied_on_time"] += replied_at <= deadline
+        if first <= deadline < horizon and (replied_at is None or replied_at > deadline):
+            c["overdue"] += 1
+    asked = await conn.execute(select(r.c.unit_id, r.c.kind, r.c.state, r.c.created_at, r.c.decided_at)
+                               .where(r.c.unit_id.is_not(None), r.c.kind.in_(("return", "extension")),
+                                      or_(and_(r.c.created_at >= first, r.c.created_at < after),
+                                          and_(r.c.decided_at >= first, r.c.decided_at < after))))
+    for unit_id, kind, state, created_at, decided_at in asked:
+        c = counts[unit_id]
+        plural = "returns" if kind == "return" else "extensions"
+        if first <= created_at < after:
+            c[f"{plural}_asked"] += 1
+        if decided_at is not None and first <= decided_at < after:
+            if kind == "return" and state in ("approved", "refused"):
+                c[f"returns_{state}"] += 1
+            elif kind == "extension" and state == "approved":
+                c["extensions_granted"] += 1
+    return counts
+
+
+def handling_figures(c: dict) -> dict:
+    return {**c, "signed_on_time_rate": rate(c["signed_on_time"], c["signed"]),
+            "replied_on_time_rate": rate(c["replied_on_time"], c["replied"]),
+            "improper_return_rate": rate(c["returns_refused"], c["returns_refused"] + c["returns_approved"])}
+
+
+async def compute(conn: AsyncConnection, start: date, end: date, calendar: WorkCalendar | None = None) -> dict:
     """The figures of the days start..end (China dates, both included), as one JSON-ready object."""
     first, after = period_bounds(start, end)
     rows = await order_counts(conn, first, after)
@@ -145,15 +212,24 @@ async def compute(conn: AsyncConnection, start: date, end: date) -> dict:
     overall: dict = dict.fromkeys(COUNTS, 0)
     by_unit: dict[str, dict] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     by_category: dict[str, dict] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    by_district: dict[str, dict] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     for row in rows:
         _add(overall, row)
         if row["handling_unit_id"] is not None:
             _add(by_unit[row["handling_unit_id"]], row)
         _add(by_category[top(row["category_id"])], row)
+        _add(by_district[row["address_district"] or ""], row)
+    calendar = calendar or await catalog.load_calendar(conn)
+    handling = await handling_counts(conn, calendar, first, after, clock.now())
+    for unit_id in handling:
+        by_unit[unit_id]  # noqa: B018 - an assisting unit has a row of its own too
     return {
         "from": start.isoformat(), "to": end.isoformat(),
         **order_figures(overall), **await call_figures(conn, first, after),
-        "by_unit": {u: {"name": units.get(u, ""), **order_figures(c)} for u, c in sorted(by_unit.items())},
+        "by_unit": {u: {"name": units.get(u, ""), **order_figures(c),
+                        "handling": handling_figures(handling.get(u) or dict.fromkeys(HANDLING, 0))}
+                    for u, c in sorted(by_unit.items())},
+        "by_district": {d: order_figures(c) for d, c in sorted(by_district.items())},
         "by_category": {k: {"name": tree.get(k).name if k in tree else "", **order_figures(c)}
                         for k, c in sorted(by_category.items())},
     }

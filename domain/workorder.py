@@ -247,6 +247,11 @@ def callback_outcome(satisfaction: Satisfaction | str, resolved: bool,
     return _S.reopened
 
 
+# A handling unit signs (签收) an order within this many working days of its dispatch (urgent
+# orders: SIGN_URGENT_HOURS hours); the figures count a later sign as late.
+SIGN_WORKING_DAYS = 1
+SIGN_URGENT_HOURS = 1
+
 # A replied order whose requester cannot be reached: after unreached callback attempts on this
 # many different days (the centre's setting `callback_unreached_days`) it closes as unreachable.
 UNREACHED_DAYS_DEFAULT = 3

@@ -23,7 +23,7 @@ async def figures(platform: PlatformDep, _: who("metrics.read"),
     if (end - start).days > 366:
         raise invalid("to", "a period of at most a year")
     async with platform.db.read() as conn:
-        return await metrics.compute(conn, start, end)
+        return await metrics.compute(conn, start, end, platform.calendar)
 
 
 @router.get("/metrics/hot-topics")

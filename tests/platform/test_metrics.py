@@ -14,6 +14,7 @@ from central.seed import demo_categories
 from central.store import Database
 from domain import clock
 from tests.platform.test_cli import cli
+from tests.platform.test_lifecycle import desk, sim_clock  # noqa: F401 (fixtures)
 
 DAY1, DAY2 = date(2026, 3, 2), date(2026, 3, 3)  # the period: Monday and Tuesday
 
@@ -205,6 +206,8 @@ def test_the_cli_prints_one_json_object_with_the_promised_keys(loaded):
     f = json.loads(lines[0])
     assert {"orders_total", "orders_closed", "answer_rate", "answered_15s_rate", "abandon_rate", "avg_handle_s",
             "on_time_close_rate", "resolution_rate", "satisfaction_rate"} <= set(f)
+    hot = f.pop("hot_topics")  # the command adds the hot topics of the period's last hours
+    assert hot["at"].startswith("2026-03-04T00:00") and hot["items"] == [] and "Poisson" in hot["method"]
     assert f == asyncio.run(_compute(loaded, DAY1, DAY2))
     readable = cli("metrics", "--db", loaded, "--from", "2026-03-02", "--to", "2026-03-03")
     assert readable.returncode == 0 and "60.0 %" in readable.stdout
@@ -221,3 +224,34 @@ def test_the_endpoint_serves_the_same_object_to_team_leads_only(platform, sign_i
     assert agent.get("/api/v1/metrics", params={"from": "2026-03-02"}).status_code == 403
     bad = lead.get("/api/v1/metrics", params={"from": "2026-03-03", "to": "2026-03-02"})
     assert bad.status_code == 422 and bad.json()["field"] == "to"
+
+
+def test_each_units_handling_lead_and_assisting_signing_replies_overdue_returns_extensions(
+        platform, desk, sim_clock):  # noqa: F811
+    from tests.platform.test_work_orders import new_order
+    agent, dispatcher, lead = desk("agent"), desk("dispatcher"), desk("lead")
+    b02, b04 = desk("unit_b02"), desk("unit_b04")
+    # Mon 28 Sep 2026 10:00: one order to B02 with B04 assisting, due in 2 working days (end of Wed 30)
+    first = agent.ok("create", None, **new_order())["number"]
+    dispatcher.ok("dispatch", first, handling_unit_id="B02", assisting_unit_ids=["B04"], working_days=2)
+    b04.ok("sign", first, unit_id="B04")  # at once: on time
+    sim_clock.set(2026, 9, 30, 9)  # B02 signs two days later: late (due within 1 working day)
+    b02.ok("sign", first, unit_id="B02")
+    b02.ok("reply", first, unit_id="B02", reply="已办理")  # by the deadline; B04 never replies
+    second = agent.ok("create", None, **new_order("13900139000"))["number"]
+    dispatcher.ok("dispatch", second, handling_unit_id="B02")
+    b02.ok("apply_return", second, unit_id="B02", reason="不属于本单位职责")
+    dispatcher.ok("review_return", second, decision="refuse", note="属于本单位职责")  # an improper return
+    b02.ok("apply_extension", second, unit_id="B02", working_days=5, reason="需现场核查")
+    dispatcher.ok("review_extension", second, decision="approve")
+    sim_clock.set(2026, 10, 9, 9)
+    figures = lead.get("/api/v1/metrics", params={"from": "2026-09-28", "to": "2026-10-08"}).json()
+    h02, h04 = figures["by_unit"]["B02"]["handling"], figures["by_unit"]["B04"]["handling"]
+    assert {k: h02[k] for k in ("received", "signed", "signed_on_time", "replied", "replied_on_time", "overdue",
+                                "returns_asked", "returns_refused", "extensions_asked", "extensions_granted")} == {
+        "received": 2, "signed": 1, "signed_on_time": 0, "replied": 1, "replied_on_time": 1, "overdue": 0,
+        "returns_asked": 1, "returns_refused": 1, "extensions_asked": 1, "extensions_granted": 1}
+    assert h02["improper_return_rate"] == 1.0 and h02["signed_on_time_rate"] == 0.0
+    assert (h04["received"], h04["signed_on_time"], h04["replied"], h04["overdue"]) == (1, 1, 0, 1)
+    assert figures["by_unit"]["B04"]["orders_total"] == 0  # its orders are led by another unit
+    assert figures["by_district"][""]["orders_total"] == 2  # the orders gave no district
