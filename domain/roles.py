@@ -91,11 +91,12 @@ class Page(StrEnum):
     audit = "audit"
     kb_review = "kb_review"
     lexicon = "lexicon"
+    dispatch = "dispatch"
     my_kb_reports = "my_kb_reports"
 
 
-# The permission a page's work needs: its list and its actions are refused without it.
-PAGE_PERMISSIONS: dict[Page, str] = {
+# The permission a page's work needs (several: all of them): its list and its actions are refused without it.
+PAGE_PERMISSIONS: dict[Page, str | tuple[str, ...]] = {
     Page.my_orders: "orders.intake",  # the orders the user recorded
     Page.callback_queue: "orders.callback",
     Page.missed_calls: "callbacks.work",
@@ -108,10 +109,14 @@ PAGE_PERMISSIONS: dict[Page, str] = {
     Page.audit: "audit.read",
     Page.kb_review: "kb.review",
     Page.lexicon: "kb.lexicon",  # the search's lexicon: what callers say, the words the entries use
+    # the dispatcher's workbench: who dispatches and decides the units' returns (not the intake seats)
+    Page.dispatch: ("orders.dispatch", "orders.review"),
     Page.my_kb_reports: "kb.report",  # one's own reports and their outcome
 }
 
 
 def pages_for(role: str) -> frozenset[Page]:
     """The pages `role` works with; an unknown role (signed out) has none."""
-    return frozenset(page for page, permission in PAGE_PERMISSIONS.items() if allowed(role, permission))
+    def may(needed: str | tuple[str, ...]) -> bool:
+        return all(allowed(role, p) for p in ((needed,) if isinstance(needed, str) else needed))
+    return frozenset(page for page, needed in PAGE_PERMISSIONS.items() if may(needed))

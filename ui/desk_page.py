@@ -26,6 +26,9 @@ class DeskTexts(QObject):
         if rejection.op == "supervise":
             return self.tr("The platform refused the supervision of order {number}: {reason}").format(
                 number=number, reason=reason)
+        if rejection.op == "dispatch":
+            return self.tr("The platform refused the dispatch of order {number}: {reason}").format(
+                number=number, reason=reason)
         return self.tr("The platform refused the decision on order {number}: {reason}").format(
             number=number, reason=reason)
 

@@ -1,4 +1,5 @@
-"""The dispatcher's and the team lead's lists: reviews to decide, supervisions, the wallboard.
+"""The dispatcher's and the team lead's lists: orders to dispatch, reviews to decide, supervisions,
+the wallboard.
 
 Each service keeps the last answer the platform gave (also in the seat's cache, `offline_cache.lists`),
 so a page opened offline still shows what there was, with the time it was fetched; `offline` says
@@ -170,6 +171,82 @@ class ReviewService(FetchedListService):
         for review_id, mutation_id in list(self._decided.items()):
             if mutation_id == rejection.mutation_id:
                 del self._decided[review_id]  # it may come back: the platform still has it pending
+
+
+# --- the dispatcher's queue --------------------------------------------------------------------------
+
+WORKING_DAYS_RANGE = (1, 60)
+
+
+class DispatchQueueService(FetchedListService):
+    """The orders waiting for dispatch (accepted: new from intake, or returned by their unit and the
+    return approved), urgent first, then the longest waiting. `dispatch` records the dispatch and
+    takes the order off the list at once."""
+
+    name = "dispatch_queue"
+
+    def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
+        super().__init__(client, sync, **options)
+        self.items: list[dict] = []
+        self._sent: dict[str, str] = {}  # number -> mutation id, for dispatches made here
+
+    async def _fetch(self) -> Any:
+        return await self.client.orders_in("accepted")
+
+    def _take(self, body: Any) -> bool:
+        self.items = self._waiting(items_of(body))
+        return True
+
+    def _cached(self, data: Any) -> None:
+        self.items = self._waiting(items_of(data))
+
+    def _to_keep(self) -> Any:
+        return {"items": self.items}
+
+    def _waiting(self, items: list[dict]) -> list[dict]:
+        waiting = {m.entity_id for m in self.sync.store.pending(OUTBOX_SCAN)
+                   if m.entity == "work_order" and m.op == "dispatch"}
+        kept = [i for i in items if i.get("status", "accepted") == "accepted"
+                and str(i.get("number")) not in self._sent and str(i.get("number")) not in waiting]
+        return sorted(kept, key=lambda i: (i.get("urgency") != "urgent", str(i.get("created_at") or ""),
+                                           str(i.get("number"))))
+
+    async def dispatch(self, order: dict, unit_id: str, assisting: list[str] | None = None,
+                       working_days: int | None = None, note: str = "") -> str:
+        """Dispatch one order to a lead unit (with assisting units, a time limit in working days,
+        instructions); returns the mutation id. ValueError when the platform would refuse it."""
+        assisting = list(assisting or [])
+        if not unit_id:
+            raise ValueError("choose the lead unit")
+        if unit_id in assisting:
+            raise ValueError("the lead unit cannot also assist")
+        if len(set(assisting)) != len(assisting) or len(assisting) > 10:
+            raise ValueError("at most 10 assisting units, each once")
+        if working_days is not None and not WORKING_DAYS_RANGE[0] <= working_days <= WORKING_DAYS_RANGE[1]:
+            raise ValueError(f"a time limit of {WORKING_DAYS_RANGE[0]} to {WORKING_DAYS_RANGE[1]} working days")
+        note = _check_note(note, required=False)
+        payload: dict[str, Any] = {"handling_unit_id": unit_id, "assisting_unit_ids": assisting}
+        if working_days is not None:
+            payload["working_days"] = working_days
+        if note:
+            payload["note"] = note
+        number = str(order["number"])
+        mutation_id = await self.sync.record("work_order", "dispatch", payload, entity_id=number,
+                                             base_version=order.get("version"))
+        self._sent[number] = mutation_id
+        self.items = [i for i in self.items if str(i.get("number")) != number]
+        log.info("order %s dispatched to %s", number, unit_id)
+        self.changed.emit()
+        self._keep()
+        return mutation_id
+
+    def _mine(self, rejection: Rejection) -> bool:
+        return rejection.entity == "work_order" and rejection.op == "dispatch"
+
+    def _refused(self, rejection: Rejection) -> None:
+        for number, mutation_id in list(self._sent.items()):
+            if mutation_id == rejection.mutation_id:
+                del self._sent[number]  # back on the list when the platform still has it waiting
 
 
 # --- knowledge corrections ------------------------------------------------------------------------

@@ -324,6 +324,11 @@ class PlatformClient:
         """One order with its whole timeline (audited on the platform)."""
         return dict(await self._request("GET", f"/work-orders/{number}", auth=True))
 
+    async def orders_in(self, *statuses: str, limit: int = 200) -> Any:
+        """The orders in these statuses, newest first: `{"items": [...]}` (at most 200)."""
+        return await self._request("GET", "/work-orders", params={"status": list(statuses), "limit": limit},
+                                   auth=True)
+
     async def reviews(self, state: str = "pending") -> Any:
         """Reviews (returns, extensions, unreasonable repeats): `{"items": [...]}`."""
         return await self._request("GET", "/reviews", params={"state": state}, auth=True)

@@ -148,6 +148,8 @@ async def _dispatch(conn: AsyncConnection, current: dict, data: Dispatch, calend
                "units": units_summary(parts)}
     detail = {"lead": lead, "assisting": assisting, "deadline": due["deadline"],
               "provisional": due["deadline_provisional"], "round": parts[0]["dispatch_round"]}
+    if data.note:
+        detail["note"] = data.note
     return changes, detail
 
 

@@ -63,6 +63,7 @@ class Dispatch(_Strict):
     handling_unit_id: Short
     assisting_unit_ids: list[Short] = Field(default_factory=list, max_length=10)
     working_days: int | None = Field(default=None, ge=1, le=60)
+    note: Note = Field(default="", description="the dispatcher's instructions to the units (on the timeline)")
 
 
 class Accept(_Strict):

@@ -788,6 +788,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>平台拒绝了对工单 {number} 的督办：{reason}</translation>
     </message>
     <message>
+        <source>The platform refused the dispatch of order {number}: {reason}</source>
+        <translation>平台拒绝了工单 {number} 的派单：{reason}</translation>
+    </message>
+    <message>
         <source>The platform refused the decision on order {number}: {reason}</source>
         <translation>平台拒绝了对工单 {number} 的审核意见：{reason}</translation>
     </message>
@@ -825,6 +829,188 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>Cancel (Esc)</source>
         <translation>取消（Esc）</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchPage</name>
+    <message>
+        <source>Dispatch</source>
+        <translation>派单台</translation>
+    </message>
+    <message>
+        <source>Lead unit</source>
+        <translation>主办单位</translation>
+    </message>
+    <message>
+        <source>Assisting units</source>
+        <translation>协办单位</translation>
+    </message>
+    <message>
+        <source>Time limit (working days)</source>
+        <translation>办理时限（工作日）</translation>
+    </message>
+    <message>
+        <source>Instructions</source>
+        <translation>派单意见</translation>
+    </message>
+    <message>
+        <source>Dispatch the selected orders…</source>
+        <translation>派发所选工单…</translation>
+    </message>
+    <message>
+        <source>Take the suggested unit</source>
+        <translation>采用建议的承办单位</translation>
+    </message>
+    <message>
+        <source>Dispatch now</source>
+        <translation>派发</translation>
+    </message>
+    <message>
+        <source>Back to the list</source>
+        <translation>返回列表</translation>
+    </message>
+    <message>
+        <source>Read the queue again</source>
+        <translation>重新读取待派工单</translation>
+    </message>
+    <message>
+        <source>Type part of the unit&apos;s name</source>
+        <translation>输入单位名称的一部分</translation>
+    </message>
+    <message>
+        <source>Assisting units, if any, separated by 、</source>
+        <translation>协办单位（如有），用“、”分隔</translation>
+    </message>
+    <message>
+        <source>What the units should do or check (optional)</source>
+        <translation>给承办单位的办理要求（可不填）</translation>
+    </message>
+    <message>
+        <source>{count} orders waiting for dispatch</source>
+        <translation>待派工单 {count} 件</translation>
+    </message>
+    <message>
+        <source>{count} orders selected: Ctrl+Enter dispatches them all to the same unit</source>
+        <translation>已选 {count} 件：Ctrl+Enter 一并派给同一单位</translation>
+    </message>
+    <message>
+        <source>No order selected.</source>
+        <translation>未选择工单。</translation>
+    </message>
+    <message>
+        <source>Order {number}: {title}</source>
+        <translation>工单 {number}：{title}</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>诉求类型</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>诉求分类</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>事发地址</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>来电号码</translation>
+    </message>
+    <message>
+        <source>Accepted at</source>
+        <translation>受理时间</translation>
+    </message>
+    <message>
+        <source>Why waiting</source>
+        <translation>待派原因</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>诉求内容</translation>
+    </message>
+    <message>
+        <source>Suggested: {units} (Alt+S)</source>
+        <translation>建议：{units}（Alt+S）</translation>
+    </message>
+    <message>
+        <source>No unit handles this category: choose one</source>
+        <translation>没有单位负责此分类：请选择承办单位</translation>
+    </message>
+    <message>
+        <source>Choose the lead unit from the list (type part of its name).</source>
+        <translation>请从列表中选择主办单位（输入名称的一部分）。</translation>
+    </message>
+    <message>
+        <source>No unit is called {name}.</source>
+        <translation>没有名为“{name}”的单位。</translation>
+    </message>
+    <message>
+        <source>The lead unit cannot also assist.</source>
+        <translation>主办单位不能同时作为协办单位。</translation>
+    </message>
+    <message>
+        <source>At most {count} assisting units, each once.</source>
+        <translation>协办单位最多 {count} 个，且不能重复。</translation>
+    </message>
+    <message>
+        <source>The dispatch could not be saved: {error}</source>
+        <translation>派单未能保存：{error}</translation>
+    </message>
+    <message>
+        <source>Order {number} dispatched to {unit}</source>
+        <translation>工单 {number} 已派给 {unit}</translation>
+    </message>
+    <message>
+        <source>{count} orders dispatched to {unit}</source>
+        <translation>{count} 件工单已派给 {unit}</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchQueueModel</name>
+    <message>
+        <source>Urgency</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>工单号</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>诉求分类</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Waiting since</source>
+        <translation>受理时间</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>待派原因</translation>
+    </message>
+    <message>
+        <source>Returned by its unit</source>
+        <translation>承办单位退回</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新受理</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>一般</translation>
     </message>
 </context>
 <context>

@@ -12,7 +12,6 @@ from tests.platform.test_lifecycle import desk, sim_clock  # noqa: F401 (fixture
 from tests.platform.test_work_orders import new_order
 
 
-
 def _category(api, parent: str, leaf: str) -> str:  # noqa: ANN001
     rows = api.get("/api/v1/snapshot/category", params={"limit": 5000}).json()["items"]
     parents = {r["id"] for r in rows if r["name"] == parent}

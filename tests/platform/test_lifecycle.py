@@ -191,7 +191,10 @@ def test_an_order_goes_from_dispatch_through_return_extension_and_reopening_to_c
     figures = r.json()
     assert (figures["orders_total"], figures["orders_closed"]) == (1, 1)
     assert (figures["on_time_close_rate"], figures["resolution_rate"], figures["satisfaction_rate"]) == (1.0, 1.0, 1.0)
-    assert figures["by_unit"]["B02"]["orders_closed"] == 1 and "D01" not in figures["by_unit"]
+    assert figures["by_unit"]["B02"]["orders_closed"] == 1 and figures["by_unit"]["D01"]["orders_total"] == 0
+    assisted = figures["by_unit"]["D01"]["handling"]  # the assisting unit: its part, not the order
+    assert (assisted["received"], assisted["signed"], assisted["replied"]) == (1, 1, 1)
+    assert figures["by_unit"]["B02"]["handling"]["returns_refused"] == 1  # B02's return was improper
 
     # the same row goes out on the change feed and in the snapshot
     changes = agent.get("/api/v1/changes", params={"after": 0, "limit": 5000}).json()["changes"]

@@ -163,6 +163,7 @@ REQUESTS: dict[str, Callable[[World], dict]] = {
     "GET /api/v1/escalations": _bare,
     "GET /api/v1/escalations/{escalation_id}": lambda w: {"path": {"escalation_id": str(uuid.uuid4())}},
     "GET /api/v1/metrics": lambda w: {"params": {"from": "2026-09-28"}},
+    "GET /api/v1/metrics/hot-topics": _bare,
     "GET /api/v1/agent-texts": _bare,
     "POST /api/v1/agent-texts": lambda w: {"json": {"kind": "phrase", "title": "", "body": "矩阵"}},  # 422
     "PUT /api/v1/agent-texts/{text_id}": lambda w: {"path": {"text_id": "matrix-none"},
