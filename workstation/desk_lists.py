@@ -108,9 +108,31 @@ def _check_note(note: str, required: bool) -> str:
     return note
 
 
+class WorkQueueService(FetchedListService):
+    """A list of things to act on (`items`), kept as the platform gave it less what was acted on
+    here (`_open`: what is still to do, in the order to do it)."""
+
+    def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
+        super().__init__(client, sync, **options)
+        self.items: list[dict] = []
+
+    def _open(self, items: list[dict]) -> list[dict]:
+        raise NotImplementedError
+
+    def _take(self, body: Any) -> bool:
+        self.items = self._open(items_of(body))
+        return True
+
+    def _cached(self, data: Any) -> None:
+        self.items = self._open(items_of(data))
+
+    def _to_keep(self) -> Any:
+        return {"items": self.items}
+
+
 # --- reviews -----------------------------------------------------------------------------------------
 
-class ReviewService(FetchedListService):
+class ReviewService(WorkQueueService):
     """Pending reviews (returns, extensions, unreasonable repeats), oldest first. `decide` records
     the decision and takes the review off the list at once."""
 
@@ -118,23 +140,12 @@ class ReviewService(FetchedListService):
 
     def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
         super().__init__(client, sync, **options)
-        self.items: list[dict] = []
         self._decided: dict[str, str] = {}  # review id -> mutation id, for decisions made here
 
     async def _fetch(self) -> Any:
         return await self.client.reviews("pending")
 
-    def _take(self, body: Any) -> bool:
-        self.items = self._pending(items_of(body))
-        return True
-
-    def _cached(self, data: Any) -> None:
-        self.items = self._pending(items_of(data))
-
-    def _to_keep(self) -> Any:
-        return {"items": self.items}
-
-    def _pending(self, items: list[dict]) -> list[dict]:
+    def _open(self, items: list[dict]) -> list[dict]:
         """Reviews still to decide: not decided here, nor by a decision waiting in the outbox."""
         waiting = {(m.entity_id, m.op) for m in self.sync.store.pending(OUTBOX_SCAN)
                    if m.entity == "work_order" and m.op in REVIEW_OPS.values()}
@@ -178,7 +189,7 @@ class ReviewService(FetchedListService):
 WORKING_DAYS_RANGE = (1, 60)
 
 
-class DispatchQueueService(FetchedListService):
+class DispatchQueueService(WorkQueueService):
     """The orders waiting for dispatch (accepted: new from intake, or returned by their unit and the
     return approved), urgent first, then the longest waiting. `dispatch` records the dispatch and
     takes the order off the list at once."""
@@ -187,23 +198,12 @@ class DispatchQueueService(FetchedListService):
 
     def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
         super().__init__(client, sync, **options)
-        self.items: list[dict] = []
         self._sent: dict[str, str] = {}  # number -> mutation id, for dispatches made here
 
     async def _fetch(self) -> Any:
         return await self.client.orders_in("accepted")
 
-    def _take(self, body: Any) -> bool:
-        self.items = self._waiting(items_of(body))
-        return True
-
-    def _cached(self, data: Any) -> None:
-        self.items = self._waiting(items_of(data))
-
-    def _to_keep(self) -> Any:
-        return {"items": self.items}
-
-    def _waiting(self, items: list[dict]) -> list[dict]:
+    def _open(self, items: list[dict]) -> list[dict]:
         waiting = {m.entity_id for m in self.sync.store.pending(OUTBOX_SCAN)
                    if m.entity == "work_order" and m.op == "dispatch"}
         kept = [i for i in items if i.get("status", "accepted") == "accepted"
