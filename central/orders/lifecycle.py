@@ -260,7 +260,7 @@ async def _callback(conn: AsyncConnection, who: Claims, current: dict, data: Cal
     attempts = current["callback_attempts"] + 1
     if not data.reached:
         step = ("callback_attempt", {"reached": False, "note": data.note, "attempt": attempts})
-        days = [*await _unreached_days(conn, current["number"]), clock.now().date().isoformat()]
+        days = [*await _unreached_days(conn, current["number"], current["replied_at"]), clock.now().date().isoformat()]
         limit = await settings.get(conn, "callback_unreached_days")
         if not closes_unreached(days, limit):
             return await commit(conn, who.username, current, {"callback_attempts": attempts}, [step])
@@ -287,10 +287,14 @@ async def _callback(conn: AsyncConnection, who: Claims, current: dict, data: Cal
     return await commit(conn, who.username, current, changes, steps)
 
 
-async def _unreached_days(conn: AsyncConnection, number: str) -> list[str]:
-    """The days (centre's dates) of the order's earlier unreached callback attempts."""
+async def _unreached_days(conn: AsyncConnection, number: str, since: str | None) -> list[str]:
+    """The days (centre's dates) of the unreached callback attempts since the order's last reply
+    (a reopened order replied again starts counting afresh)."""
     t = db.order_timeline
-    rows = await conn.execute(select(t.c.at).where(t.c.number == number, t.c.action == "callback_attempt"))
+    query = select(t.c.at).where(t.c.number == number, t.c.action == "callback_attempt")
+    if since:
+        query = query.where(t.c.at >= since)
+    rows = await conn.execute(query)
     return [clock.parse(at).date().isoformat() for (at,) in rows]
 
 

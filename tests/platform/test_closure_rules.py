@@ -107,3 +107,20 @@ def test_the_settings_command_shows_and_sets(tmp_path):
     refused = cli("settings", "set", "callback_unreached_days", "99")
     assert refused.returncode == 2 and "from 1 to 10" in refused.stderr
     assert cli("settings", "set", "nope", "1").returncode == 2
+
+
+def test_a_reopened_order_replied_again_counts_its_unreached_days_afresh(platform, desk, sim_clock):  # noqa: F811
+    agent, dispatcher, unit = desk("agent"), desk("dispatcher"), desk("unit_b02")
+    number = _replied(agent, dispatcher, unit)
+    for day in (28, 29):
+        sim_clock.set(2026, 9, day)
+        agent.ok("callback", number, reached=False)
+    sim_clock.set(2026, 9, 30)
+    assert agent.ok("callback", number, satisfaction="dissatisfied", resolved=False)["status"] == "reopened"
+    unit.ok("reply", number, unit_id="B02", reply="已重新处理")
+    sim_clock.set(2026, 10, 8)
+    assert agent.ok("callback", number, reached=False)["status"] == "replied"  # one day since the new reply
+    sim_clock.set(2026, 10, 9)
+    assert agent.ok("callback", number, reached=False)["status"] == "replied"
+    sim_clock.set(2026, 10, 10)
+    assert agent.ok("callback", number, reached=False)["status"] == "closed"
