@@ -92,6 +92,7 @@ class Page(StrEnum):
     kb_review = "kb_review"
     lexicon = "lexicon"
     dispatch = "dispatch"
+    hot_topics = "hot_topics"
     my_kb_reports = "my_kb_reports"
 
 
@@ -111,6 +112,7 @@ PAGE_PERMISSIONS: dict[Page, str | tuple[str, ...]] = {
     Page.lexicon: "kb.lexicon",  # the search's lexicon: what callers say, the words the entries use
     # the dispatcher's workbench: who dispatches and decides the units' returns (not the intake seats)
     Page.dispatch: ("orders.dispatch", "orders.review"),
+    Page.hot_topics: "metrics.read",  # the categories and places rising above their usual level
     Page.my_kb_reports: "kb.report",  # one's own reports and their outcome
 }
 

@@ -37,6 +37,7 @@ from ui.caller_card import CallerCard
 from ui.dialogs import ask
 from ui.dispatch_page import DispatchPage
 from ui.escalations import EscalationInbox, MyEscalations, escalate
+from ui.hot_topics import HotTopicsPage
 from ui.kb_pane import KnowledgePane
 from ui.kb_review import KbReviewPage
 from ui.lexicon_page import LexiconPage
@@ -257,6 +258,7 @@ class MainWindow(QMainWindow):
         self.kb_review = KbReviewPage()
         self.lexicon = LexiconPage()
         self.dispatch = DispatchPage()
+        self.hot_topics = HotTopicsPage()
         self.my_kb_reports = MyKbReportsPage()
         for page in self._pages():
             self.pages.addTab(page, page.page_title())
@@ -366,8 +368,8 @@ class MainWindow(QMainWindow):
     # --- pages ----------------------------------------------------------------------------------
     def _pages(self) -> tuple[QWidget, ...]:
         return (self.my_orders, self.callback_queue, self.missed_calls, self.escalation_inbox, self.my_escalations,
-                self.progress, self.dispatch, self.reviews, self.supervision, self.wallboard, self.audit, self.kb_review,
-                self.lexicon, self.my_kb_reports)
+                self.progress, self.dispatch, self.reviews, self.supervision, self.wallboard, self.hot_topics,
+                self.audit, self.kb_review, self.lexicon, self.my_kb_reports)
 
     def _show_pages_for(self, role: str) -> None:
         """The pages a role works with (domain/roles.py): those whose work the platform allows it."""
@@ -376,7 +378,8 @@ class MainWindow(QMainWindow):
                    Page.my_escalations: self.my_escalations, Page.progress: self.progress,
                    Page.reviews: self.reviews, Page.supervision: self.supervision, Page.wallboard: self.wallboard,
                    Page.audit: self.audit, Page.kb_review: self.kb_review, Page.lexicon: self.lexicon,
-                   Page.my_kb_reports: self.my_kb_reports, Page.dispatch: self.dispatch}
+                   Page.my_kb_reports: self.my_kb_reports, Page.dispatch: self.dispatch,
+                   Page.hot_topics: self.hot_topics}
         shown = pages_for(role)
         for page, widget in widgets.items():
             self.pages.setTabVisible(self.pages.indexOf(widget), page in shown)

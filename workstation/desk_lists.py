@@ -422,6 +422,38 @@ class SupervisionService(FetchedListService):
         return rejection.entity == "work_order" and rejection.op == "supervise"
 
 
+# --- hot topics --------------------------------------------------------------------------------------
+
+HOT_TOPICS_EVERY_S = 60.0  # the platform compares a week of counts: read again at most once a minute on changes
+
+
+class HotTopicsService(FetchedListService):
+    """The categories (and places) whose requests of the last hours rise above their usual level,
+    each with the orders behind it (the platform's `domain/hot_topics.py`), most surprising first."""
+
+    name = "hot_topics"
+
+    def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
+        options.setdefault("changes_delay_s", HOT_TOPICS_EVERY_S)
+        super().__init__(client, sync, **options)
+        self.items: list[dict] = []
+        self.method = ""
+
+    async def _fetch(self) -> Any:
+        return await self.client.hot_topics()
+
+    def _take(self, body: Any) -> bool:
+        self._cached(body)
+        return True
+
+    def _cached(self, data: Any) -> None:
+        self.items = items_of(data)
+        self.method = str(data.get("method") or "") if isinstance(data, dict) else ""
+
+    def _to_keep(self) -> Any:
+        return {"items": self.items, "method": self.method}
+
+
 # --- the wallboard -----------------------------------------------------------------------------------
 
 class WallboardService(FetchedListService):

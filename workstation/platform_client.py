@@ -341,6 +341,10 @@ class PlatformClient:
         """Correction reports and proposed answers waiting for a decision: `{"items": [...]}`."""
         return await self._request("GET", "/kb/corrections", params={"status": "open"}, auth=True)
 
+    async def hot_topics(self, hours: int = 3) -> Any:
+        """The categories whose requests rise above their usual level: `{"items": [...], ...}`."""
+        return await self._request("GET", "/metrics/hot-topics", params={"hours": hours}, auth=True)
+
     async def supervisions(self, open_only: bool = True) -> Any:
         """Supervisions and reminders (督办 / 催办): `{"items": [...]}`."""
         return await self._request("GET", "/supervisions", params={"open": "true" if open_only else "false"}, auth=True)

@@ -1317,6 +1317,56 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     </message>
 </context>
 <context>
+    <name>HotTopicsModel</name>
+    <message>
+        <source>Category</source>
+        <translation>诉求分类</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>诉求量</translation>
+    </message>
+    <message>
+        <source>Usually</source>
+        <translation>平时</translation>
+    </message>
+    <message>
+        <source>Times usual</source>
+        <translation>为平时的倍数</translation>
+    </message>
+    <message>
+        <source>Whole city</source>
+        <translation>全市</translation>
+    </message>
+</context>
+<context>
+    <name>HotTopicsPage</name>
+    <message>
+        <source>Hot topics</source>
+        <translation>热点诉求</translation>
+    </message>
+    <message>
+        <source>How they are found: the requests of the last three hours against the same hours of each of the previous seven days; a topic when so many would come by chance less than once in ten thousand times, with at least 5 requests and twice the usual number.</source>
+        <translation>判定方法：最近三小时的诉求量与前七天同一时段比较；偶然出现如此多诉求的概率低于万分之一，且不少于 5 件、达到平时的两倍以上，即列为热点。</translation>
+    </message>
+    <message>
+        <source>Read the hot topics again</source>
+        <translation>重新读取热点诉求</translation>
+    </message>
+    <message>
+        <source>{count} hot topics in the last three hours</source>
+        <translation>最近三小时热点诉求 {count} 个</translation>
+    </message>
+    <message>
+        <source>No category rises above its usual level now</source>
+        <translation>目前没有诉求分类明显高于平时</translation>
+    </message>
+</context>
+<context>
     <name>KbHitDelegate</name>
     <message>
         <source>Partial match</source>
@@ -3546,6 +3596,25 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>Not saved: {reason}</source>
         <translation>未保存：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>TopicOrdersModel</name>
+    <message>
+        <source>Order</source>
+        <translation>工单号</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Accepted at</source>
+        <translation>受理时间</translation>
     </message>
 </context>
 <context>
