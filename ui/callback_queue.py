@@ -244,8 +244,9 @@ class CallbackQueuePage(CallBackPage):
         elif outcome == "closed":
             self.reopen_hint.setText(self.tr("Satisfied and resolved: the order will be closed."))
         elif outcome == "replied":
-            self.reopen_hint.setText(self.tr("Not reached: only the attempt is recorded; the order stays in the "
-                                             "queue."))
+            self.reopen_hint.setText(self.tr("Not reached: the attempt is recorded and the order stays in the queue; "
+                                             "not reached on the centre's number of different days (3 unless set "
+                                             "otherwise), it closes as unreachable."))
         else:
             self.reopen_hint.clear()
 

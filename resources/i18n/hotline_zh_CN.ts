@@ -633,16 +633,16 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>满意且已解决：工单将办结。</translation>
     </message>
     <message>
-        <source>Not reached: only the attempt is recorded; the order stays in the queue.</source>
-        <translation>未接通：仅记录本次回访，工单仍在待回访列表中。</translation>
-    </message>
-    <message>
         <source>Choose the satisfaction (1-5) and whether it was resolved (Y/N), or 0 if the requester was not reached.</source>
         <translation>请选择满意度（1-5）和是否解决（Y/N）；未接通请按 0。</translation>
     </message>
     <message>
         <source>The result could not be saved: {error}</source>
         <translation>回访结果未能保存：{error}</translation>
+    </message>
+    <message>
+        <source>Not reached: the attempt is recorded and the order stays in the queue; not reached on the centre&apos;s number of different days (3 unless set otherwise), it closes as unreachable.</source>
+        <translation>未联系上：记录本次回访，工单留在回访队列；在中心规定的不同天数内（默认 3 天）均未联系上的，按无法联系办结。</translation>
     </message>
     <message>
         <source>Order {order}: attempt recorded, the order stays in the queue</source>
