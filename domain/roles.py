@@ -93,6 +93,7 @@ class Page(StrEnum):
     lexicon = "lexicon"
     dispatch = "dispatch"
     hot_topics = "hot_topics"
+    unit_desk = "unit_desk"
     my_kb_reports = "my_kb_reports"
 
 
@@ -113,6 +114,8 @@ PAGE_PERMISSIONS: dict[Page, str | tuple[str, ...]] = {
     # the dispatcher's workbench: who dispatches and decides the units' returns (not the intake seats)
     Page.dispatch: ("orders.dispatch", "orders.review"),
     Page.hot_topics: "metrics.read",  # the categories and places rising above their usual level
+    # a handling unit's orders (dispatchers and admins, who may act for any unit, see every one)
+    Page.unit_desk: "orders.handle",
     Page.my_kb_reports: "kb.report",  # one's own reports and their outcome
 }
 

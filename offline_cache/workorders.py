@@ -300,6 +300,25 @@ def awaiting_callback(conn: sqlite3.Connection, limit: int = 200) -> list[dict]:
     return [decode(r) for r in conn.execute(sql, (limit,))]
 
 
+HANDLING = ("dispatched", "in_progress", "return_review", "extension_review", "reopened")
+
+
+def in_handling(conn: sqlite3.Connection, unit_id: str | None, limit: int = 500) -> list[dict]:
+    """Orders in the handling units' hands, the earliest deadline first: those where `unit_id` has a
+    part still to do (lead or assisting), or all of them (None: who may act for any unit)."""
+    marks = ", ".join("?" for _ in HANDLING)
+    sql = f"{_WITH_UNIT} WHERE w.status IN ({marks}) ORDER BY w.deadline, w.number"  # noqa: S608 - placeholders
+    out = []
+    for row in conn.execute(sql, HANDLING):
+        order = decode(row)
+        if unit_id is None or any(u.get("unit_id") == unit_id and u.get("state") != "returned"
+                                  for u in order.get("units") or []):
+            out.append(order)
+            if len(out) >= limit:
+                break
+    return out
+
+
 def by_number(conn: sqlite3.Connection, key: str) -> dict | None:
     """One order (by its number or provisional number) with its lead unit's name."""
     row = conn.execute(f"{_WITH_UNIT} WHERE w.number = ?", (resolve(conn, key),)).fetchone()

@@ -56,6 +56,7 @@ from ui.settings import EVENT_SOCKET_USER, TelephonyDialog, event_socket_key, lo
 from ui.sign_in import SignInOverlay
 from ui.sign_out import PendingChangesDialog, SignOutDialog, set_shared_seat, shared_seat
 from ui.supervision import SupervisionPage
+from ui.unit_desk import UnitDeskPage
 from ui.wallboard import WallboardPage
 from workstation.calls import Call
 from workstation.credentials import Credentials
@@ -259,6 +260,7 @@ class MainWindow(QMainWindow):
         self.lexicon = LexiconPage()
         self.dispatch = DispatchPage()
         self.hot_topics = HotTopicsPage()
+        self.unit_desk = UnitDeskPage()
         self.my_kb_reports = MyKbReportsPage()
         for page in self._pages():
             self.pages.addTab(page, page.page_title())
@@ -368,8 +370,8 @@ class MainWindow(QMainWindow):
     # --- pages ----------------------------------------------------------------------------------
     def _pages(self) -> tuple[QWidget, ...]:
         return (self.my_orders, self.callback_queue, self.missed_calls, self.escalation_inbox, self.my_escalations,
-                self.progress, self.dispatch, self.reviews, self.supervision, self.wallboard, self.hot_topics,
-                self.audit, self.kb_review, self.lexicon, self.my_kb_reports)
+                self.progress, self.dispatch, self.unit_desk, self.reviews, self.supervision, self.wallboard,
+                self.hot_topics, self.audit, self.kb_review, self.lexicon, self.my_kb_reports)
 
     def _show_pages_for(self, role: str) -> None:
         """The pages a role works with (domain/roles.py): those whose work the platform allows it."""
@@ -379,7 +381,7 @@ class MainWindow(QMainWindow):
                    Page.reviews: self.reviews, Page.supervision: self.supervision, Page.wallboard: self.wallboard,
                    Page.audit: self.audit, Page.kb_review: self.kb_review, Page.lexicon: self.lexicon,
                    Page.my_kb_reports: self.my_kb_reports, Page.dispatch: self.dispatch,
-                   Page.hot_topics: self.hot_topics}
+                   Page.hot_topics: self.hot_topics, Page.unit_desk: self.unit_desk}
         shown = pages_for(role)
         for page, widget in widgets.items():
             self.pages.setTabVisible(self.pages.indexOf(widget), page in shown)

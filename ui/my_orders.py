@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -328,20 +328,7 @@ class MyOrdersPage(Page):
 
     def action_name(self, action: str) -> str:
         """The timeline's steps in the words of the centre."""
-        names = {
-            "create": self.tr("Recorded"), "accept": self.tr("Accepted"), "dispatch": self.tr("Dispatched"),
-            "close_at_intake": self.tr("Closed at intake"), "reject_at_intake": self.tr("Rejected at intake"),
-            "transfer": self.tr("Transferred"), "sign": self.tr("Signed for by the unit"),
-            "reply": self.tr("Replied by the unit"), "apply_return": self.tr("Return asked for"),
-            "review_return": self.tr("Return reviewed"), "apply_extension": self.tr("Extension asked for"),
-            "review_extension": self.tr("Extension reviewed"), "callback": self.tr("Called back"),
-            "callback_attempt": self.tr("Callback attempt: not reached"),
-            "close": self.tr("Closed"), "reopen": self.tr("Reopened"), "supervise": self.tr("Supervised"),
-            "merge": self.tr("Merged into another order"), "repeat_merged": self.tr("A repeat request merged in"),
-            "apply_unreasonable": self.tr("Unreasonable repeat asked for"),
-            "review_unreasonable": self.tr("Unreasonable repeat reviewed"), "flag": self.tr("Case kind set"),
-        }
-        return names.get(action, action)
+        return timeline_action_name(action)
 
     def hide_timeline(self) -> None:
         had_focus = self.panel.isAncestorOf(QApplication.focusWidget())
@@ -349,3 +336,32 @@ class MyOrdersPage(Page):
         self._shown = None
         if had_focus:
             self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def timeline_action_name(action: str) -> str:
+    """A timeline step in the words of the centre (every page showing a timeline says it so)."""
+    names = {  # in the context of the page they came from
+        "create": QCoreApplication.translate("MyOrdersPage", "Recorded"),
+        "accept": QCoreApplication.translate("MyOrdersPage", "Accepted"),
+        "dispatch": QCoreApplication.translate("MyOrdersPage", "Dispatched"),
+        "close_at_intake": QCoreApplication.translate("MyOrdersPage", "Closed at intake"),
+        "reject_at_intake": QCoreApplication.translate("MyOrdersPage", "Rejected at intake"),
+        "transfer": QCoreApplication.translate("MyOrdersPage", "Transferred"),
+        "sign": QCoreApplication.translate("MyOrdersPage", "Signed for by the unit"),
+        "reply": QCoreApplication.translate("MyOrdersPage", "Replied by the unit"),
+        "apply_return": QCoreApplication.translate("MyOrdersPage", "Return asked for"),
+        "review_return": QCoreApplication.translate("MyOrdersPage", "Return reviewed"),
+        "apply_extension": QCoreApplication.translate("MyOrdersPage", "Extension asked for"),
+        "review_extension": QCoreApplication.translate("MyOrdersPage", "Extension reviewed"),
+        "callback": QCoreApplication.translate("MyOrdersPage", "Called back"),
+        "callback_attempt": QCoreApplication.translate("MyOrdersPage", "Callback attempt: not reached"),
+        "close": QCoreApplication.translate("MyOrdersPage", "Closed"),
+        "reopen": QCoreApplication.translate("MyOrdersPage", "Reopened"),
+        "supervise": QCoreApplication.translate("MyOrdersPage", "Supervised"),
+        "merge": QCoreApplication.translate("MyOrdersPage", "Merged into another order"),
+        "repeat_merged": QCoreApplication.translate("MyOrdersPage", "A repeat request merged in"),
+        "apply_unreasonable": QCoreApplication.translate("MyOrdersPage", "Unreasonable repeat asked for"),
+        "review_unreasonable": QCoreApplication.translate("MyOrdersPage", "Unreasonable repeat reviewed"),
+        "flag": QCoreApplication.translate("MyOrdersPage", "Case kind set"),
+    }
+    return names.get(action, action)

@@ -165,6 +165,70 @@ class MyOrders(CacheListService):
         return OrderDetail(body, timeline, offline=False, data_at=clock.now())
 
 
+class UnitDesk(CacheListService):
+    """A handling unit's desk: the orders where it has a part to do (its feed holds only its own),
+    the earliest deadline first; a dispatcher or an administrator, who may act for any unit, sees
+    every order in handling and acts for its lead unit. Sign, reply, ask for a return or an
+    extension go through the outbox (kept offline too); the list moves when the platform's version
+    of the order comes back."""
+
+    name = "unit_desk"
+    OPS = ("sign", "reply", "apply_return", "apply_extension")
+
+    def __init__(self, client: PlatformClient, sync: SyncService, *, refresh_delay_s: float = REFRESH_DELAY_S) -> None:
+        super().__init__(client, sync, refresh_delay_s)
+        self._sending: dict[str, str] = {}  # number -> the operation waiting in the outbox
+
+    @property
+    def unit_id(self) -> str | None:
+        session = self.client.session
+        value = session.user.get("unit_id") if session is not None else None
+        return str(value) if value else None
+
+    async def refresh(self) -> list[dict]:
+        self._generation += 1
+        generation = self._generation
+        items = await self._read(workorders.in_handling, self.unit_id)
+        if generation != self._generation or self.closed:
+            return self.items
+        waiting = {m.entity_id: m.op for m in self.sync.store.pending(OUTBOX_SCAN)
+                   if m.entity == "work_order" and m.op in self.OPS}
+        self._sending = waiting
+        self.items = [{**i, "sending": waiting.get(str(i["number"]))} for i in items]
+        self.fetched_at = self.data_at()
+        self.changed.emit()
+        return self.items
+
+    def part(self, order: dict) -> dict:
+        """This unit's part of the order (for who acts for any unit: the lead's)."""
+        parts = [u for u in order.get("units") or [] if u.get("state") != "returned"]
+        mine = [u for u in parts if u.get("unit_id") == self.unit_id] if self.unit_id else \
+            [u for u in parts if u.get("role") == "lead"]
+        return mine[0] if mine else {"unit_id": order.get("handling_unit_id"), "state": order.get("status")}
+
+    async def act(self, order: dict, op: str, **payload: Any) -> str:
+        """One of OPS on the order, for this unit's part; returns the mutation id. ValueError when
+        the platform would refuse it here already."""
+        if op not in self.OPS:
+            raise ValueError(f"unknown operation {op!r}")
+        for name in ("reply", "reason"):
+            if name in payload:
+                payload[name] = str(payload[name]).strip()
+                if not payload[name]:
+                    raise ValueError(f"the {name} is empty")
+                if len(payload[name]) > (5000 if name == "reply" else 2000):
+                    raise ValueError(f"the {name} is too long")
+        unit_id = self.part(order).get("unit_id")
+        number = str(order["number"])
+        mutation_id = await self.sync.record("work_order", op, {"unit_id": unit_id, **payload}, entity_id=number)
+        log.info("order %s: %s recorded for unit %s", number, op, unit_id)
+        await self.refresh()
+        return mutation_id
+
+    def _mine(self, rejection: Rejection) -> bool:
+        return rejection.entity == "work_order" and rejection.op in self.OPS
+
+
 @dataclass
 class OrderDetail:
     order: dict

@@ -3618,6 +3618,144 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     </message>
 </context>
 <context>
+    <name>UnitDeskModel</name>
+    <message>
+        <source>Order</source>
+        <translation>工单号</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>诉求分类</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>正在提交…</translation>
+    </message>
+    <message>
+        <source>To sign</source>
+        <translation>待签收</translation>
+    </message>
+    <message>
+        <source>Signed</source>
+        <translation>已签收</translation>
+    </message>
+    <message>
+        <source>Replied</source>
+        <translation>已答复</translation>
+    </message>
+    <message>
+        <source>Return asked</source>
+        <translation>已申请退单</translation>
+    </message>
+    <message>
+        <source>Extension asked</source>
+        <translation>已申请延期</translation>
+    </message>
+</context>
+<context>
+    <name>UnitDeskPage</name>
+    <message>
+        <source>Unit desk</source>
+        <translation>承办工作台</translation>
+    </message>
+    <message>
+        <source>Sign the order</source>
+        <translation>签收工单</translation>
+    </message>
+    <message>
+        <source>Write the reply</source>
+        <translation>填写答复</translation>
+    </message>
+    <message>
+        <source>Ask for a return</source>
+        <translation>申请退单</translation>
+    </message>
+    <message>
+        <source>Ask for an extension</source>
+        <translation>申请延期</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>提交</translation>
+    </message>
+    <message>
+        <source>Back to the list</source>
+        <translation>返回列表</translation>
+    </message>
+    <message>
+        <source>Read the list again</source>
+        <translation>重新读取列表</translation>
+    </message>
+    <message>
+        <source>{count} orders to handle</source>
+        <translation>待办工单 {count} 件</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>办理时限</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>诉求内容</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>事发地址</translation>
+    </message>
+    <message>
+        <source>Order {number} signed</source>
+        <translation>工单 {number} 已签收</translation>
+    </message>
+    <message>
+        <source>Reply to the requester (what was done): Ctrl+Enter sends</source>
+        <translation>答复诉求人（办理情况）：Ctrl+Enter 提交</translation>
+    </message>
+    <message>
+        <source>Why the order is not this unit&apos;s: Ctrl+Enter asks for the return</source>
+        <translation>不属于本单位办理的理由：Ctrl+Enter 申请退单</translation>
+    </message>
+    <message>
+        <source>Working days more and why: Ctrl+Enter asks for the extension</source>
+        <translation>延期的工作日数和理由：Ctrl+Enter 申请延期</translation>
+    </message>
+    <message>
+        <source>Write it first.</source>
+        <translation>请先填写内容。</translation>
+    </message>
+    <message>
+        <source>Order {number}: reply sent</source>
+        <translation>工单 {number}：答复已提交</translation>
+    </message>
+    <message>
+        <source>Order {number}: return asked</source>
+        <translation>工单 {number}：已申请退单</translation>
+    </message>
+    <message>
+        <source>Order {number}: extension asked</source>
+        <translation>工单 {number}：已申请延期</translation>
+    </message>
+    <message>
+        <source>Not sent: {error}</source>
+        <translation>未提交：{error}</translation>
+    </message>
+</context>
+<context>
     <name>WallboardPage</name>
     <message>
         <source>Wallboard</source>
