@@ -135,6 +135,20 @@ class DeskPage(Page):
         """The list changed (or the seat): show it."""
         self._show_state()
 
+    def _show_signed_out(self, clear_detail: Any) -> bool:
+        """The page's actions enabled while it has its service; without one (signed out) the list
+        emptied, the status line saying so and the detail cleared. True when signed out."""
+        service = self._service
+        for action in self.actions_for_help:
+            action.setEnabled(service is not None)
+        if service is not None:
+            return False
+        self.model.set_items([])
+        self.status_label.setText(self.signed_out_text())
+        clear_detail()
+        self._show_state()
+        return True
+
     def _offline(self) -> bool:
         service = self._service
         if service is None:

@@ -157,13 +157,7 @@ class DispatchPage(DeskPage):
     # --- the list -------------------------------------------------------------------------------
     def _show(self) -> None:
         service = self._service
-        for action in self.actions_for_help:
-            action.setEnabled(service is not None)
-        if not isinstance(service, DispatchQueueService):
-            self.model.set_items([])
-            self.status_label.setText(self.signed_out_text())
-            self._show_order(-1)
-            self._show_state()
+        if self._show_signed_out(lambda: self._show_order(-1)):
             return
         self._load_units()
         keep = self._shown

@@ -83,12 +83,7 @@ class HotTopicsPage(DeskPage):
 
     def _show(self) -> None:
         service = self._service
-        self.refresh_action.setEnabled(service is not None)
-        if not isinstance(service, HotTopicsService):
-            self.model.set_items([])
-            self.status_label.setText(self.signed_out_text())
-            self._show_orders(-1)
-            self._show_state()
+        if self._show_signed_out(lambda: self._show_orders(-1)):
             return
         current = self.current_item()
         self.model.set_items(service.items)

@@ -119,13 +119,7 @@ class UnitDeskPage(DeskPage):
     # --- the list -------------------------------------------------------------------------------
     def _show(self) -> None:
         service = self._service
-        for action in self.actions_for_help:
-            action.setEnabled(service is not None)
-        if not isinstance(service, UnitDesk):
-            self.model.set_items([])
-            self.status_label.setText(self.signed_out_text())
-            self._show_order(-1)
-            self._show_state()
+        if self._show_signed_out(lambda: self._show_order(-1)):
             return
         self.model.set_items([{**i, "_part": service.part(i),
                                "_category": self.category_name(str(i.get("category_id") or ""))}
