@@ -22,6 +22,8 @@ from central.errors import ApiError, invalid
 from central.permissions import Role
 from central.security import hash_password, new_session_id
 from domain import clock
+from domain.roles import UNIT_ROLES
+from domain.workorder import PARTNER_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +67,16 @@ async def _existing(conn: AsyncConnection, username: str) -> Any:
 async def create_user(conn: AsyncConnection, username: str, display_name: str, role: Role, password_hash: str,
                       unit_id: str | None = None) -> dict:
     """`password_hash` from `hashed` (or a seed's own)."""
-    if (role == Role.unit) != (unit_id is not None):
-        raise invalid("unit_id", "required for a unit user" if unit_id is None else "only a unit user has a unit")
+    if (role in UNIT_ROLES) != (unit_id is not None):
+        raise invalid("unit_id", f"required for a {role} user" if unit_id is None
+                      else "only a unit or partner user has a unit")
     if unit_id is not None:
-        found = (await conn.execute(select(db.handling_units.c.id).where(db.handling_units.c.id == unit_id))).first()
-        if found is None:
+        kind = (await conn.execute(select(db.handling_units.c.kind).where(db.handling_units.c.id == unit_id))).scalar()
+        if kind is None:
             raise invalid("unit_id", f"no handling unit {unit_id!r}")
+        if role == Role.partner and kind not in PARTNER_KINDS:
+            raise invalid("unit_id", f"{unit_id} is a {kind}: a partner user belongs to a partner platform "
+                          f"({', '.join(sorted(PARTNER_KINDS))})")
     try:
         await conn.execute(db.users.insert().values(
             username=username, display_name=display_name, role=str(role), password_hash=password_hash,

@@ -192,6 +192,7 @@ work_orders = Table(
     Index("ix_work_orders_caller_created", "caller_phone", "created_at"),
     Index("ix_work_orders_status_created", "status", "created_at"),
     Index("ix_work_orders_status_replied", "status", "replied_at"),
+    Index("ix_work_orders_transfer_target", "transfer_target", "status"),
 )
 
 order_timeline = Table(

@@ -27,7 +27,7 @@ from central.permissions import Role, allowed
 from central.security import Claims
 from domain import clock
 from domain.catalog import UnitKind, suggest_units
-from domain.workorder import HANDLING_STATUSES
+from domain.workorder import HANDLING_STATUSES, PARTNER_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,13 @@ class OfficeRates:
     unreasonable_approve_rate: float = 0.6
     law_enforcement_rate: float = 0.08  # of the dispatched orders, flagged by the reviewer
     mediation_rate: float = 0.05
+    partner_progress_median_s: float = 4 * 3600.0  # a partner platform (12315, another city's 12345)
+    partner_reply_median_s: float = 30 * 3600.0
+    partner_return_rate: float = 0.05  # of the orders transferred to a partner, sent back as not its matter
     callback_median_s: float = 4 * 3600.0  # the callback simulator (central/simulate.py)
     callback_retry_s: float = 2 * 3600.0
     unreached_rate: float = 0.15
+    never_reached_rate: float = 0.03  # requesters never reached: closed as unreachable by the rule
     satisfaction_weights: tuple[int, int, int, int, int] = (45, 30, 12, 9, 4)  # very satisfied .. very dissatisfied
     resolved_if_satisfied: float = 0.93
     resolved_if_dissatisfied: float = 0.35
@@ -67,18 +71,20 @@ def lognormal(rng: random.Random, median_s: float, spread: float) -> float:
     return rng.lognormvariate(math.log(max(median_s, 1e-3)), spread)
 
 
-async def system_user(platform, username: str, display_name: str, role: Role) -> Claims:  # noqa: ANN001
+async def system_user(platform, username: str, display_name: str, role: Role,  # noqa: ANN001
+                      unit_id: str | None = None) -> Claims:
     """The user a simulator acts as, made when the database lacks it. A user made here cannot sign
     in: its password hash is not a hash."""
     u = db.users
     async with platform.db.write() as conn:
-        row = (await conn.execute(select(u.c.id, u.c.role).where(u.c.username == username))).first()
+        row = (await conn.execute(select(u.c.id, u.c.role, u.c.unit_id).where(u.c.username == username))).first()
         if row is None:
             await conn.execute(u.insert().values(username=username, display_name=display_name, role=str(role),
-                                                 password_hash="!", active=True, created_at=clock.stamp()))
-            row = (await conn.execute(select(u.c.id, u.c.role).where(u.c.username == username))).first()
+                                                 password_hash="!", active=True, created_at=clock.stamp(),
+                                                 unit_id=unit_id))
+            row = (await conn.execute(select(u.c.id, u.c.role, u.c.unit_id).where(u.c.username == username))).first()
     return Claims(user_id=row.id, username=username, role=row.role, seat="SIM",
-                  expires=int(time.time()) + 10 * 365 * 86400)
+                  expires=int(time.time()) + 10 * 365 * 86400, unit_id=row.unit_id)
 
 
 async def run_ops(platform, who: Claims, number: str | None, ops: list[tuple[str, dict]]) -> dict | None:  # noqa: ANN001
@@ -172,8 +178,12 @@ class FeedActor:
         if (operation := act()) is not None:
             self.platform.spawn(self.apply(number, *operation), "simulated handling")
 
+    def acting(self, number: str) -> Claims:
+        """The user an action on the order is taken as."""
+        return self.who
+
     async def apply(self, number: str, op: str, payload: dict) -> dict | None:
-        row = await run_ops(self.platform, self.who, number, [(op, payload)])
+        row = await run_ops(self.platform, self.acting(number), number, [(op, payload)])
         if row is not None:
             self.applied += 1
             return row
@@ -214,7 +224,9 @@ class DepartmentSimulator(FeedActor):
 
     def see(self, row: dict) -> None:
         number, status, r = row["number"], row["status"], self.rates
-        if status == "accepted" and number in self._to_dispatch:
+        # back at the centre: a return approved, a repeat found reasonable, or sent back by a partner
+        if status == "accepted" and (number in self._to_dispatch or row.get("transfer_target")):
+            self._to_dispatch.add(number)
             self.plan(number, "dispatcher", status, self._delay(r.review_median_s), lambda: self._dispatch_again(row))
         elif status in ("return_review", "extension_review", "repeat_review"):
             self.plan(number, "dispatcher", status, self._delay(r.review_median_s), lambda: self._review(row))
@@ -275,9 +287,67 @@ class DepartmentSimulator(FeedActor):
         return self.rng.choice([u for u in self.districts if u.id != exclude]).id
 
 
+class PartnerSimulator(FeedActor):
+    """The partner platforms (flow-back, R5-R6): the sub-centres (12315, 12333, 12366 ...) and other
+    cities' 12345 lines. Each acts as its own partner user, so the platform checks it as it checks a
+    real partner: on an order transferred to it, it reports its progress, then its result (the
+    centre's callback follows); a few it sends back as not their matter. A reopened order it answers
+    again."""
+
+    def __init__(self, platform, partners: dict[str, Claims], rates: OfficeRates | None = None,  # noqa: ANN001
+                 rng: random.Random | None = None) -> None:
+        first = next(iter(partners.values()))
+        super().__init__(platform, first, rates or OfficeRates(), rng or random.Random())
+        self.partners = partners  # unit id -> the partner user acting for it
+        self._targets: dict[str, str] = {}  # order -> the partner it was transferred to
+        self._reported: set[str] = set()  # orders whose progress is reported
+
+    def acting(self, number: str) -> Claims:
+        return self.partners[self._targets[number]]
+
+    def see(self, row: dict) -> None:
+        number, status, target, r = row["number"], row["status"], row.get("transfer_target"), self.rates
+        if target not in self.partners or status not in ("partner_handling", "reopened"):
+            return
+        self._targets[number] = target
+        ref = f"{target}-{number[-6:]}"
+        reply = ("partner_reply", {"reply": "经核查，已依法处理并答复消费者。", "partner_ref": ref})
+        if status == "reopened":
+            self.plan(number, "partner", f"{status}-{row.get('reopen_count')}",
+                      lognormal(self.rng, r.partner_reply_median_s / 2, r.spread), lambda: reply)
+        elif number not in self._reported:
+            self._reported.add(number)
+            back = self.rng.random() < r.partner_return_rate
+            self.plan(number, "partner", "progress", lognormal(self.rng, r.partner_progress_median_s, r.spread),
+                      lambda: ("partner_return", {"reason": "经核实，该诉求不属于本平台受理范围。"}) if back
+                      else ("partner_progress", {"note": "已受理，正在核查处理。", "partner_ref": ref}))
+        else:
+            self.plan(number, "partner", "reply", lognormal(self.rng, r.partner_reply_median_s, r.spread),
+                      lambda: reply)
+
+
+async def start_partners(platform, rates: OfficeRates | None = None,  # noqa: ANN001
+                         rng: random.Random | None = None) -> PartnerSimulator | None:
+    """One partner user per partner platform in the catalogue (made when missing), and the simulator
+    acting as them; None when the catalogue has no partner platform."""
+    u = db.handling_units
+    async with platform.db.read() as conn:
+        units = (await conn.execute(select(u.c.id, u.c.name).where(u.c.kind.in_(sorted(PARTNER_KINDS)))
+                                    .order_by(u.c.id))).all()
+    if not units:
+        return None
+    partners = {unit_id: await system_user(platform, f"sim_partner_{unit_id}", f"{name}（模拟）", Role.partner, unit_id)
+                for unit_id, name in units}
+    sim = PartnerSimulator(platform, partners, rates, rng)
+    await sim.start()
+    return sim
+
+
 async def start_departments(platform, rates: OfficeRates | None = None,  # noqa: ANN001
-                            seed: int | None = None) -> DepartmentSimulator:
+                            seed: int | None = None) -> list[FeedActor]:
+    """The department simulator and the partner platforms' (the demo's `--departments`)."""
     who = await system_user(platform, SIMULATOR, "部门模拟器", Role.dispatcher)
     sim = DepartmentSimulator(platform, who, rates, random.Random(seed))
     await sim.start()
-    return sim
+    partners = await start_partners(platform, rates, random.Random(None if seed is None else seed + 1))
+    return [sim] + ([partners] if partners is not None else [])

@@ -175,6 +175,11 @@ def _v14_kb_notices(conn: Connection) -> None:
     db.kb_notices.create(conn, checkfirst=True)
 
 
+def _v15_partner_orders(conn: Connection) -> None:
+    index = next(i for i in db.work_orders.indexes if i.name == "ix_work_orders_transfer_target")
+    index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -191,6 +196,7 @@ MIGRATIONS: list[Migration] = [
     Migration(12, "knowledge search learns from agents: entries used after a query", _v12_kb_usage),
     Migration(13, "knowledge entries' versions; decisions on correction reports", _v13_kb_review),
     Migration(14, "new and changed answers announced to the seats", _v14_kb_notices),
+    Migration(15, "partner platforms' orders (flow-back): transferred orders by their target", _v15_partner_orders),
 ]
 
 

@@ -65,7 +65,7 @@ class Platform:
         self._sweep_every_s = sweep_every_s
         self._sweep: Handle | None = None
         self._department_rates = departments
-        self.departments = None
+        self.departments: list = []  # the simulators of the units and partner platforms (the demo)
         self._announce: asyncio.Handle | None = None
         self._announce_changes = announce_changes
         self._tasks: set[asyncio.Task] = set()
@@ -103,8 +103,8 @@ class Platform:
             self.departments = await start_departments(self, self._department_rates, self._seed)
 
     async def stop(self) -> None:
-        if self.departments is not None:
-            self.departments.stop()
+        for simulator in self.departments:
+            simulator.stop()
         self.broker.close()
         if self._sweep is not None:
             self._sweep.cancel()

@@ -49,6 +49,11 @@ DEMO_UNIT_USERS = [
     ("unit_b09", "市城管执法局 承办员", "B09"),
     ("unit_b10", "市生态环境局 承办员", "B10"),
 ]
+# the partner platforms that report back on the orders transferred to them (flow-back)
+DEMO_PARTNER_USERS = [
+    ("partner_12315", "12315分中心 对接员", "SC12315"),
+    ("partner_12333", "12333分中心 对接员", "SC12333"),
+]
 
 
 def _demo_file(name: str) -> str:
@@ -109,6 +114,8 @@ async def seed_demo_users(conn: AsyncConnection, password: str = DEMO_PASSWORD) 
         await create_user(conn, username, display, role, password_hash)
     for username, display, unit_id in DEMO_UNIT_USERS:
         await create_user(conn, username, display, Role.unit, password_hash, unit_id)
+    for username, display, unit_id in DEMO_PARTNER_USERS:
+        await create_user(conn, username, display, Role.partner, password_hash, unit_id)
 
 
 def demo_kb_lines() -> list[str]:

@@ -28,6 +28,7 @@ from central.departments import (
     OfficeRates,
     lognormal,
     run_ops,
+    start_partners,
     system_user,
 )
 from central.permissions import Role
@@ -38,7 +39,8 @@ from central.simclock import VirtualScheduler
 from domain import clock
 from domain.catalog import UnitKind
 from domain.intake import NotAcceptedReason
-from domain.workorder import Satisfaction
+from domain.calendar import WorkCalendar
+from domain.workorder import CALLBACK_WORKING_DAYS, HANDLING_STATUSES, TERMINAL_STATUSES, Satisfaction, WorkOrderStatus
 
 log = logging.getLogger(__name__)
 
@@ -130,20 +132,29 @@ class SimAgent:
 
 class CallbackDesk(FeedActor):
     """Calls back the requesters of replied orders: some are not reached (up to three tries), the
-    rest give their satisfaction and say whether the matter is resolved."""
+    rest give their satisfaction and say whether the matter is resolved. A few are never reached:
+    the desk tries once a day until the centre's rule closes the order as unreachable."""
 
     MAX_TRIES = 3
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self._never: dict[str, bool] = {}  # order -> its requester never answers
 
     def see(self, row: dict) -> None:
         if row["status"] != "replied":
             return
-        tries, r = row.get("callback_attempts") or 0, self.rates
-        delay = lognormal(self.rng, r.callback_median_s, r.spread) if tries == 0 else r.callback_retry_s
-        self.plan(row["number"], "callback", f"replied-{tries}", delay, lambda: self._outcome(tries))
+        tries, r, number = row.get("callback_attempts") or 0, self.rates, row["number"]
+        never = self._never.setdefault(number, self.rng.random() < r.never_reached_rate)
+        if never and tries:
+            delay = 86400.0  # the next day: the attempts count on different days
+        else:
+            delay = lognormal(self.rng, r.callback_median_s, r.spread) if tries == 0 else r.callback_retry_s
+        self.plan(number, "callback", f"replied-{tries}", delay, lambda: self._outcome(tries, never))
 
-    def _outcome(self, tries: int) -> tuple[str, dict]:
+    def _outcome(self, tries: int, never: bool = False) -> tuple[str, dict]:
         r = self.rates
-        if tries < self.MAX_TRIES - 1 and self.rng.random() < r.unreached_rate:
+        if never or (tries < self.MAX_TRIES - 1 and self.rng.random() < r.unreached_rate):
             return "callback", {"reached": False, "note": "无人接听"}
         level = self.rng.choices(list(Satisfaction), r.satisfaction_weights)[0]
         resolved = self.rng.random() < (r.resolved_if_satisfied if level.is_satisfied else r.resolved_if_dissatisfied)
@@ -183,6 +194,8 @@ class Simulation:
                 await self.scheduler.run_until(self._end, self._settle)
                 self.office.stop()
                 self.desk.stop()
+                if self.partners is not None:
+                    self.partners.stop()
                 await self.platform.drain()
                 summary = await self._summary()
             finally:  # also after a failure: no database connection left for the collector
@@ -207,6 +220,7 @@ class Simulation:
         desk_user = await system_user(self.platform, "sim_callback", "模拟回访员", Role.agent)
         self.desk = CallbackDesk(self.platform, desk_user, self.office_rates, random.Random(self.rng.getrandbits(64)))
         await self.desk.start()
+        self.partners = await start_partners(self.platform, self.office_rates, random.Random(self.rng.getrandbits(64)))
         self._leaves = self.office.tree.leaves()
         self.targets = [u for u in self.office.units if u.kind in (UnitKind.emergency, UnitKind.sub_centre) and u.phone]
         for i in range(self.agent_count):
@@ -300,6 +314,7 @@ class Simulation:
             figures = await metrics.compute(conn, first, last)
             o = db.work_orders
             statuses = dict((await conn.execute(select(o.c.status, func.count()).group_by(o.c.status))).all())
+            first_day = await self._first_day(conn, first)
         return {
             "from": first.isoformat(), "to": last.isoformat(), "days": self.days,
             "calls_per_hour": self.calls_per_hour, "seed": self.seed, "agents": self.agent_count,
@@ -309,8 +324,59 @@ class Simulation:
             "answered_15s_rate": figures["answered_15s_rate"], "satisfaction_rate": figures["satisfaction_rate"],
             "statuses": dict(sorted(statuses.items())), "intake": dict(sorted(self.intake.items())),
             "office_actions": self.office.applied, "office_refused": self.office.refused,
-            "callbacks": self.desk.applied, "steps": self.scheduler.steps,
+            "callbacks": self.desk.applied, "partner_actions": self.partners.applied if self.partners else 0,
+            "first_day": first_day, "steps": self.scheduler.steps,
         }
+
+    async def _first_day(self, conn, first: date) -> dict:  # noqa: ANN001
+        """Where each order of the first day stands at the end, and the rule that explains it."""
+        o = db.work_orders
+        rows = (await conn.execute(select(o.c.number, o.c.status, o.c.created_at, o.c.updated_at, o.c.deadline,
+                                          o.c.replied_at, o.c.supervised, o.c.transfer_target))).mappings().all()
+        now = self.scheduler.moment()
+        reasons: dict[str, int] = {}
+        unexplained: list[str] = []
+        for row in rows:
+            if clock.parse(row["created_at"]).date() != first:
+                continue
+            reason = explain(dict(row), now, self.platform.calendar)
+            reasons[reason] = reasons.get(reason, 0) + 1
+            if reason == UNEXPLAINED:
+                unexplained.append(row["number"])
+        return {"orders": sum(reasons.values()), "by_rule": dict(sorted(reasons.items())),
+                "unexplained": len(unexplained), "unexplained_orders": unexplained[:20]}
+
+
+UNEXPLAINED = "unexplained"
+
+
+def explain(order: dict, now: datetime, calendar: WorkCalendar) -> str:
+    """The rule that explains where an order stands at `now`, or UNEXPLAINED: ended (closed,
+    merged, at intake, transferred to an emergency line); with a unit or a partner platform within
+    its deadline, or past it and supervised; replied with its callback due within
+    CALLBACK_WORKING_DAYS working days, or late and supervised; waiting for a review or for the
+    dispatcher since less than a working day."""
+    status = WorkOrderStatus(order["status"])
+    if status in TERMINAL_STATUSES:
+        return str(status)
+    due = None
+    if status in HANDLING_STATUSES or status == WorkOrderStatus.partner_handling:
+        due = clock.parse(order["deadline"]) if order.get("deadline") else None
+        late = "handling_overdue_supervised"
+        within = "partner_within_deadline" if status == WorkOrderStatus.partner_handling else "handling_within_deadline"
+    elif status == WorkOrderStatus.replied and order.get("replied_at"):
+        due = calendar.add_working_days(clock.parse(order["replied_at"]), CALLBACK_WORKING_DAYS).due
+        late, within = "callback_overdue_supervised", "awaiting_callback"
+    elif status in (WorkOrderStatus.accepted, WorkOrderStatus.repeat_review):
+        due = calendar.add_working_days(clock.parse(order["updated_at"]), 1).due
+        late, within = UNEXPLAINED, "awaiting_dispatch_or_review"
+    else:
+        return UNEXPLAINED
+    if due is None:
+        return UNEXPLAINED
+    if now <= due:
+        return within
+    return late if order.get("supervised") else UNEXPLAINED
 
 
 async def simulate(url: str, days: float, calls_per_hour: float, seed: int, agents: int | None = None,

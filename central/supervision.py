@@ -35,7 +35,8 @@ def _near(calendar: WorkCalendar, now: datetime, urgency: str, deadline: datetim
 
 async def _due_orders(conn: AsyncConnection, horizon: str) -> list[tuple[str, str, str]]:
     """(number, urgency, earliest deadline of a unit still working on it) of the orders in handling
-    whose earliest deadline is before `horizon`."""
+    whose earliest deadline is before `horizon`, and of those a partner platform has not yet
+    answered."""
     o, u = db.work_orders, db.order_units
     rows = await conn.execute(
         select(o.c.number, o.c.urgency, func.min(u.c.deadline))
@@ -43,7 +44,11 @@ async def _due_orders(conn: AsyncConnection, horizon: str) -> list[tuple[str, st
         .where(u.c.state.in_([str(s) for s in ACTIVE_UNIT_STATES]), o.c.status.in_([str(s) for s in HANDLING_STATUSES]),
                u.c.deadline <= horizon)
         .group_by(o.c.number, o.c.urgency).order_by(o.c.number))
-    return [tuple(r) for r in rows]
+    partners = await conn.execute(
+        select(o.c.number, o.c.urgency, o.c.deadline)
+        .where(o.c.status == str(WorkOrderStatus.partner_handling), o.c.deadline.is_not(None), o.c.deadline <= horizon)
+        .order_by(o.c.number))  # a partner platform's report is due like a unit's reply
+    return sorted([tuple(r) for r in rows] + [tuple(r) for r in partners])
 
 
 async def _callbacks_due(conn: AsyncConnection, calendar: WorkCalendar, now: datetime) -> list[tuple[str, str]]:

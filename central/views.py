@@ -9,7 +9,8 @@
   took the order (`created_by`); anyone else reads an order in full through
   `GET /work-orders/{number}`, audited.
 - A handling unit gets only the orders dispatched to it, with no hash, and a confidential
-  requester's number masked and name withheld; no callers at all.
+  requester's number masked and name withheld; no callers at all. A partner platform (12315,
+  another city's 12345) likewise gets only the orders transferred to it.
 - Administrators get what a desk role gets, without callers and hashes: they take no calls.
 
 Every caller or order a reader receives is audited, one row per record (`audited`).
@@ -45,6 +46,7 @@ class FeedView:
         self.who, self.key = who, key
         self.callers = allowed(who.role, "callers.read")
         self.unit = who.unit_id if who.role == Role.unit else None
+        self.partner = who.unit_id if who.role == Role.partner else None
 
     def item(self, entity: str, key: str, op: str, data: dict | None) -> tuple[str, dict | None] | None:
         """(the key the reader knows the row by, its data) or None."""
@@ -55,7 +57,7 @@ class FeedView:
         if entity == "work_order" and data is not None:
             order = self.order(data)
             return None if order is None else (key, order)
-        if entity == "work_order" and self.unit is not None:
+        if entity == "work_order" and (self.unit or self.partner) is not None:
             return None  # an order leaving the feed: the unit never knew most of them
         return key, data
 
@@ -68,6 +70,8 @@ class FeedView:
     def order(self, row: dict) -> dict | None:
         if self.unit is not None:
             return unit_view(self.who, row) if self.handles(row) else None
+        if self.partner is not None:
+            return unit_view(self.who, row) if row.get("transfer_target") == self.partner else None
         if row.get("created_by") == self.who.user_id:
             mine = dict(row)
         else:
@@ -81,10 +85,13 @@ class FeedView:
             isinstance(u, dict) and u.get("unit_id") == self.unit for u in row.get("units") or ())
 
     def orders_filter(self) -> ColumnElement[bool] | None:
-        """A unit's orders in SQL, for the snapshot: the lead unit, or any unit of a dispatch."""
+        """A unit's orders in SQL, for the snapshot: the lead unit, or any unit of a dispatch; a
+        partner's: those transferred to it."""
+        t, parts = db.work_orders, db.order_units
+        if self.partner is not None:
+            return t.c.transfer_target == self.partner
         if self.unit is None:
             return None
-        t, parts = db.work_orders, db.order_units
         return or_(t.c.handling_unit_id == self.unit,
                    t.c.number.in_(select(parts.c.number).where(parts.c.unit_id == self.unit)))
 

@@ -16,6 +16,13 @@ class Role(StrEnum):
     admin = "admin"
     unit = "unit"  # a handling unit's staff (users.unit_id says which unit)
     kb_editor = "kb_editor"  # keeps the knowledge base right: decides reports and proposals
+    # a partner platform (a sub-centre such as 12315, another city's 12345; users.unit_id says which):
+    # a client of the platform that gets the orders transferred to it and reports back (flow-back, R5-R6)
+    partner = "partner"
+
+
+# The roles bound to one unit (users.unit_id): each sees only that unit's orders.
+UNIT_ROLES = frozenset({Role.unit, Role.partner})
 
 
 _SEATS = frozenset({Role.agent, Role.expert, Role.team_lead})
@@ -32,11 +39,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "events.subscribe": ALL,
     "account.own": ALL,  # one's own account: who one is, one's password, ending one's sessions
     "mutations.send": ALL,  # POST /mutations: each operation then needs its own permission (below)
-    "orders.read": _DESK | {Role.unit},  # a unit reads only the orders it handles
+    "orders.read": _DESK | UNIT_ROLES,  # a unit reads only the orders it handles, a partner those sent to it
     "orders.intake": _SEATS,
     "orders.dispatch": _DESK,
     # dispatcher and admin may act for any unit: the department simulator signs in as one
     "orders.handle": frozenset({Role.unit, Role.dispatcher, Role.admin}),
+    # a partner reports progress and result on the orders transferred to it, or sends one back
+    "orders.partner": frozenset({Role.partner, Role.admin}),
     "orders.review": frozenset({Role.dispatcher, Role.team_lead, Role.admin}),
     "orders.callback": frozenset({Role.agent, Role.expert, Role.team_lead}),
     "orders.supervise": frozenset({Role.team_lead, Role.dispatcher, Role.admin}),

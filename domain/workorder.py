@@ -48,6 +48,7 @@ class WorkOrderStatus(StrEnum):
     closed_at_intake = "closed_at_intake"
     rejected_at_intake = "rejected_at_intake"
     transferred = "transferred"
+    partner_handling = "partner_handling"  # transferred to a partner platform (12315, another city's 12345)
     dispatched = "dispatched"
     in_progress = "in_progress"
     return_review = "return_review"
@@ -74,6 +75,7 @@ _STATUS_LABELS = {
     WorkOrderStatus.closed_at_intake: "直接办结",
     WorkOrderStatus.rejected_at_intake: "不予受理",
     WorkOrderStatus.transferred: "即时转办",
+    WorkOrderStatus.partner_handling: "联动办理中",
     WorkOrderStatus.dispatched: "已派单",
     WorkOrderStatus.in_progress: "办理中",
     WorkOrderStatus.return_review: "退单审核",
@@ -112,12 +114,18 @@ _S = WorkOrderStatus
 #   refused, it is handled like any other order.
 # - The callback state lasts one operation: a reached callback moves on at once to closed or
 #   reopened (both steps are on the timeline).
+# - An order transferred to a partner platform (a sub-centre such as 12315, or another city's 12345)
+#   is in partner_handling until the partner reports its result (replied: the callback follows) or
+#   sends it back as not its matter (accepted: the dispatcher sends it on). One transferred to an
+#   emergency line (110, 119, 120, 122) ends as transferred: nothing comes back from those.
 # - No state moves to itself, and the five terminal states have no way out.
 TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
     _S.draft: frozenset({_S.accepted}),
     _S.accepted: frozenset(
-        {_S.closed_at_intake, _S.rejected_at_intake, _S.transferred, _S.dispatched, _S.merged, _S.repeat_review}
+        {_S.closed_at_intake, _S.rejected_at_intake, _S.transferred, _S.partner_handling, _S.dispatched, _S.merged,
+         _S.repeat_review}
     ),
+    _S.partner_handling: frozenset({_S.replied, _S.accepted}),
     _S.dispatched: frozenset({_S.in_progress, _S.return_review}),
     _S.in_progress: frozenset({_S.replied, _S.extension_review, _S.return_review}),
     _S.return_review: frozenset({_S.accepted, _S.in_progress}),
@@ -147,6 +155,19 @@ INTAKE_OPERATIONS: dict[str, WorkOrderStatus] = {
 }
 
 
+# The unit kinds that are platforms of their own and report back (flow-back, R5-R6): an order
+# transferred to one waits in partner_handling for its result. The kinds' values (domain/catalog.py
+# UnitKind), kept as strings so that this module stays free of the catalog.
+PARTNER_KINDS: frozenset[str] = frozenset({"sub_centre", "region"})
+# The statuses in which a partner may report on an order transferred to it (a reopened one: again).
+PARTNER_STATUSES: frozenset[WorkOrderStatus] = frozenset({_S.partner_handling, _S.reopened})
+
+
+def transfer_status(unit_kind: str) -> WorkOrderStatus:
+    """Where a transfer leads: to a partner platform, partner_handling; to an emergency line, the end."""
+    return _S.partner_handling if str(unit_kind) in PARTNER_KINDS else _S.transferred
+
+
 # Operations after intake and the status they lead the order to (for the lead unit; an assisting
 # unit's sign, reply and applications change only its own state). None: it depends on the payload
 # (see REVIEW_DECISIONS and callback_outcome) or the status does not change.
@@ -163,6 +184,10 @@ LIFECYCLE_OPERATIONS: dict[str, WorkOrderStatus | None] = {
     "apply_unreasonable": _S.repeat_review,
     "review_unreasonable": None,
     "flag": None,
+    # a partner platform's report on an order transferred to it (flow-back, R5-R6)
+    "partner_progress": None,
+    "partner_reply": _S.replied,
+    "partner_return": _S.accepted,
 }
 
 # op -> decision -> the order's next status

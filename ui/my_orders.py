@@ -323,7 +323,8 @@ class MyOrdersPage(Page):
         return lines + "<hr/>"
 
     def _timeline_row(self, step: dict) -> str:
-        cells = (moment(step.get("at")), self.action_name(str(step.get("action") or "")), str(step.get("actor") or ""))
+        cells = (moment(step.get("at")), self.action_name(str(step.get("action") or "")), str(step.get("actor") or ""),
+                 timeline_step_words(step))
         return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
 
     def action_name(self, action: str) -> str:
@@ -363,5 +364,22 @@ def timeline_action_name(action: str) -> str:
         "apply_unreasonable": QCoreApplication.translate("MyOrdersPage", "Unreasonable repeat asked for"),
         "review_unreasonable": QCoreApplication.translate("MyOrdersPage", "Unreasonable repeat reviewed"),
         "flag": QCoreApplication.translate("MyOrdersPage", "Case kind set"),
+        "partner_progress": QCoreApplication.translate("MyOrdersPage", "Progress reported by the partner platform"),
+        "partner_reply": QCoreApplication.translate("MyOrdersPage", "Result reported by the partner platform"),
+        "partner_return": QCoreApplication.translate("MyOrdersPage", "Sent back by the partner platform"),
     }
     return names.get(action, action)
+
+
+STEP_WORDS_SHOWN = 200  # characters of a step's note or reply in a timeline row
+
+
+def timeline_step_words(step: dict) -> str:
+    """What a timeline step said, when it said something: a review's decision and its note, a
+    reply (a unit's or a partner platform's), a progress note, a reason."""
+    detail = step.get("detail") if isinstance(step.get("detail"), dict) else {}
+    decision = {"approve": QCoreApplication.translate("MyOrdersPage", "Approved"),
+                "refuse": QCoreApplication.translate("MyOrdersPage", "Refused")}.get(str(detail.get("decision") or ""))
+    said = next((str(detail[k]) for k in ("reply", "note", "reason") if detail.get(k)), "")
+    words = "：".join(w for w in (decision, said) if w)
+    return words if len(words) <= STEP_WORDS_SHOWN else words[:STEP_WORDS_SHOWN - 1] + "…"

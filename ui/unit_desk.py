@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
 
 from ui.desk_page import DeskPage
-from ui.my_orders import timeline_action_name
+from ui.my_orders import timeline_action_name, timeline_step_words
 from ui.page import ERROR, action_button, day, facts_table, splitter
 from ui.rows_model import RowsModel
 from workstation.platform_client import PlatformError, PlatformUnreachable
@@ -164,7 +164,9 @@ class UnitDeskPage(DeskPage):
                                                                               "address_detail"))),
                 (self.tr("Deadline"), day(body.get("deadline")))]
         steps = "".join(f"<li>{html.escape(timeline_action_name(str(t.get('action') or '')))} · "
-                        f"{html.escape(day(t.get('at')))}</li>" for t in body.get("timeline") or [])
+                        f"{html.escape(day(t.get('at')))}"
+                        + (f" · {html.escape(words)}" if (words := timeline_step_words(t)) else "") + "</li>"
+                        for t in body.get("timeline") or [])
         self.detail.setHtml(facts_table(rows) + (f"<ul>{steps}</ul>" if steps else ""))
 
     # --- acting ---------------------------------------------------------------------------------

@@ -6,7 +6,13 @@ import sqlite3
 
 from domain import clock
 from domain.numbers import is_provisional_number
-from domain.workorder import INTAKE_OPERATIONS, LIFECYCLE_OPERATIONS, WorkOrderStatus, check_transition
+from domain.workorder import (
+    INTAKE_OPERATIONS,
+    LIFECYCLE_OPERATIONS,
+    WorkOrderStatus,
+    check_transition,
+    transfer_status,
+)
 from offline_cache import workorders
 from workstation.sync import SyncService
 
@@ -48,6 +54,10 @@ class OrderService:
         provisional number."""
         target = INTAKE_OPERATIONS.get(op) or LIFECYCLE_OPERATIONS[op]
         assert target is not None, op
+        if op == "transfer":  # to a partner platform it waits for the result; to 110 it ends
+            row = self.sync.store.conn.execute("SELECT kind FROM handling_units WHERE id = ?",
+                                               (payload.get("target_unit_id"),)).fetchone()
+            target = transfer_status(row[0] if row else "")
         current = workorders.find(self.sync.store.conn, key)
         if current is not None:
             check_transition(WorkOrderStatus(current["status"]), target)

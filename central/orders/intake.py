@@ -25,9 +25,11 @@ from domain.workorder import (
     REPEAT_WINDOW_DAYS,
     TERMINAL_STATUSES,
     UnitRole,
+    PARTNER_KINDS,
     UnitState,
     Urgency,
     WorkOrderStatus,
+    transfer_status,
 )
 
 S = WorkOrderStatus
@@ -169,9 +171,15 @@ async def apply(conn: AsyncConnection, who: Claims, current: dict, op: str, data
         detail = {"reason": str(data.reason), "note": data.note}
     elif isinstance(data, Transfer):
         unit = await _unit(conn, "payload.target_unit_id", data.target_unit_id, TRANSFER_KINDS)
+        target = transfer_status(unit["kind"])
+        move(current, target)
         changes["transfer_target"] = unit["id"]
         detail = {"target": unit, "note": data.note, "three_way": data.three_way,
                   "transferred_at": data.transferred_at, "call_id": data.call_id}
+        if unit["kind"] in PARTNER_KINDS:  # the partner reports back within the usual time limit
+            due = deadline_fields(calendar.deadline_for(clock.now(), Urgency(current["urgency"])))
+            changes.update(due)
+            detail["deadline"] = due["deadline"]
     elif isinstance(data, Dispatch):
         changes, detail = await _dispatch(conn, current, data, calendar)
     return await commit(conn, who.username, current, {**changes, "status": str(target)}, [(op, detail)])

@@ -17,6 +17,9 @@ from central.orders.payloads import (
     Callback,
     Flag,
     Merge,
+    PartnerProgress,
+    PartnerReply,
+    PartnerReturn,
     Reply,
     Review,
     Sign,
@@ -44,6 +47,7 @@ from domain.calendar import WorkCalendar
 from domain.workorder import (
     HANDLING_STATUSES,
     INTAKE_OPERATIONS,
+    PARTNER_STATUSES,
     REVIEW_DECISIONS,
     TERMINAL_STATUSES,
     UNREACHABLE_REASON,
@@ -106,6 +110,8 @@ async def transition(conn: AsyncConnection, who: Claims, key: str, op: str, data
     if who.role == Role.unit and (current is None or not await handled_by(conn, current["number"],
                                                                           who.unit_id or "")):
         raise ApiError(403, "forbidden", "this work order is not assigned to your unit")
+    if who.role == Role.partner and (current is None or current["transfer_target"] != who.unit_id):
+        raise ApiError(403, "forbidden", "this work order was not transferred to your platform")
     if current is None:
         raise not_found("work order", key)
     if base_version is not None and current["version"] != base_version:
@@ -304,8 +310,8 @@ async def _reopen(conn: AsyncConnection, current: dict, calendar: WorkCalendar, 
     lead = next((p for p in parts if p["role"] == UnitRole.lead and p["state"] != U.returned), None)
     fields = deadline_fields(calendar.deadline_for(clock.now(), Urgency(current["urgency"])))
     changes.update(fields)
-    if lead is None:
-        return {"unit_id": None, **fields}
+    if lead is None:  # a partner's order goes back to the partner (it answers again); else to the dispatcher
+        return {"unit_id": current["transfer_target"], **fields}
     await put_unit(conn, lead, state=str(U.dispatched), signed_at=None, **fields)
     changes["units"] = units_summary(parts)
     return {"unit_id": lead["unit_id"], **fields}
@@ -365,6 +371,46 @@ async def _flag(conn: AsyncConnection, who: Claims, current: dict, data: Flag, _
         "case_kind": str(data.case_kind), "previous": current["case_kind"]})])
 
 
+# -- flow-back: a partner platform reports on an order transferred to it (R5-R6) --------------------
+
+def _partner_may_report(current: dict, op: str) -> None:
+    if current["status"] not in PARTNER_STATUSES or not current["transfer_target"]:
+        raise conflict("illegal_transition", f"{op}: order {current['number']} is {current['status']}, not with a "
+                       "partner platform", current)
+
+
+def _partner_detail(current: dict, partner_ref: str = "") -> dict:
+    return {"unit_id": current["transfer_target"], **({"partner_ref": partner_ref} if partner_ref else {})}
+
+
+async def _partner_progress(conn: AsyncConnection, who: Claims, current: dict, data: PartnerProgress,
+                            _cal: WorkCalendar) -> dict:
+    _partner_may_report(current, "partner_progress")
+    return await commit(conn, who.username, current, {}, [
+        ("partner_progress", {**_partner_detail(current, data.partner_ref), "note": data.note})])
+
+
+async def _partner_reply(conn: AsyncConnection, who: Claims, current: dict, data: PartnerReply,
+                         _cal: WorkCalendar) -> dict:
+    _partner_may_report(current, "partner_reply")
+    move(current, S.replied)
+    return await commit(conn, who.username, current, {
+        "status": str(S.replied), "reply": data.reply, "replied_at": clock.stamp()}, [
+        ("partner_reply", {**_partner_detail(current, data.partner_ref), "reply": data.reply})])
+
+
+async def _partner_return(conn: AsyncConnection, who: Claims, current: dict, data: PartnerReturn,
+                          _cal: WorkCalendar) -> dict:
+    """Not the partner's matter: back to the centre's dispatcher (transfer_target stays, as the history)."""
+    if current["status"] != S.partner_handling:
+        raise conflict("illegal_transition", f"partner_return: order {current['number']} is {current['status']}; "
+                       "only an order waiting for the partner can be sent back", current)
+    move(current, S.accepted)
+    return await commit(conn, who.username, current, {"status": str(S.accepted), "deadline": None,
+                                                      "deadline_provisional": False},
+                        [("partner_return", {**_partner_detail(current), "reason": data.reason})])
+
+
 _HANDLERS = {
     "sign": _sign,
     "reply": _reply,
@@ -378,4 +424,7 @@ _HANDLERS = {
     "apply_unreasonable": _apply_unreasonable,
     "review_unreasonable": _review_unreasonable,
     "flag": _flag,
+    "partner_progress": _partner_progress,
+    "partner_reply": _partner_reply,
+    "partner_return": _partner_return,
 }

@@ -122,6 +122,20 @@ class Flag(_Strict):
     case_kind: CaseKind
 
 
+class PartnerProgress(_Strict):
+    note: Text5000 = Field(description="what the partner platform has done so far (on the timeline)")
+    partner_ref: Short = Field(default="", description="the partner's own number of the case")
+
+
+class PartnerReply(_Strict):
+    reply: Text5000 = Field(description="the partner's result, told to the requester at the callback")
+    partner_ref: Short = ""
+
+
+class PartnerReturn(_Strict):
+    reason: Reason = Field(description="why the matter is not the partner's (the dispatcher sends it on)")
+
+
 PAYLOADS: dict[str, type[BaseModel]] = {
     "create": NewWorkOrder,
     "accept": Accept,
@@ -141,6 +155,9 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     "apply_unreasonable": ApplyUnreasonable,
     "review_unreasonable": Review,
     "flag": Flag,
+    "partner_progress": PartnerProgress,
+    "partner_reply": PartnerReply,
+    "partner_return": PartnerReturn,
 }
 
 # Who may do each operation (domain/roles.py); an unknown op is checked as intake and then
@@ -157,6 +174,9 @@ PERMISSIONS: dict[str, str] = {
     "flag": "orders.review",
     "callback": "orders.callback",
     "supervise": "orders.supervise",
+    "partner_progress": "orders.partner",
+    "partner_reply": "orders.partner",
+    "partner_return": "orders.partner",
 }
 
 

@@ -27,7 +27,7 @@ async def handled_by(conn: AsyncConnection, number: str, unit_id: str) -> bool:
 
 async def list_orders(conn: AsyncConnection, *, phone: str | None = None, statuses: list[str] | None = None,
                       unit_id: str | None = None, created_by: int | None = None, limit: int = 20,
-                      offset: int = 0, confidential: bool = True) -> list[dict]:
+                      offset: int = 0, confidential: bool = True, transfer_target: str | None = None) -> list[dict]:
     """Orders newest first, filtered; a unit's orders are those it has a live part in.
     `confidential=False` leaves out the orders of requesters who asked for confidentiality."""
     t = db.work_orders
@@ -40,6 +40,8 @@ async def list_orders(conn: AsyncConnection, *, phone: str | None = None, status
         query = query.where(t.c.status.in_(statuses))
     if created_by is not None:
         query = query.where(t.c.created_by == created_by)
+    if transfer_target is not None:
+        query = query.where(t.c.transfer_target == transfer_target)
     if unit_id is not None:
         u = db.order_units
         query = query.where(t.c.number.in_(select(u.c.number).where(u.c.unit_id == unit_id,

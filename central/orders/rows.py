@@ -12,7 +12,7 @@ from central.security import Claims
 from domain import clock
 from domain.calendar import Deadline
 from domain.phone import mask_phone
-from domain.roles import Role
+from domain.roles import UNIT_ROLES, Role
 from domain.workorder import TERMINAL_STATUSES, IllegalTransition, UnitState, WorkOrderStatus, check_transition
 
 S = WorkOrderStatus
@@ -34,8 +34,9 @@ CONFIDENTIAL_NAME = "（保密）"  # shown instead of a confidential requester'
 
 
 def view(who: Claims, row: dict) -> dict:
-    """The order as `who` may see it: handling units do not see who a confidential requester is."""
-    if who.role == Role.unit and row.get("confidential"):
+    """The order as `who` may see it: handling units and partners do not see who a confidential
+    requester is."""
+    if who.role in UNIT_ROLES and row.get("confidential"):
         return {**row, "caller_phone": mask_phone(row["caller_phone"]), "requester_name": CONFIDENTIAL_NAME}
     return row
 

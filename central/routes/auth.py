@@ -51,7 +51,7 @@ class NewUser(BaseModel):
     display_name: Name
     role: Role
     password: Secret  # the policy (central/passwords.py) is checked before the hash is made
-    unit_id: text(1, 32) | None = None  # required for role unit, refused for the others
+    unit_id: text(1, 32) | None = None  # required for roles unit and partner, refused for the others
 
 
 async def _issue(platform: Platform, conn, user, seat: str, session_id: str,  # noqa: ANN001

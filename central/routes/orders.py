@@ -16,6 +16,7 @@ from central.mutations import MutationIn, apply
 from central.orders import reads
 from central.orders.rows import CONFIDENTIAL_NAME
 from central.permissions import Role
+from domain.roles import UNIT_ROLES
 from central.validation import MAX_INT, Moment, Offset, clean
 from domain.phone import InvalidPhoneNumber, locate, normalize_phone
 from domain.workorder import WorkOrderStatus
@@ -49,8 +50,20 @@ def _as_unit_sees(step: dict, unit_id: str) -> dict:
     detail = step.get("detail") if isinstance(step.get("detail"), dict) else {}
     if detail.get("unit_id") == unit_id:
         return step
+    target = detail.get("target")
+    if step["action"] == "transfer" and isinstance(target, dict) and target.get("id") == unit_id:
+        return {**step, "actor": ""}  # the transfer to a partner, with the agent's note to it
     return {"at": step["at"], "actor": "", "action": step["action"],
             "detail": {k: detail[k] for k in _SHARED_DETAIL if k in detail}}
+
+
+async def _may_read(conn, claims, row: dict | None) -> bool:  # noqa: ANN001
+    """A unit reads the orders it has a part in, a partner those transferred to it; the desk roles any."""
+    if claims.role == Role.unit:
+        return row is not None and await reads.handled_by(conn, row["number"], claims.unit_id or "")
+    if claims.role == Role.partner:
+        return row is not None and row["transfer_target"] == claims.unit_id
+    return True
 
 
 @router.get("/work-orders/{key}")
@@ -58,14 +71,13 @@ async def get_work_order(key: Key, platform: PlatformDep, claims: who("orders.re
     async with platform.db.write() as conn:
         row = await orders.find(conn, key)
         # a unit gets the same answer for an order that is not its own and one that does not exist
-        if claims.role == Role.unit and (row is None or not await reads.handled_by(conn, row["number"],
-                                                                                   claims.unit_id or "")):
-            raise ApiError(403, "forbidden", "a handling unit reads only the orders dispatched to it")
+        if not await _may_read(conn, claims, row):
+            raise ApiError(403, "forbidden", "a handling unit or partner reads only the orders sent to it")
         if row is None:
             raise not_found("work order", key)
         await audit.record_reads(conn, claims, "read", "work_order", [row["number"]])
         steps = await reads.timeline(conn, row["number"])
-        if claims.role == Role.unit:
+        if claims.role in UNIT_ROLES:
             steps = [_as_unit_sees(step, claims.unit_id or "") for step in steps]
         return {**orders.view(claims, row), "timeline": steps}
 
@@ -82,11 +94,15 @@ async def list_work_orders(platform: PlatformDep, claims: who("orders.read"),
     """Work orders newest first: a caller's (phone), in some statuses, of a handling unit (a unit
     user sees only its own), or made by the signed-in user (created_by=me)."""
     number = _phone(phone) if phone is not None else None
-    unit = claims.role == Role.unit
+    unit = claims.role in UNIT_ROLES
+    transfer_target = None
     if unit:
         if unit_id is not None and unit_id != claims.unit_id:
             raise ApiError(403, "forbidden", "a handling unit lists only its own orders")
-        unit_id = claims.unit_id or ""
+        if claims.role == Role.partner:
+            unit_id, transfer_target = None, claims.unit_id or ""
+        else:
+            unit_id = claims.unit_id or ""
         if number is not None:  # a unit finds its own orders by a number it was given, not callers by trying numbers
             wait = platform.unit_phone_searches.retry_after(str(claims.user_id))
             if wait is not None:
@@ -96,6 +112,7 @@ async def list_work_orders(platform: PlatformDep, claims: who("orders.read"),
             platform.unit_phone_searches.hit(str(claims.user_id))
     async with platform.db.write() as conn:
         rows = await reads.list_orders(conn, phone=number, statuses=[str(s) for s in status or []], unit_id=unit_id,
+                                        transfer_target=transfer_target,
                                         created_by=claims.user_id if created_by else None, limit=limit,
                                         offset=offset, confidential=not (unit and number is not None))
         if number is not None:  # the search itself, whatever it found

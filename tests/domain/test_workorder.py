@@ -22,8 +22,10 @@ from domain.workorder import (
     Urgency,
     WorkOrder,
     WorkOrderStatus,
+    PARTNER_KINDS,
     callback_outcome,
     check_transition,
+    transfer_status,
 )
 
 S = WorkOrderStatus
@@ -33,6 +35,9 @@ LEGAL = [
     (S.accepted, S.closed_at_intake),
     (S.accepted, S.rejected_at_intake),
     (S.accepted, S.transferred),
+    (S.accepted, S.partner_handling),
+    (S.partner_handling, S.replied),
+    (S.partner_handling, S.accepted),
     (S.accepted, S.dispatched),
     (S.dispatched, S.in_progress),
     (S.dispatched, S.return_review),
@@ -143,10 +148,18 @@ def test_intake_operations() -> None:
         assert target == S.accepted or target in TRANSITIONS[S.accepted]
 
 
+def test_a_transfer_waits_for_a_partner_platform_and_ends_at_an_emergency_line() -> None:
+    from domain.catalog import UnitKind
+    assert {str(k) for k in UnitKind} >= PARTNER_KINDS
+    assert transfer_status(UnitKind.sub_centre) == transfer_status(UnitKind.region) == S.partner_handling
+    assert transfer_status(UnitKind.emergency) == S.transferred and S.transferred.is_terminal
+    assert not S.partner_handling.is_terminal
+
+
 def test_labels() -> None:
     assert [t.label_zh for t in RequestType] == ["咨询", "求助", "投诉", "举报", "建议", "表扬"]
     assert [s.label_zh for s in WorkOrderStatus] == (
-        "草稿 已受理 直接办结 不予受理 即时转办 已派单 办理中 退单审核 延期审核 已答复 回访中 重新办理 已办结 "
+        "草稿 已受理 直接办结 不予受理 即时转办 联动办理中 已派单 办理中 退单审核 延期审核 已答复 回访中 重新办理 已办结 "
         "已并单 重复诉求审核"
     ).split()
     assert Urgency.urgent.label_zh == "紧急"
