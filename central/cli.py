@@ -121,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
     cset.add_argument("name")
     cset.add_argument("value")
 
+    dr = sub.add_parser("dispatch-rules", help="the dispatch rule table: who takes a category in a district")
+    drsub = dr.add_subparsers(dest="rules_command", required=True)
+    drsub.add_parser("show", parents=[common], help="the rules, one a line (district, category, lead, assisting)")
+    dri = drsub.add_parser("import", parents=[common], help="make the table FILE's rules (JSON: {\"rules\": [...]}); "
+                                                          "any wrong rule applies nothing")
+    dri.add_argument("file", type=Path)
+
     keys = sub.add_parser("keys", help="the access tokens' signing keys (a file outside the database)")
     ksub2 = keys.add_subparsers(dest="keys_command", required=True)
     for name, text in (("new", "make a key file (refuses to overwrite one)"),
@@ -352,6 +359,28 @@ async def _settings(database: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _dispatch_rules(database: Database, args: argparse.Namespace) -> int:
+    from central import dispatch_rules
+    from central.errors import ApiError
+
+    async with database.write() as conn:
+        if args.rules_command == "import":
+            try:
+                made = await dispatch_rules.replace(conn, dispatch_rules.read_file(args.file))
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+                return 2
+            except ApiError as exc:
+                print(f"{args.file}: {exc.field}: {exc.message}; nothing applied", file=sys.stderr)
+                return 1
+            print(f"imported {args.file}: {made['added']} added, {made['changed']} changed, "
+                  f"{made['removed']} removed, {made['unchanged']} unchanged")
+            return 0
+        for rule in await dispatch_rules.load(conn):
+            print(f"{rule.district}\t{rule.category}\t{rule.lead}\t{','.join(rule.assisting) or '-'}\t{rule.note}")
+    return 0
+
+
 def _keys(args: argparse.Namespace) -> int:
     from central.security import BadKeys, TokenKeys
 
@@ -440,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_with_db(url, lambda d: _seat(d, args)))
     if args.command == "settings":
         return asyncio.run(_with_db(url, lambda d: _settings(d, args)))
+    if args.command == "dispatch-rules":
+        return asyncio.run(_with_db(url, lambda d: _dispatch_rules(d, args)))
     if args.command == "simulate":
         from central.simulate import simulate
         logging.getLogger().setLevel(logging.WARNING)

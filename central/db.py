@@ -481,3 +481,17 @@ def create_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
     return engine
+
+
+# The dispatch rule table (派单规则, domain/catalog.py DispatchRule): carried to the seats in the feed.
+dispatch_rules = Table(
+    "dispatch_rules", metadata,
+    Column("key", String(200), primary_key=True),  # district|category
+    Column("district", String(32), nullable=False),
+    Column("category", String(160), nullable=False),
+    Column("lead", String(32), nullable=False),
+    Column("assisting", JSON, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", String(40), nullable=False),
+)

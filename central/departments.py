@@ -21,12 +21,12 @@ from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import select
 
-from central import catalog, db, feed, orders
+from central import catalog, db, dispatch_rules, feed, orders
 from central.errors import ApiError
 from central.permissions import Role, allowed
 from central.security import Claims
 from domain import clock
-from domain.catalog import UnitKind, suggest_units
+from domain.catalog import UnitKind, suggest_dispatch
 from domain.workorder import HANDLING_STATUSES, PARTNER_KINDS
 
 log = logging.getLogger(__name__)
@@ -209,6 +209,7 @@ class DepartmentSimulator(FeedActor):
         self._flagged: set[str] = set()
         self.units: list = []
         self.districts: list = []
+        self.rules: list = []
         self.tree = None
 
     async def start(self) -> None:
@@ -216,6 +217,7 @@ class DepartmentSimulator(FeedActor):
             self.tree = await catalog.load_tree(conn)
             ids = (await conn.execute(select(db.handling_units.c.id).order_by(db.handling_units.c.id))).scalars().all()
             self.units = [await catalog.load_unit(conn, i) for i in ids]
+            self.rules = await dispatch_rules.load(conn)
         self.districts = [u for u in self.units if u.kind == UnitKind.district]
         await super().start()
 
@@ -275,16 +277,22 @@ class DepartmentSimulator(FeedActor):
     def _dispatch_again(self, row: dict) -> tuple[str, dict]:
         self._to_dispatch.discard(row["number"])
         self._asked_return.add(row["number"])  # a second unit does not return it again
-        before = row.get("handling_unit_id")
-        return "dispatch", {"handling_unit_id": self.unit_for(row["category_id"], exclude=before)}
+        lead, assisting = self.suggestion(row["category_id"], row.get("address_district") or "",
+                                          row.get("address_street") or "", exclude=row.get("handling_unit_id"))
+        return "dispatch", {"handling_unit_id": lead, "assisting_unit_ids": assisting}
+
+    def suggestion(self, category_id: str, district: str = "", street: str = "",
+                   exclude: str | None = None) -> tuple[str, list[str]]:
+        """(lead, assisting) as the centre's dispatch rule table gives them (domain `suggest_dispatch`),
+        never `exclude` (the unit that returned it); else a district at random."""
+        path = self.tree.path(category_id) if self.tree and category_id in self.tree else []
+        found = suggest_dispatch(self.rules, [u for u in self.units if u.id != exclude], path, district, street)
+        if found is not None:
+            return found.lead.id, [u.id for u in found.assisting]
+        return self.rng.choice([u for u in self.districts if u.id != exclude]).id, []
 
     def unit_for(self, category_id: str, exclude: str | None = None) -> str:
-        """The unit the category suggests, else a district (by address, here at random)."""
-        path = self.tree.path(category_id) if self.tree and category_id in self.tree else []
-        suggested = [u for u in suggest_units(self.units, path) if u.id != exclude]
-        if suggested:
-            return suggested[0].id
-        return self.rng.choice([u for u in self.districts if u.id != exclude]).id
+        return self.suggestion(category_id, exclude=exclude)[0]
 
 
 class PartnerSimulator(FeedActor):

@@ -180,6 +180,10 @@ def _v15_partner_orders(conn: Connection) -> None:
     index.create(conn, checkfirst=True)
 
 
+def _v16_dispatch_rules(conn: Connection) -> None:
+    db.dispatch_rules.create(conn, checkfirst=True)  # its rows: `hotline-central dispatch-rules import`, the seed
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -197,6 +201,7 @@ MIGRATIONS: list[Migration] = [
     Migration(13, "knowledge entries' versions; decisions on correction reports", _v13_kb_review),
     Migration(14, "new and changed answers announced to the seats", _v14_kb_notices),
     Migration(15, "partner platforms' orders (flow-back): transferred orders by their target", _v15_partner_orders),
+    Migration(16, "the dispatch rule table: who takes a category in a district", _v16_dispatch_rules),
 ]
 
 

@@ -15,7 +15,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from central import catalog, db, feed, kb, texts, views
+from central import catalog, db, dispatch_rules, feed, kb, texts, views
 from central.accounts import create_user
 from central.orders.intake import LIFECYCLE_DEFAULTS
 from central.permissions import Role
@@ -97,13 +97,14 @@ async def is_seeded(conn: AsyncConnection) -> bool:
 
 
 async def seed_reference(conn: AsyncConnection) -> None:
-    """The category tree, the handling units, the working-day calendar and the agents' default
-    texts (quick phrases, call scripts, form templates); no account (`hotline-central user add`
+    """The category tree, the handling units, the dispatch rule table, the working-day calendar and
+    the agents' default texts (quick phrases, call scripts, form templates); no account (`hotline-central user add`
     makes them)."""
     await catalog.insert_categories(conn, demo_categories())
     await catalog.insert_units(conn, demo_units())
     await catalog.ensure_calendar(conn)  # else every first start builds it from chinese-calendar
     await texts.ensure_defaults(conn)
+    await dispatch_rules.replace(conn, dispatch_rules.read_file())  # the demo centre's rule table
 
 
 async def seed_demo_users(conn: AsyncConnection, password: str = DEMO_PASSWORD) -> None:

@@ -37,9 +37,9 @@ from central.routing import RoutingError
 from central.security import Claims
 from central.simclock import VirtualScheduler
 from domain import clock
+from domain.calendar import WorkCalendar
 from domain.catalog import UnitKind
 from domain.intake import NotAcceptedReason
-from domain.calendar import WorkCalendar
 from domain.workorder import CALLBACK_WORKING_DAYS, HANDLING_STATUSES, TERMINAL_STATUSES, Satisfaction, WorkOrderStatus
 
 log = logging.getLogger(__name__)
@@ -267,18 +267,22 @@ class Simulation:
         kinds, weights = zip(*_TYPES, strict=True)
         kind = "complaint" if op == "dispatch" and rng.random() < 0.5 else rng.choices(kinds, weights)[0]
         name = self.office.tree.get(category).name
-        return {"request_type": kind, "category_id": category, "caller_phone": phone,
+        district = rng.choice(self.office.districts)
+        streets = [u.name for u in self.office.units if u.kind == UnitKind.street and u.parent_id == district.id]
+        return {"address_district": district.name, "address_street": rng.choice(streets) if streets else "",
+                "request_type": kind, "category_id": category, "caller_phone": phone,
                 "urgency": "urgent" if op == "dispatch" and rng.random() < self.seat_rates.urgent_rate else "normal",
                 "title": f"关于{name}的诉求", "content": f"来电人反映{name}方面的问题，希望有关部门处理并答复。"}
 
-    def _payload(self, rng: random.Random, op: str, plan: tuple, call_id: str) -> dict:
+    def _payload(self, rng: random.Random, op: str, plan: tuple, call_id: str, new: dict) -> dict:
         if op == "close_at_intake":
             return {"answer": "已按知识库答复口径向来电人解答，来电人表示清楚。"}
         if op == "dispatch":
-            lead = self.office.unit_for(plan[1])
-            assisting = [u.id for u in self.office.districts if u.id != lead]
-            extra = [rng.choice(assisting)] if assisting and rng.random() < self.seat_rates.assisting_rate else []
-            return {"handling_unit_id": lead, "assisting_unit_ids": extra}
+            lead, assisting = self.office.suggestion(plan[1], new["address_district"], new["address_street"])
+            others = [u.id for u in self.office.districts if u.id != lead and u.id not in assisting]
+            if not assisting and others and rng.random() < self.seat_rates.assisting_rate:
+                assisting = [rng.choice(others)]
+            return {"handling_unit_id": lead, "assisting_unit_ids": assisting}
         if op == "transfer":
             return {"target_unit_id": plan[3], "call_id": call_id}
         if op == "reject_at_intake":
@@ -291,12 +295,12 @@ class Simulation:
         """The order the agent records once the call ends: created and taken on in one go."""
         op, category = plan[0], plan[1]
         new = self._new_order(rng, phone, category, op)
-        row = await run_ops(self.platform, who, None, [("create", new), (op, self._payload(rng, op, plan, call_id))])
+        row = await run_ops(self.platform, who, None, [("create", new), (op, self._payload(rng, op, plan, call_id, new))])
         if row is None and op in ("merge", "apply_unreasonable"):
             # the earlier order is closed by now: this is a new matter after all
             self.open_orders.pop(phone, None)
             op = "close_at_intake"
-            row = await run_ops(self.platform, who, None, [("create", new), (op, self._payload(rng, op, plan, call_id))])
+            row = await run_ops(self.platform, who, None, [("create", new), (op, self._payload(rng, op, plan, call_id, new))])
         if row is not None:
             self.intake[op] = self.intake.get(op, 0) + 1
             if op == "dispatch":

@@ -140,3 +140,105 @@ def _match_depth(prefix: str, path: list[str]) -> int:
     """Segments of prefix when it is a whole-segment prefix of path, else 0."""
     parts = [p for p in prefix.split("/") if p]
     return len(parts) if parts and path[: len(parts)] == parts else 0
+
+
+# -- the dispatch rule table (派单规则): who takes a category in a district ------------------------
+
+ANY_DISTRICT = "*"
+ADDRESS_DISTRICT = "district"  # a rule's lead (or assisting unit): the district of the order's address
+ADDRESS_STREET = "street"  # the street (town) of the address, or its district when the street is not known
+MAX_RULE_UNITS = 10
+
+
+@dataclass(frozen=True)
+class DispatchRule:
+    """One line of the centre's table: requests of `category` (a path prefix such as
+    "城市管理与环境/市容环卫") from `district` (a district unit's id, or "*" for any) go to `lead`
+    with `assisting`; each a unit id, or "district" / "street" for the unit of the order's address."""
+    district: str
+    category: str
+    lead: str
+    assisting: tuple[str, ...] = ()
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "assisting", tuple(self.assisting))
+
+    @property
+    def key(self) -> str:
+        return f"{self.district}|{self.category}"
+
+
+class InvalidDispatchRule(ValueError):
+    pass
+
+
+def dispatch_rule(data: dict, units: Iterable[HandlingUnit], category_paths: Iterable[str]) -> DispatchRule:
+    """A rule read from data (the platform's table, a file an administrator imports), checked against
+    the catalogue; InvalidDispatchRule names what is wrong."""
+    ids = {u.id: u for u in units}
+    district = str(data.get("district") or "").strip()
+    category = "/".join(p for p in str(data.get("category") or "").split("/") if p)
+    lead = str(data.get("lead") or "").strip()
+    assisting = [str(a).strip() for a in data.get("assisting") or []]
+    if district != ANY_DISTRICT and (district not in ids or ids[district].kind != UnitKind.district):
+        raise InvalidDispatchRule(f"district {district!r}: expected a district's id or {ANY_DISTRICT!r}")
+    if not category or not any(p == category or p.startswith(category + "/") for p in category_paths):
+        raise InvalidDispatchRule(f"category {category!r}: no category has this path")
+    for who in [lead, *assisting]:
+        if who not in (ADDRESS_DISTRICT, ADDRESS_STREET) and who not in ids:
+            raise InvalidDispatchRule(f"unit {who!r}: expected a unit's id, {ADDRESS_DISTRICT!r} or {ADDRESS_STREET!r}")
+    if len(assisting) > MAX_RULE_UNITS or lead in assisting or len(set(assisting)) != len(assisting):
+        raise InvalidDispatchRule(f"assisting {assisting}: at most {MAX_RULE_UNITS}, each once, not the lead")
+    return DispatchRule(district, category, lead, tuple(assisting), str(data.get("note") or "")[:200])
+
+
+@dataclass(frozen=True)
+class DispatchSuggestion:
+    lead: HandlingUnit
+    assisting: tuple[HandlingUnit, ...]
+    rule: DispatchRule | None  # None: suggested from the units' categories or the address alone
+
+
+def address_units(units: Iterable[HandlingUnit], district: str, street: str = "") -> tuple[HandlingUnit | None,
+                                                                                          HandlingUnit | None]:
+    """The district and street units of an address given by name (as the form records it)."""
+    units = list(units)
+    d = next((u for u in units if u.kind == UnitKind.district and u.name == district), None) if district else None
+    s = next((u for u in units if u.kind == UnitKind.street and u.name == street
+              and (d is None or u.parent_id == d.id)), None) if street else None
+    return d, s
+
+
+def suggest_dispatch(rules: Iterable[DispatchRule], units: Iterable[HandlingUnit], category_path: list[str],
+                     district: str = "", street: str = "") -> DispatchSuggestion | None:
+    """The units an order should go to: the most specific rule of the table for its category and
+    district (a district's own rule before one for any district); without one, the unit whose
+    categories cover it; else the district of its address. None when nothing fits."""
+    units = list(units)
+    ids = {u.id: u for u in units}
+    d, s = address_units(units, district, street)
+
+    def unit(who: str) -> HandlingUnit | None:
+        if who == ADDRESS_DISTRICT:
+            return d
+        if who == ADDRESS_STREET:
+            return s or d
+        return ids.get(who)
+
+    ranked = sorted(((_match_depth(r.category, category_path), r.district != ANY_DISTRICT, i, r)
+                     for i, r in enumerate(rules)
+                     if r.district == ANY_DISTRICT or (d is not None and r.district == d.id)),
+                    key=lambda t: (-t[0], not t[1], t[2]))
+    for depth, _own, _i, rule in ranked:
+        if not depth:
+            break
+        lead = unit(rule.lead)
+        if lead is None:  # the rule needs an address the order does not have
+            continue
+        helpers = [u for u in (unit(a) for a in rule.assisting) if u is not None and u.id != lead.id]
+        return DispatchSuggestion(lead, tuple(dict.fromkeys(helpers)), rule)
+    by_subject = suggest_units(units, category_path)
+    if by_subject:
+        return DispatchSuggestion(by_subject[0], (), None)
+    return DispatchSuggestion(d, (), None) if d is not None else None

@@ -64,11 +64,20 @@ def _v4(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'resync')")
 
 
+def _v5(conn: sqlite3.Connection) -> None:
+    """The dispatch rule table (domain/catalog.py DispatchRule). The platform had it before this
+    seat kept it: the next sync rebuilds the cache from snapshots, as after step 2."""
+    conn.execute("CREATE TABLE dispatch_rules (key TEXT PRIMARY KEY, district TEXT NOT NULL, category TEXT NOT NULL, "
+                  "lead TEXT NOT NULL, assisting TEXT NOT NULL, note TEXT, version INTEGER, updated_at TEXT)")
+    conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'resync')")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
     (1, "initial schema", _v1),
     (2, "work-order lifecycle fields: reply, callback, flags, units, creator", _v2),
     (3, "callers and orders found by the keyed hash of the number; no numbers of others' orders", _v3),
     (4, "agent texts: quick phrases, call scripts, form templates", _v4),
+    (5, "the dispatch rule table", _v5),
 ]
 
 

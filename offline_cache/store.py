@@ -319,7 +319,8 @@ class CacheStore:
         """Drop cached platform data, keep drafts, the outbox, rejections and local-only orders."""
         with self.transaction() as conn:
             kb_index.clear(conn)
-            for table in ("categories", "handling_units", "callers", texts.TABLE, "kb_boosts", "kb_notices"):
+            for table in ("categories", "handling_units", "callers", texts.TABLE, "kb_boosts", "kb_notices",
+                          "dispatch_rules"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
             workorders.clear_synced(conn)
             self.set_state(conn, "resync", json.dumps({"as_of": as_of, "entity": 0, "after": ""}))
@@ -544,7 +545,7 @@ class PendingMutations(Exception):
         self.count = count
 
 
-_KEYS = {"work_order": "number", "caller": "lookup", "synonym": "term", "kb_boost": "key"}
+_KEYS = {"work_order": "number", "caller": "lookup", "synonym": "term", "kb_boost": "key", "dispatch_rule": "key"}
 
 
 def _mutation(row: sqlite3.Row) -> Mutation:
@@ -635,6 +636,8 @@ APPLY: dict[str, Callable[[sqlite3.Connection, str, str, dict | None], None]] = 
     "agent_text": _upsert(texts.TABLE, texts.COLUMNS, "id"),
     "kb_boost": _upsert("kb_boosts", ("key", "query_key", "entry_id", "weight", "version"), "key"),
     "kb_notice": _upsert("kb_notices", kb_index.NOTICE_COLUMNS, "id"),
+    "dispatch_rule": _upsert("dispatch_rules", ("key", "district", "category", "lead", "assisting", "note", "version",
+                                                "updated_at"), "key"),
 }
 
 

@@ -2,9 +2,9 @@
 their unit and the return approved), urgent first, then the longest waiting.
 
 Up/Down pick an order (Shift or Ctrl with them, or Ctrl+A, pick several); Enter opens the dispatch
-panel with the focus on the lead unit, which holds the unit suggested for the category (Alt+S puts
-it back); the assisting units are typed with completion, 、 between them; the time limit is in
-working days; the instructions go to the units on the order's timeline. Ctrl+Enter dispatches the
+panel with the focus on the lead unit, which holds the units the centre's dispatch rule table gives
+for the category and district, assisting units too (Alt+S puts them back); the assisting units are
+typed with completion, 、 between them; the time limit is in working days; the instructions go to the units on the order's timeline. Ctrl+Enter dispatches the
 selected orders (through the outbox: kept offline too), Esc goes back to the list, Ctrl+R reads
 it again."""
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QStringListModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from domain.catalog import HandlingUnit, UnitKind, suggest_units
+from domain.catalog import DispatchSuggestion, HandlingUnit, UnitKind
 from domain.phone import mask_phone
 from ui.desk_page import DeskPage
-from ui.page import ERROR, action_button, facts_table, moment, request_type_name, splitter
+from ui.page import ERROR, action_button, disconnect, facts_table, moment, request_type_name, splitter
 from ui.rows_model import RowsModel
 from ui.unit_picker import MAX_ASSISTING, UnitListCompleter, split_names
 from workstation.catalog import Catalog
@@ -54,6 +55,8 @@ class DispatchQueueModel(RowsModel):
 
     def why(self, item: dict) -> str:
         returned = [u for u in item.get("units") or [] if u.get("state") == "returned"]
+        if item.get("transfer_target"):  # only a partner's sending back leaves an accepted order with one
+            return self.tr("Sent back by the partner platform")
         return self.tr("Returned by its unit") if returned else self.tr("New")
 
     def cell(self, item: dict, column: int, role: int) -> Any:
@@ -154,6 +157,25 @@ class DispatchPage(DeskPage):
         self.assisting_edit.setPlaceholderText(self.tr("Assisting units, if any, separated by 、"))
         self.note_edit.setPlaceholderText(self.tr("What the units should do or check (optional)"))
 
+    def set_session(self, seat: Any) -> None:
+        if self._seat is not None:
+            disconnect(self._seat.sync.synced, self._on_synced)
+        super().set_session(seat)
+        if seat is not None:
+            seat.sync.synced.connect(self._on_synced)
+
+    def _on_synced(self, *_args: Any) -> None:
+        """The catalogue or the rule table moved in a sync (a first sync still bringing them): the
+        suggestion shown is made again."""
+        if not shiboken6.isValid(self) or self._seat is None or self._service is None:
+            return
+        try:
+            moved = self._seat.catalog.version() != self._catalog_version
+        except CacheError:
+            return
+        if moved:
+            self._show()
+
     # --- the list -------------------------------------------------------------------------------
     def _show(self) -> None:
         service = self._service
@@ -216,23 +238,30 @@ class DispatchPage(DeskPage):
             (self.tr("Why waiting"), self.model.why(item)),
             (self.tr("Content"), item.get("content")),
         ]))
-        names = [u.name for u in self.suggested(item)]
-        self.suggestion.setText(self.tr("Suggested: {units} (Alt+S)").format(units="、".join(names[:3]))
-                                if names else self.tr("No unit handles this category: choose one"))
+        self.suggestion.setText(self._suggestion_text(self.suggestion_for(item)))
         self._show_selection()
 
-    def suggested(self, item: dict) -> list[HandlingUnit]:
-        """The units for the order's category (the most specific first); the order's own district
-        after them, for what is handled where it happens (属地)."""
+    def suggestion_for(self, item: dict) -> DispatchSuggestion | None:
+        """The units the centre's dispatch rule table (or else the units' categories, or the
+        address's district) gives for the order."""
         if self._seat is None:
-            return []
+            return None
         self._load_units()
-        category = str(item.get("category_id") or "")
-        path = self._catalog.tree.path(category) if self._catalog is not None and category in self._catalog.tree else []
-        units = suggest_units(self._units, path) if path else []
-        district = next((u for u in self._units if u.kind == UnitKind.district
-                         and u.name == item.get("address_district")), None)
-        return units + ([district] if district is not None and district not in units else [])
+        if self._catalog is None:
+            return None
+        return self._catalog.suggest(str(item.get("category_id") or ""), str(item.get("address_district") or ""),
+                                     str(item.get("address_street") or ""))
+
+    def _suggestion_text(self, suggestion: DispatchSuggestion | None) -> str:
+        if suggestion is None:
+            return self.tr("No unit handles this category: choose one")
+        text = self.tr("Suggested: {unit} (Alt+S)").format(unit=suggestion.lead.name)
+        if suggestion.assisting:
+            text += "  " + self.tr("assisting: {units}").format(units="、".join(u.name for u in suggestion.assisting))
+        if suggestion.rule is not None:
+            text += "  " + self.tr("by the dispatch rule: {note}").format(
+                note=suggestion.rule.note or suggestion.rule.category)
+        return text
 
     # --- dispatching ----------------------------------------------------------------------------
     def open_panel(self) -> None:
@@ -247,9 +276,10 @@ class DispatchPage(DeskPage):
 
     def take_suggestion(self) -> None:
         item = self.current_item()
-        units = self.suggested(item) if item is not None else []
-        if units:
-            self.unit_edit.setText(units[0].name)
+        suggestion = self.suggestion_for(item) if item is not None else None
+        if suggestion is not None:
+            self.unit_edit.setText(suggestion.lead.name)
+            self.assisting_edit.setText("、".join(u.name for u in suggestion.assisting))
 
     def back_to_list(self) -> None:
         self.unit_completer.popup().hide()

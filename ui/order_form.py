@@ -94,6 +94,7 @@ class WorkOrderForm(QWidget):
         self.setObjectName("workOrderFormWidget")
         self._seat: SeatSession | None = None
         self._catalog = Catalog()
+        self._suggested_assisting = ""  # the assisting units the last suggestion put in the field
         self._catalog_version: tuple = ()
         self._category_id: str | None = None
         self._quiet = 0
@@ -344,6 +345,8 @@ class WorkOrderForm(QWidget):
         self.urgency_combo.currentIndexChanged.connect(self._update_deadline)
         self.unit_combo.currentIndexChanged.connect(self._check_unit)
         self.district_combo.currentIndexChanged.connect(self._fill_streets)
+        self.district_combo.currentIndexChanged.connect(self._address_changed)
+        self.street_combo.currentIndexChanged.connect(self._address_changed)
         self.reject_combo.currentIndexChanged.connect(self._show_guidance)
         # An edited field loses its error mark: the reason no longer applies.
         for name, widget in self._fields.items():
@@ -424,6 +427,28 @@ class WorkOrderForm(QWidget):
         streets = [u for u in self._catalog.of_kind(UnitKind.street) if district and u.parent_id == district.id]
         self._fill_combo(self.street_combo, [(u.name, u.name) for u in streets], self.tr("Not given"))
         self.street_combo.setEnabled(bool(streets))
+
+    def _suggest_units(self) -> None:
+        """The units the centre's dispatch rule table gives for the category and the address (its
+        assisting units into an empty field, or one that holds only the last suggestion), then the
+        units whose categories cover it."""
+        cat_id = self._category_id
+        if cat_id is None:
+            return
+        suggestion = self._catalog.suggest(cat_id, self.district_combo.currentData() or "",
+                                           self.street_combo.currentData() or "")
+        lead = [suggestion.lead] if suggestion is not None else []
+        by_subject = suggest_units(self._catalog.units, self._catalog.tree.path(cat_id))
+        self._fill_units(lead + [u for u in by_subject if u not in lead])
+        helpers = "、".join(u.name for u in suggestion.assisting) if suggestion is not None else ""
+        if self.assisting_edit.text().strip() in ("", self._suggested_assisting):
+            self.assisting_edit.setText(helpers)
+        self._suggested_assisting = helpers
+
+    def _address_changed(self) -> None:
+        """A new address may change the suggestion: taken unless the agent chose another unit."""
+        if self._category_id is not None and self.unit_combo.currentIndex() <= 0:
+            self._suggest_units()
 
     def _fill_units(self, suggested: list[HandlingUnit]) -> None:
         """Every unit an order can go to, the suggested ones first and pre-selected."""
@@ -506,7 +531,7 @@ class WorkOrderForm(QWidget):
         self._category_id = cat_id
         if cat_id is not None:
             self._clear_error("formCategory")
-            self._fill_units(suggest_units(self._catalog.units, self._catalog.tree.path(cat_id)))
+            self._suggest_units()
         self._check_unit()
         self.check_repeat()
         self._offer_template(cat_id)

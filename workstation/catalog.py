@@ -14,7 +14,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from domain.catalog import Category, CategoryTree, HandlingUnit, UnitKind
+from domain.catalog import (
+    Category,
+    CategoryTree,
+    DispatchRule,
+    DispatchSuggestion,
+    HandlingUnit,
+    UnitKind,
+    suggest_dispatch,
+)
 from offline_cache import kb_index, kb_terms, textsearch
 from workstation.sync import SyncService
 
@@ -27,6 +35,12 @@ PATH_SEPARATOR = " › "
 class Catalog:
     tree: CategoryTree = field(default_factory=lambda: CategoryTree([]))
     units: tuple[HandlingUnit, ...] = ()
+    rules: tuple[DispatchRule, ...] = ()  # the centre's dispatch rule table
+
+    def suggest(self, category_id: str | None, district: str = "", street: str = "") -> DispatchSuggestion | None:
+        """The units an order of the category from the address should go to (domain `suggest_dispatch`)."""
+        path = self.tree.path(category_id) if category_id and category_id in self.tree else []
+        return suggest_dispatch(self.rules, self.units, path, district, street) if path else None
 
     def leaf_paths(self) -> list[tuple[str, list[str]]]:
         """Leaves in tree order (parents by position), each with its path from the root."""
@@ -51,7 +65,8 @@ class Catalog:
 def catalog_version(conn: sqlite3.Connection) -> tuple:
     """Cheap fingerprint of the cached reference data: reload only when it moved."""
     return tuple(conn.execute(f"SELECT count(*), max(version) FROM {table}").fetchone()  # noqa: S608
-                 for table in ("categories", "handling_units"))
+                 for table in ("categories", "handling_units")) \
+        + (conn.execute("SELECT count(*), max(updated_at) FROM dispatch_rules").fetchone(),)  # a rule replaced moves it
 
 
 def load_catalog(conn: sqlite3.Connection) -> Catalog:
@@ -70,7 +85,14 @@ def load_catalog(conn: sqlite3.Connection) -> Catalog:
     except ValueError:  # a resync half way (a child before its parent): the next sync completes it
         log.warning("category tree incomplete in the cache; waiting for the next sync")
         tree = CategoryTree([])
-    return Catalog(tree, tuple(units))
+    rules = []
+    for r in conn.execute("SELECT district, category, lead, assisting, note FROM dispatch_rules ORDER BY key"):
+        try:
+            rules.append(DispatchRule(r["district"], r["category"], r["lead"], tuple(json.loads(r["assisting"] or "[]")),
+                                      r["note"] or ""))
+        except (ValueError, TypeError):
+            log.warning("dispatch rule %s|%s is not readable", r["district"], r["category"])
+    return Catalog(tree, tuple(units), tuple(rules))
 
 
 def category_path(conn: sqlite3.Connection, category_id: str) -> list[str]:

@@ -38,7 +38,7 @@ T = TypeVar("T")
 # Snapshot order of a full resync: reference data first, so the agent can search soonest.
 # (appended at the end: a resync under way keeps its place in the list across an upgrade)
 ENTITIES = ("category", "handling_unit", "synonym", "agent_text", "kb_entry", "caller", "work_order", "kb_boost",
-            "kb_notice")
+            "kb_notice", "dispatch_rule")
 
 
 class LinkState(StrEnum):

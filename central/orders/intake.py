@@ -22,10 +22,10 @@ from domain.phone import InvalidPhoneNumber, normalize_phone
 from domain.privacy import lookup_hash
 from domain.workorder import (
     INTAKE_OPERATIONS,
+    PARTNER_KINDS,
     REPEAT_WINDOW_DAYS,
     TERMINAL_STATUSES,
     UnitRole,
-    PARTNER_KINDS,
     UnitState,
     Urgency,
     WorkOrderStatus,

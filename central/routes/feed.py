@@ -32,6 +32,7 @@ SNAPSHOT_TABLES = {
     "agent_text": (db.agent_texts, db.agent_texts.c.id),
     "kb_boost": (db.kb_boosts, db.kb_boosts.c.key),
     "kb_notice": (db.kb_notices, db.kb_notices.c.id),
+    "dispatch_rule": (db.dispatch_rules, db.dispatch_rules.c.key),
 }
 KEEPALIVE_S = 15.0
 
@@ -73,7 +74,7 @@ async def changes(platform: PlatformDep, claims: who("feed.read"),
 
 @router.get("/snapshot/{entity}")
 async def snapshot(entity: Literal["category", "handling_unit", "kb_entry", "caller", "work_order", "synonym",
-                                   "agent_text", "kb_boost", "kb_notice"],
+                                   "agent_text", "kb_boost", "kb_notice", "dispatch_rule"],
                    platform: PlatformDep, claims: who("feed.read"),
                    after: Annotated[str, Query(max_length=64, description="key of the last item of the previous page"),
                                     AfterValidator(clean)] = "",

@@ -16,9 +16,9 @@ from central.mutations import MutationIn, apply
 from central.orders import reads
 from central.orders.rows import CONFIDENTIAL_NAME
 from central.permissions import Role
-from domain.roles import UNIT_ROLES
 from central.validation import MAX_INT, Moment, Offset, clean
 from domain.phone import InvalidPhoneNumber, locate, normalize_phone
+from domain.roles import UNIT_ROLES
 from domain.workorder import WorkOrderStatus
 
 router = APIRouter(prefix="/api/v1", tags=["work orders"])

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the lifecycle tests' fixtures, imported)
 """Flow-back (R5-R6): an order transferred to a partner platform (a sub-centre such as 12315, or
 another city's 12345) waits for it; the partner, a client of the platform with the `partner` role,
 gets only the orders sent to it through its own feed, reports progress and its result through the

@@ -111,3 +111,40 @@ def test_two_new_orders_dispatched_at_once_and_one_taken_meanwhile_is_refused_wi
         assert [(r.entity_id, r.op) for r in window.seat_session.sync.rejections()] == [(numbers[2], "dispatch")]
     finally:
         close_window(qtbot, window)
+
+
+def test_the_dispatch_rule_table_fills_the_lead_and_assisting_units_and_a_partners_return_waits_here(
+        qtbot: Any, qloop: Any, demo_platform: DemoPlatform, platform_api, settings_path: Path) -> None:
+    """The demo's rule: street litter (市容环卫) goes to the address's street, city enforcement assisting."""
+    categories = {c["name"]: c["id"] for c in platform_api("admin").get(
+        "/api/v1/snapshot/category", params={"limit": 5000}).json()["items"]}
+    number = create(platform_api("agent2"), f"139{uuid.uuid4().int % 10**8:08d}", "小区门口垃圾三天没人清运",
+                    category_id=categories["垃圾清运"], address_district="城东区", address_street="望江街道")
+    returned = create(platform_api("agent2"), f"139{uuid.uuid4().int % 10**8:08d}", "网购商品质量问题")
+    _op(platform_api("agent2"), "transfer", returned, target_unit_id="SC12333")
+    _op(platform_api("partner_12333"), "partner_return", returned, reason="不属于人社受理范围")
+    window = open_window(qtbot, demo_platform.url, "dispatcher", "D-03")
+    try:
+        page = window.dispatch
+        window.pages.setCurrentWidget(page)
+        qtbot.waitUntil(lambda: page.model.row_of(number) >= 0 and page.model.row_of(returned) >= 0, timeout=20_000)
+        assert page.model.why(page.model.item(page.model.row_of(returned))) == page.model.tr(
+            "Sent back by the partner platform")
+        page.table.setFocus()
+        while page.current_item() is None or page.current_item()["number"] != number:
+            qtbot.keyClick(page.table, Qt.Key.Key_Down)
+        # the seat's first sync brings the rule table last: the suggestion follows it
+        qtbot.waitUntil(lambda: "市容环卫属地街道处置" in page.suggestion.text(), timeout=20_000)
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+        assert (page.unit_edit.text(), page.assisting_edit.text()) == ("望江街道", "市城市管理综合行政执法局")
+        page.unit_edit.clear()
+        qtbot.keyClick(page.unit_edit, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # the suggestion back
+        assert page.unit_edit.text() == "望江街道"
+        page.unit_completer.popup().hide()
+        qtbot.keyClick(page.unit_edit, Qt.Key.Key_Return, CTRL)
+        qtbot.waitUntil(lambda: bool(page.last_dispatch) and window.seat_session.store.outbox_size() == 0,
+                        timeout=20_000)
+        order = platform_api("dispatcher").get(f"/api/v1/work-orders/{number}").json()
+        assert (order["handling_unit_id"], order["assisting_unit_ids"]) == ("D01S02", ["B09"])
+    finally:
+        close_window(qtbot, window)
