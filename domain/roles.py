@@ -103,6 +103,7 @@ class Page(StrEnum):
     dispatch = "dispatch"
     hot_topics = "hot_topics"
     unit_desk = "unit_desk"
+    figures = "figures"
     my_kb_reports = "my_kb_reports"
 
 
@@ -122,7 +123,8 @@ PAGE_PERMISSIONS: dict[Page, str | tuple[str, ...]] = {
     Page.lexicon: "kb.lexicon",  # the search's lexicon: what callers say, the words the entries use
     # the dispatcher's workbench: who dispatches and decides the units' returns (not the intake seats)
     Page.dispatch: ("orders.dispatch", "orders.review"),
-    Page.hot_topics: "metrics.read",  # the categories and places rising above their usual level
+    Page.hot_topics: "metrics.read",
+    Page.figures: "metrics.read",  # the centre's figures: per unit, per district, the period's totals  # the categories and places rising above their usual level
     # a handling unit's orders (dispatchers and admins, who may act for any unit, see every one)
     Page.unit_desk: "orders.handle",
     Page.my_kb_reports: "kb.report",  # one's own reports and their outcome

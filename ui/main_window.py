@@ -37,6 +37,7 @@ from ui.caller_card import CallerCard
 from ui.dialogs import ask
 from ui.dispatch_page import DispatchPage
 from ui.escalations import EscalationInbox, MyEscalations, escalate
+from ui.figures_page import FiguresPage
 from ui.hot_topics import HotTopicsPage
 from ui.kb_pane import KnowledgePane
 from ui.kb_review import KbReviewPage
@@ -260,6 +261,7 @@ class MainWindow(QMainWindow):
         self.lexicon = LexiconPage()
         self.dispatch = DispatchPage()
         self.hot_topics = HotTopicsPage()
+        self.figures = FiguresPage()
         self.unit_desk = UnitDeskPage()
         self.my_kb_reports = MyKbReportsPage()
         for page in self._pages():
@@ -371,7 +373,7 @@ class MainWindow(QMainWindow):
     def _pages(self) -> tuple[QWidget, ...]:
         return (self.my_orders, self.callback_queue, self.missed_calls, self.escalation_inbox, self.my_escalations,
                 self.progress, self.dispatch, self.unit_desk, self.reviews, self.supervision, self.wallboard,
-                self.hot_topics, self.audit, self.kb_review, self.lexicon, self.my_kb_reports)
+                self.hot_topics, self.figures, self.audit, self.kb_review, self.lexicon, self.my_kb_reports)
 
     def _show_pages_for(self, role: str) -> None:
         """The pages a role works with (domain/roles.py): those whose work the platform allows it."""
@@ -381,7 +383,7 @@ class MainWindow(QMainWindow):
                    Page.reviews: self.reviews, Page.supervision: self.supervision, Page.wallboard: self.wallboard,
                    Page.audit: self.audit, Page.kb_review: self.kb_review, Page.lexicon: self.lexicon,
                    Page.my_kb_reports: self.my_kb_reports, Page.dispatch: self.dispatch,
-                   Page.hot_topics: self.hot_topics, Page.unit_desk: self.unit_desk}
+                   Page.hot_topics: self.hot_topics, Page.unit_desk: self.unit_desk, Page.figures: self.figures}
         shown = pages_for(role)
         for page, widget in widgets.items():
             self.pages.setTabVisible(self.pages.indexOf(widget), page in shown)

@@ -454,6 +454,70 @@ class HotTopicsService(FetchedListService):
         return {"items": self.items, "method": self.method}
 
 
+# --- the centre's figures -------------------------------------------------------------------------------
+
+FIGURES_PERIODS = (1, 7, 30)  # today, the last week, the last month (days, today included)
+
+
+class FiguresService(FetchedListService):
+    """The centre's figures over the last `days` days (the platform's `GET /metrics`): the orders,
+    the calls, and per handling unit (lead and assisting parts alike) what it received and how it
+    signed, replied, returned and asked for time; per district. Read again at most once a minute
+    as orders change; `set_days` reads another period at once."""
+
+    name = "figures"
+
+    def __init__(self, client: PlatformClient, sync: SyncService, **options: Any) -> None:
+        options.setdefault("changes_delay_s", HOT_TOPICS_EVERY_S)
+        super().__init__(client, sync, **options)
+        self.days = FIGURES_PERIODS[1]
+        self.data: dict = {}
+
+    def period(self) -> tuple[str, str]:
+        today = clock.now().date()
+        return (today - timedelta(days=self.days - 1)).isoformat(), today.isoformat()
+
+    async def set_days(self, days: int) -> None:
+        if days not in FIGURES_PERIODS:
+            raise ValueError(f"a period of {days} days: expected one of {FIGURES_PERIODS}")
+        self.days = days  # the figures shown stay, with their own dates, until the period's come
+        await self.refresh()
+
+    async def _fetch(self) -> Any:
+        start, end = self.period()
+        return await self.client.metrics(start, end)
+
+    def _take(self, body: Any) -> bool:
+        self._cached(body)
+        return True
+
+    def _cached(self, data: Any) -> None:
+        self.data = dict(data) if isinstance(data, dict) else {}
+        days = self.data.get("_days")
+        if isinstance(days, int) and days in FIGURES_PERIODS:
+            self.days = days
+
+    def _to_keep(self) -> Any:
+        return {**self.data, "_days": self.days}
+
+    def units(self) -> list[dict]:
+        """Each unit with a part in the period, the most orders received first: its id, name and
+        handling figures, with its satisfaction and resolution as the lead unit."""
+        rows = []
+        for unit_id, unit in (self.data.get("by_unit") or {}).items():
+            handling = unit.get("handling") or {}
+            rows.append({"unit_id": unit_id, "name": unit.get("name") or unit_id, **handling,
+                         "satisfaction_rate": unit.get("satisfaction_rate"), "resolution_rate": unit.get("resolution_rate"),
+                         "orders_total": unit.get("orders_total", 0)})
+        return sorted(rows, key=lambda r: (-(r.get("received") or 0), -(r.get("orders_total") or 0), r["unit_id"]))
+
+    def districts(self) -> list[tuple[str, int]]:
+        """(district, orders) of the period, the most first; the orders with no district given last."""
+        by = self.data.get("by_district") or {}
+        named = sorted(((d, int(f.get("orders_total") or 0)) for d, f in by.items() if d), key=lambda t: (-t[1], t[0]))
+        return named + [("", int(by[""].get("orders_total") or 0))] if "" in by else named
+
+
 # --- the wallboard -----------------------------------------------------------------------------------
 
 class WallboardService(FetchedListService):

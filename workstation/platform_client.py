@@ -345,6 +345,10 @@ class PlatformClient:
         """The categories whose requests rise above their usual level: `{"items": [...], ...}`."""
         return await self._request("GET", "/metrics/hot-topics", params={"hours": hours}, auth=True)
 
+    async def metrics(self, start: str, end: str) -> Any:
+        """The centre's figures of the days start..end (China dates, both included)."""
+        return await self._request("GET", "/metrics", params={"from": start, "to": end}, auth=True)
+
     async def supervisions(self, open_only: bool = True) -> Any:
         """Supervisions and reminders (督办 / 催办): `{"items": [...]}`."""
         return await self._request("GET", "/supervisions", params={"open": "true" if open_only else "false"}, auth=True)

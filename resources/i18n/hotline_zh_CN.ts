@@ -930,12 +930,20 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>诉求内容</translation>
     </message>
     <message>
-        <source>Suggested: {units} (Alt+S)</source>
-        <translation>建议：{units}（Alt+S）</translation>
-    </message>
-    <message>
         <source>No unit handles this category: choose one</source>
         <translation>没有单位负责此分类：请选择承办单位</translation>
+    </message>
+    <message>
+        <source>Suggested: {unit} (Alt+S)</source>
+        <translation>建议承办：{unit}（Alt+S）</translation>
+    </message>
+    <message>
+        <source>assisting: {units}</source>
+        <translation>协办：{units}</translation>
+    </message>
+    <message>
+        <source>by the dispatch rule: {note}</source>
+        <translation>依派单规则：{note}</translation>
     </message>
     <message>
         <source>Choose the lead unit from the list (type part of its name).</source>
@@ -995,6 +1003,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>Why</source>
         <translation>待派原因</translation>
+    </message>
+    <message>
+        <source>Sent back by the partner platform</source>
+        <translation>联动平台退回</translation>
     </message>
     <message>
         <source>Returned by its unit</source>
@@ -1299,6 +1311,81 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>The platform refused the change ({code}): {reason}</source>
         <translation>平台拒绝了该操作（{code}）：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>FiguresPage</name>
+    <message>
+        <source>Figures</source>
+        <translation>统计分析</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>统计期间</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>近 30 天</translation>
+    </message>
+    <message>
+        <source>Read the figures again</source>
+        <translation>重新读取统计</translation>
+    </message>
+    <message>
+        <source>Reading the figures…</source>
+        <translation>正在读取统计…</translation>
+    </message>
+    <message>
+        <source>Figures of {start} to {end}</source>
+        <translation>{start} 至 {end} 的统计</translation>
+    </message>
+    <message>
+        <source>Figures of {day}</source>
+        <translation>{day} 的统计</translation>
+    </message>
+    <message>
+        <source>Calls {calls}, answered {answered} ({answer_rate}); orders {orders}, closed {closed}, closed on time {on_time}; satisfaction {satisfaction}, resolved {resolved}</source>
+        <translation>来电 {calls}，接通 {answered}（{answer_rate}）；工单 {orders}，办结 {closed}，按时办结率 {on_time}；满意率 {satisfaction}，解决率 {resolved}</translation>
+    </message>
+    <message>
+        <source>Reported apart (R15): satisfaction of law-enforcement cases {law}, of mediation cases {mediation}; those close when the callback finds the matter resolved. Improper returns: returns the dispatcher refused, of those decided.</source>
+        <translation>单独统计（R15）：行政执法类满意率 {law}，调解类满意率 {mediation}；此两类回访确认问题已解决即办结。不当退单：已审核退单中被派单员驳回的数量。</translation>
+    </message>
+    <message>
+        <source>Units with the most orders</source>
+        <translation>工单最多的承办单位</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到</translation>
+    </message>
+    <message>
+        <source>Replied on time</source>
+        <translation>按时答复</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>逾期</translation>
+    </message>
+    <message>
+        <source>Orders per district</source>
+        <translation>各区县工单量</translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Not given</source>
+        <translation>未填写</translation>
     </message>
 </context>
 <context>
@@ -2577,6 +2664,26 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <source>Case kind set</source>
         <translation>设置工单类别</translation>
     </message>
+    <message>
+        <source>Progress reported by the partner platform</source>
+        <translation>联动平台反馈进展</translation>
+    </message>
+    <message>
+        <source>Result reported by the partner platform</source>
+        <translation>联动平台反馈结果</translation>
+    </message>
+    <message>
+        <source>Sent back by the partner platform</source>
+        <translation>联动平台退回</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>同意</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>不同意</translation>
+    </message>
 </context>
 <context>
     <name>Operation</name>
@@ -3753,6 +3860,49 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>Not sent: {error}</source>
         <translation>未提交：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>UnitFiguresModel</name>
+    <message>
+        <source>Unit</source>
+        <translation>承办单位</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到</translation>
+    </message>
+    <message>
+        <source>Signed on time</source>
+        <translation>按时签收率</translation>
+    </message>
+    <message>
+        <source>Replied on time</source>
+        <translation>按时答复率</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>逾期</translation>
+    </message>
+    <message>
+        <source>Returns asked</source>
+        <translation>申请退单</translation>
+    </message>
+    <message>
+        <source>Improper returns</source>
+        <translation>不当退单</translation>
+    </message>
+    <message>
+        <source>Extensions</source>
+        <translation>延期（批准/申请）</translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>解决率</translation>
     </message>
 </context>
 <context>
