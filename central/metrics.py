@@ -37,7 +37,15 @@ from sqlalchemy.sql import ColumnElement
 from central import catalog, db
 from domain import clock
 from domain.calendar import WorkCalendar
-from domain.workorder import SIGN_URGENT_HOURS, SIGN_WORKING_DAYS, CaseKind, Satisfaction, Urgency
+from domain.workorder import (
+    PARTNER_KINDS,
+    SIGN_URGENT_HOURS,
+    SIGN_WORKING_DAYS,
+    CaseKind,
+    Satisfaction,
+    Urgency,
+    WorkOrderStatus,
+)
 
 SERVICE_LEVEL_S = 15.0
 SATISFIED = [str(s) for s in Satisfaction if s.is_satisfied]
@@ -189,6 +197,38 @@ async def handling_counts(conn: AsyncConnection, calendar: WorkCalendar, first: 
     return counts
 
 
+PARTNER_COUNTS = ("received", "replied", "replied_on_time", "sent_back", "overdue")
+
+
+async def partner_counts(conn: AsyncConnection, first: str, after: str, now: datetime) -> dict[str, dict]:
+    """Each partner platform's PARTNER_COUNTS over the period (flow-back): the orders transferred to
+    it, its results (on time: by the order's deadline), the orders it sent back, and those it holds
+    past their deadline."""
+    t, o, u = db.order_timeline, db.work_orders, db.handling_units
+    partners = select(u.c.id).where(u.c.kind.in_(sorted(PARTNER_KINDS)))
+    counts: dict[str, dict] = defaultdict(lambda: dict.fromkeys(PARTNER_COUNTS, 0))
+    rows = await conn.execute(
+        select(t.c.action, t.c.at, o.c.transfer_target, o.c.deadline).select_from(t.join(o, o.c.number == t.c.number))
+        .where(o.c.transfer_target.in_(partners), t.c.action.in_(("transfer", "partner_reply", "partner_return")),
+               t.c.at >= first, t.c.at < after))
+    for action, at, target, deadline in rows:
+        c = counts[target]
+        if action == "transfer":
+            c["received"] += 1
+        elif action == "partner_reply":
+            c["replied"] += 1
+            c["replied_on_time"] += deadline is None or at <= deadline
+        else:
+            c["sent_back"] += 1
+    horizon = min(clock.stamp(now), after)
+    late = await conn.execute(select(o.c.transfer_target, func.count()).where(
+        o.c.status == str(WorkOrderStatus.partner_handling), o.c.deadline >= first, o.c.deadline < horizon)
+        .group_by(o.c.transfer_target))
+    for target, n in late:
+        counts[target]["overdue"] += n
+    return counts
+
+
 def handling_figures(c: dict) -> dict:
     return {**c, "signed_on_time_rate": rate(c["signed_on_time"], c["signed"]),
             "replied_on_time_rate": rate(c["replied_on_time"], c["replied"]),
@@ -223,12 +263,15 @@ async def compute(conn: AsyncConnection, start: date, end: date, calendar: WorkC
     handling = await handling_counts(conn, calendar, first, after, clock.now())
     for unit_id in handling:
         by_unit[unit_id]  # noqa: B018 - an assisting unit has a row of its own too
+    partners = await partner_counts(conn, first, after, clock.now())
     return {
         "from": start.isoformat(), "to": end.isoformat(),
         **order_figures(overall), **await call_figures(conn, first, after),
         "by_unit": {u: {"name": units.get(u, ""), **order_figures(c),
                         "handling": handling_figures(handling.get(u) or dict.fromkeys(HANDLING, 0))}
                     for u, c in sorted(by_unit.items())},
+        "by_partner": {p: {"name": units.get(p, ""), **c, "replied_on_time_rate": rate(c["replied_on_time"], c["replied"])}
+                       for p, c in sorted(partners.items())},
         "by_district": {d: order_figures(c) for d, c in sorted(by_district.items())},
         "by_category": {k: {"name": tree.get(k).name if k in tree else "", **order_figures(c)}
                         for k, c in sorted(by_category.items())},

@@ -38,6 +38,15 @@ def _feed_orders(api) -> dict[str, dict]:  # noqa: ANN001
 def test_a_transfer_to_12315_comes_back_with_the_partners_result_and_closes_after_the_callback(
         platform, desk, sim_clock):
     agent, partner, other = desk("agent"), desk("partner_12315"), desk("partner_12333")
+    lead = desk("lead")
+    period = {"from": "2026-09-28", "to": "2026-10-09"}
+
+    def partner_figures() -> dict:
+        r = lead.get("/api/v1/metrics", params=period)
+        assert r.status_code == 200, r.text
+        return r.json()["by_partner"].get("SC12315") or dict.fromkeys(("received", "replied", "replied_on_time"), 0)
+
+    before = partner_figures()
     number = agent.ok("create", None, **new_order("13900001111"))["number"]
     sent = agent.ok("transfer", number, target_unit_id="SC12315", note="网购退款纠纷，请12315处理")
     # Mon 28 Sep 2026 10:00: 15 working days (29-30 Sep, 8-10 Oct with the Saturday made up, two weeks) end Fri 23 Oct
@@ -74,6 +83,9 @@ def test_a_transfer_to_12315_comes_back_with_the_partners_result_and_closes_afte
     assert number in [o["number"] for o in queue]
     closed = agent.ok("callback", number, reached=True, satisfaction="satisfied", resolved=True)
     assert closed["status"] == "closed"
+    after = partner_figures()  # the centre's figures count the partner's part
+    assert [after[k] - before[k] for k in ("received", "replied", "replied_on_time")] == [1, 1, 1]
+    assert after["name"] == "12315市场监管投诉举报分中心"
     # a closed order takes no more reports
     assert partner.op("partner_progress", number, note="补充").status_code == 409
 
