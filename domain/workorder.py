@@ -1,6 +1,7 @@
 """Work orders (工单) and their state machine (R7-R11)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -353,3 +354,20 @@ class WorkOrder:
     def transition(self, target: WorkOrderStatus | str) -> None:
         check_transition(self.status, target)
         self.status = WorkOrderStatus(target)
+
+
+# A reply names the files sent with it (the files themselves go by the unit's own channel).
+MAX_ATTACHMENTS = 20
+MAX_ATTACHMENT_NAME = 200
+
+
+def attachment_names(text: str) -> list[str]:
+    """The attachments' names an agent or a unit typed, separated by 、, commas or new lines: each
+    stripped, empty ones and repeats dropped; ValueError when too many or one too long."""
+    names = list(dict.fromkeys(n.strip() for n in re.split(r"[、,，;；\n]", text) if n.strip()))
+    if len(names) > MAX_ATTACHMENTS:
+        raise ValueError(f"{len(names)} attachments: at most {MAX_ATTACHMENTS}")
+    long = next((n for n in names if len(n) > MAX_ATTACHMENT_NAME), None)
+    if long is not None:
+        raise ValueError(f"an attachment's name of {len(long)} characters: at most {MAX_ATTACHMENT_NAME}")
+    return names

@@ -382,4 +382,8 @@ def timeline_step_words(step: dict) -> str:
                 "refuse": QCoreApplication.translate("MyOrdersPage", "Refused")}.get(str(detail.get("decision") or ""))
     said = next((str(detail[k]) for k in ("reply", "note", "reason") if detail.get(k)), "")
     words = "：".join(w for w in (decision, said) if w)
+    attachments = [str(a) for a in detail.get("attachments") or []]
+    if attachments:
+        words += "（" + QCoreApplication.translate("MyOrdersPage", "attachments: {names}").format(
+            names="、".join(attachments)) + "）"
     return words if len(words) <= STEP_WORDS_SHOWN else words[:STEP_WORDS_SHOWN - 1] + "…"

@@ -12,8 +12,18 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
+from domain.workorder import attachment_names
 from ui.desk_page import DeskPage
 from ui.my_orders import timeline_action_name, timeline_step_words
 from ui.page import ERROR, action_button, day, facts_table, splitter
@@ -76,6 +86,9 @@ class UnitDeskPage(DeskPage):
         self.text_edit = QPlainTextEdit(objectName="unitDeskText")
         self.text_edit.setTabChangesFocus(True)
         self.text_edit.setMaximumHeight(110)
+        self.attachments_edit = QLineEdit(objectName="unitDeskAttachments")
+        self.attachments_edit.setPlaceholderText(self.tr("Attachments sent with the reply: their file names, "
+                                                         "separated by 、 (optional)"))
         self.days_spin = QSpinBox(objectName="unitDeskDays")
         self.days_spin.setRange(1, 30)
         self.days_spin.setValue(5)
@@ -84,7 +97,7 @@ class UnitDeskPage(DeskPage):
         self.panel = QWidget(objectName="unitDeskPanel")
         box = QVBoxLayout(self.panel)
         box.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.mode_label, self.days_spin, self.text_edit, self.panel_error):
+        for widget in (self.mode_label, self.days_spin, self.text_edit, self.attachments_edit, self.panel_error):
             box.addWidget(widget)
         self.buttons = QHBoxLayout()
         self.panel.hide()
@@ -185,6 +198,8 @@ class UnitDeskPage(DeskPage):
                   "apply_extension": self.tr("Working days more and why: Ctrl+Enter asks for the extension")}
         self.mode_label.setText(titles[mode])
         self.days_spin.setVisible(mode == "apply_extension")
+        self.attachments_edit.setVisible(mode == "reply")
+        self.attachments_edit.clear()
         self.text_edit.clear()
         self.panel_error.clear()
         self.panel.show()
@@ -206,6 +221,12 @@ class UnitDeskPage(DeskPage):
         payload: dict[str, Any] = {"reply": text} if mode == "reply" else {"reason": text}
         if mode == "apply_extension":
             payload["working_days"] = self.days_spin.value()
+        if mode == "reply":
+            try:
+                payload["attachments"] = attachment_names(self.attachments_edit.text())
+            except ValueError as exc:
+                self.panel_error.setText(self.tr("The attachments: {error}").format(error=exc))
+                return
         done = {"reply": self.tr("Order {number}: reply sent"),
                 "apply_return": self.tr("Order {number}: return asked"),
                 "apply_extension": self.tr("Order {number}: extension asked")}[mode]

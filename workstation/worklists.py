@@ -25,7 +25,7 @@ from domain import clock
 from domain.callbacks import NOTE_MAX, SATISFACTION, apply_callback, callback_payload, callback_result
 from domain.numbers import is_provisional_number, parse_order_number
 from domain.phone import InvalidPhoneNumber, normalize_phone
-from domain.workorder import status_zh
+from domain.workorder import attachment_names, status_zh
 from offline_cache import workorders
 from offline_cache.store import CacheStore, Rejection
 from workstation.catalog import unit_names
@@ -218,6 +218,10 @@ class UnitDesk(CacheListService):
                     raise ValueError(f"the {name} is empty")
                 if len(payload[name]) > (5000 if name == "reply" else 2000):
                     raise ValueError(f"the {name} is too long")
+        if "attachments" in payload:
+            payload["attachments"] = attachment_names("\n".join(payload["attachments"]))
+            if not payload["attachments"]:
+                del payload["attachments"]
         unit_id = self.part(order).get("unit_id")
         number = str(order["number"])
         mutation_id = await self.sync.record("work_order", op, {"unit_id": unit_id, **payload}, entity_id=number)

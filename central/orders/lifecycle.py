@@ -162,7 +162,8 @@ async def _reply(conn: AsyncConnection, who: Claims, current: dict, data: Reply,
     await put_unit(conn, part, state=str(U.replied), reply=data.reply, replied_at=now)
     changes["units"] = units_summary(parts)
     return await commit(conn, who.username, current, changes,
-                        [("reply", {"unit_id": part["unit_id"], "role": part["role"], "reply": data.reply})])
+                        [("reply", {"unit_id": part["unit_id"], "role": part["role"], "reply": data.reply,
+                                    **({"attachments": data.attachments} if data.attachments else {})})])
 
 
 async def _apply_return(conn: AsyncConnection, who: Claims, current: dict, data: ApplyReturn,

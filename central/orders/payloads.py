@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from central.errors import invalid
 from central.validation import Moment, text
 from domain.intake import NotAcceptedReason
-from domain.workorder import CaseKind, RequestType, Satisfaction, Urgency
+from domain.workorder import MAX_ATTACHMENT_NAME, MAX_ATTACHMENTS, CaseKind, RequestType, Satisfaction, Urgency
 
 Text200 = text(1, 200)
 Text5000 = text(1, 5000)
@@ -77,6 +77,8 @@ class Sign(_Strict):
 class Reply(_Strict):
     unit_id: UnitId
     reply: Text5000
+    attachments: list[text(1, MAX_ATTACHMENT_NAME)] = Field(default_factory=list, max_length=MAX_ATTACHMENTS,
+                                                          description="the names of the files sent with the reply")
 
 
 class ApplyReturn(_Strict):

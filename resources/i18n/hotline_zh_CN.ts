@@ -2684,6 +2684,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <source>Refused</source>
         <translation>不同意</translation>
     </message>
+    <message>
+        <source>attachments: {names}</source>
+        <translation>附件：{names}</translation>
+    </message>
 </context>
 <context>
     <name>Operation</name>
@@ -3778,6 +3782,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
         <translation>承办工作台</translation>
     </message>
     <message>
+        <source>Attachments sent with the reply: their file names, separated by 、 (optional)</source>
+        <translation>随答复发送的附件：文件名，以“、”分隔（可不填）</translation>
+    </message>
+    <message>
         <source>Sign the order</source>
         <translation>签收工单</translation>
     </message>
@@ -3844,6 +3852,10 @@ orders: the work orders you recorded, those not yet uploaded included</source>
     <message>
         <source>Write it first.</source>
         <translation>请先填写内容。</translation>
+    </message>
+    <message>
+        <source>The attachments: {error}</source>
+        <translation>附件有误：{error}</translation>
     </message>
     <message>
         <source>Order {number}: reply sent</source>

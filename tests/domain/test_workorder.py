@@ -240,3 +240,14 @@ def test_handling_statuses_are_between_dispatch_and_reply() -> None:
     assert HANDLING_STATUSES == {S.dispatched, S.in_progress, S.return_review, S.extension_review, S.reopened}
     assert not HANDLING_STATUSES & TERMINAL_STATUSES
     assert UnitState.returned not in ACTIVE_UNIT_STATES and UnitState.replied not in ACTIVE_UNIT_STATES
+
+
+def test_attachment_names_are_split_stripped_and_bounded() -> None:
+    from domain.workorder import MAX_ATTACHMENTS, attachment_names
+    assert attachment_names(" 现场照片.jpg 、维修记录.pdf,整改通知.docx\n现场照片.jpg ；") == [
+        "现场照片.jpg", "维修记录.pdf", "整改通知.docx"]
+    assert attachment_names("") == []
+    with pytest.raises(ValueError, match="at most"):
+        attachment_names("、".join(f"f{i}.pdf" for i in range(MAX_ATTACHMENTS + 1)))
+    with pytest.raises(ValueError, match="characters"):
+        attachment_names("长" * 201)

@@ -470,3 +470,17 @@ def test_a_request_not_accepted_is_recorded_without_category_but_nothing_else_is
         assert agent.order(number)["status"] == "accepted"
     r = agent.op("create", None, **new_order(category_id="nope"))
     assert r.status_code == 422 and r.json()["field"] == "payload.category_id", r.text
+
+
+def test_a_reply_names_its_attachments_within_bounds(platform, desk, sim_clock):
+    agent, dispatcher, unit = desk("agent"), desk("dispatcher"), desk("unit_b02")
+    number = agent.ok("create", None, **new_order())["number"]
+    dispatcher.ok("dispatch", number, handling_unit_id="B02")
+    unit.ok("sign", number, unit_id="B02")
+    too_many = unit.op("reply", number, unit_id="B02", reply="已办理", attachments=[f"{i}.pdf" for i in range(21)])
+    assert too_many.status_code == 422 and too_many.json()["field"] == "payload.attachments"
+    control = unit.op("reply", number, unit_id="B02", reply="已办理", attachments=["a\x00.pdf"])
+    assert control.status_code == 422 and control.json()["field"].startswith("payload.attachments")
+    unit.ok("reply", number, unit_id="B02", reply="已办理", attachments=["整改照片.jpg"])
+    step = [s for s in agent.order(number)["timeline"] if s["action"] == "reply"][-1]
+    assert step["detail"]["attachments"] == ["整改照片.jpg"]

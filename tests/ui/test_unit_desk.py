@@ -53,12 +53,17 @@ def test_a_unit_sees_its_new_order_pushed_signs_and_replies_and_never_sees_anoth
         qtbot.keyClick(page.text_edit, Qt.Key.Key_Return, CTRL)
         assert page.panel_error.text()  # nothing written: nothing sent
         _type(page.text_edit, "已约谈物业公司，电梯已于今日修复")
+        qtbot.keyClick(page.text_edit, Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is page.attachments_edit
+        _type(page.attachments_edit, "现场照片.jpg、维修记录.pdf、现场照片.jpg")
         signed = page.last_action
         qtbot.keyClick(page.text_edit, Qt.Key.Key_Return, CTRL)
         qtbot.waitUntil(lambda: page.last_action != signed and window.seat_session.store.outbox_size() == 0,
                         timeout=10_000)
         order = platform_api("agent").get(f"/api/v1/work-orders/{ours}").json()
         assert (order["status"], order["reply"]) == ("replied", "已约谈物业公司，电梯已于今日修复")
+        reply = [t for t in order["timeline"] if t["action"] == "reply"][-1]
+        assert reply["detail"]["attachments"] == ["现场照片.jpg", "维修记录.pdf"]  # the repeat dropped
         qtbot.waitUntil(lambda: page.model.row_of(ours) < 0, timeout=10_000)  # done: off the desk
         queue = platform_api("agent").get("/api/v1/callbacks").json()["items"]
         assert ours in {i["number"] for i in queue}  # the agents call the requester back
