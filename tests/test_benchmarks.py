@@ -27,6 +27,7 @@ SMOKE: dict[str, tuple[list[str], set[str]]] = {
     "simulate_day": (["--days", "0.005", "--calls-per-hour", "60"], {"wall_s", "summary", "agrees"}),
     "sip_pop": (["--orders", "2000", "--calls", "2"], {"benchmark", "calls", "p99_ms"}),
     "startup": (["--runs", "1"], {"start_ms", "rss_mb", "rss_ready_mb"}),
+    "unit_push": (["--orders", "4"], {"benchmark", "orders", "leaked", "p95_ms"}),
     "sync": (["--orders", "300", "--entries", "300", "--uploads", "5"],
              {"initial_sync_s", "rows", "upload_per_s", "max_stall_ms"}),
 }
