@@ -1,32 +1,94 @@
-"""In-process fan-out of server-sent events: to one user, or to everyone signed in.
+"""In-process fan-out of server-sent events: to one user, to everyone signed in, or to the roles
+that show an event.
 
-Each subscriber has a bounded queue; a subscriber too slow to drain it is dropped (its stream
-ends, the client reconnects and catches up through the change feed). Several API workers would
-need a shared bus (PostgreSQL LISTEN/NOTIFY); the reference platform runs one worker.
+An event is made once and encoded once (`Event.frame`), however many streams carry it. Each
+subscription keeps the newest value of each state event (`LATEST`: the agent's state, the queue,
+the wallboard, the feed's head), which a newer one replaces, and a bounded queue of the events
+that each matter (a call, an escalation, a missed call). A stream too slow to drain that queue
+loses what it held and gets `resync` instead (the client reads its lists and the feed again); it
+is never ended for being slow, and nothing one stream does reaches another. Streams end only when
+their session ends or the platform stops.
+
+Several API workers would need a shared bus (PostgreSQL LISTEN/NOTIFY); the reference platform runs
+one worker.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 log = logging.getLogger(__name__)
 
-_CLOSED = object()
+# State events: only the newest matters, so a subscription holds one of each.
+LATEST = frozenset({"agent", "queue", "wallboard", "changes", "resync"})
+MAX_PENDING = 1000  # queued events of one subscription before it is told to resync
+
+
+@dataclass(frozen=True, eq=False)
+class Event:
+    name: str
+    data: dict
+
+    @cached_property
+    def frame(self) -> bytes:
+        """The event as a server-sent event frame, encoded on first use and shared by every stream."""
+        return sse_frame(self.name, self.data)
+
+
+RESYNC = Event("resync", {"why": "events were lost: read the lists and the change feed again"})
 
 
 @dataclass(eq=False)
 class Subscription:
     user_id: int
     session_id: str = ""  # the sign-in whose access token opened the stream: its end closes it
-    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    role: str = ""
     closed: bool = False
+    overflows: int = 0  # times the queue overflowed (the stream was told to resync)
+    pending: deque = field(default_factory=deque)
+    latest: dict = field(default_factory=dict)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def next(self) -> tuple[str, dict] | None:
-        item = await self.queue.get()
-        return None if item is _CLOSED else item
+    def offer(self, event: Event) -> None:
+        if self.closed:
+            return
+        if event.name in LATEST:
+            self.latest.pop(event.name, None)  # kept in the order they last changed
+            self.latest[event.name] = event
+        elif len(self.pending) >= MAX_PENDING:
+            self.pending.clear()
+            self.overflows += 1
+            self.latest[RESYNC.name] = RESYNC
+        else:
+            self.pending.append(event)
+        self._wake.set()
+
+    def take(self) -> list[Event]:
+        """Everything waiting, the queued events first, then the newest state of each kind."""
+        events = [*self.pending, *self.latest.values()]
+        self.pending.clear()
+        self.latest.clear()
+        self._wake.clear()
+        return events
+
+    async def wait(self, timeout: float) -> list[Event] | None:
+        """What is waiting, after up to `timeout` seconds for something (TimeoutError when
+        nothing came); None once the subscription is closed."""
+        if not self.closed and not self.pending and not self.latest:
+            async with asyncio.timeout(timeout):  # not wait_for: no task per wait
+                await self._wake.wait()
+        return None if self.closed else self.take()
+
+    def close(self) -> None:
+        self.closed = True
+        self.pending.clear()
+        self.latest.clear()
+        self._wake.set()
 
 
 class EventBroker:
@@ -34,13 +96,12 @@ class EventBroker:
         self._subs: dict[int, set[Subscription]] = {}
         self.on_presence: list[Callable[[int, bool], None]] = []
 
-    def subscribe(self, user_id: int, session_id: str = "") -> Subscription:
-        sub = Subscription(user_id, session_id)
+    def subscribe(self, user_id: int, session_id: str = "", role: str = "") -> Subscription:
+        sub = Subscription(user_id, session_id, role)
         first = not self._subs.get(user_id)
         self._subs.setdefault(user_id, set()).add(sub)
         if first:
-            for hook in self.on_presence:
-                hook(user_id, True)
+            self._presence(user_id, True)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -50,34 +111,37 @@ class EventBroker:
         subs.discard(sub)
         if not subs:
             del self._subs[sub.user_id]
-            for hook in self.on_presence:
-                hook(sub.user_id, False)
+            self._presence(sub.user_id, False)
+
+    def _presence(self, user_id: int, connected: bool) -> None:
+        for hook in self.on_presence:
+            try:
+                hook(user_id, connected)
+            except Exception:  # a hook's failure must not fail the stream that came or went
+                log.exception("presence hook failed")
 
     def is_connected(self, user_id: int) -> bool:
         return bool(self._subs.get(user_id))
 
+    def connected(self) -> int:
+        """How many streams are open."""
+        return sum(len(subs) for subs in self._subs.values())
+
     def publish(self, user_id: int, event: str, data: dict) -> None:
-        for sub in list(self._subs.get(user_id, ())):
-            self._offer(sub, (event, data))
+        made = Event(event, data)
+        for sub in self._subs.get(user_id, ()):
+            sub.offer(made)
 
-    def broadcast(self, event: str, data: dict) -> None:
-        for subs in list(self._subs.values()):
-            for sub in list(subs):
-                self._offer(sub, (event, data))
-
-    def _offer(self, sub: Subscription, item: object) -> None:
-        try:
-            sub.queue.put_nowait(item)
-        except asyncio.QueueFull:
-            log.warning("event subscriber of user %d is too slow; dropping its stream", sub.user_id)
-            self._end(sub)
-
-    def _end(self, sub: Subscription) -> None:
-        sub.closed = True
-        while not sub.queue.empty():
-            sub.queue.get_nowait()
-        sub.queue.put_nowait(_CLOSED)
-        self.unsubscribe(sub)
+    def broadcast(self, event: str, data: dict, roles: Iterable[str] | None = None) -> int:
+        """To every stream (of the given roles only, when given); returns how many got it."""
+        made, wanted = Event(event, data), None if roles is None else frozenset(roles)
+        sent = 0
+        for subs in self._subs.values():
+            for sub in subs:
+                if wanted is None or sub.role in wanted:
+                    sub.offer(made)
+                    sent += 1
+        return sent
 
     def end_sessions(self, session_ids: set[str]) -> int:
         """Close the streams of these sessions (ended: signed out, disabled, a token reused);
@@ -86,6 +150,10 @@ class EventBroker:
         for sub in ending:
             self._end(sub)
         return len(ending)
+
+    def _end(self, sub: Subscription) -> None:
+        sub.close()
+        self.unsubscribe(sub)
 
     def close(self) -> None:
         """End every stream, so that the server can shut down without waiting on them."""

@@ -25,6 +25,7 @@ from domain.calendar import WorkCalendar
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 60.0
+CHANGES_EVERY_S = 1.0  # `changes` events at most this often: each makes every seat read the feed
 # A rotated refresh token stays good this long (or until its successor is used): the seat may
 # have lost the answer that carried the new pair.
 REFRESH_GRACE_S = 120.0
@@ -68,6 +69,7 @@ class Platform:
         self.departments: list = []  # the simulators of the units and partner platforms (the demo)
         self._announce: asyncio.Handle | None = None
         self._announce_changes = announce_changes
+        self._announced_at = float("-inf")  # the loop's time of the last `changes` event
         self._tasks: set[asyncio.Task] = set()
 
     def spawn(self, coro, what: str) -> None:  # noqa: ANN001
@@ -127,13 +129,17 @@ class Platform:
         self.spawn(supervision.sweep(self, clock.now()), "supervision sweep")
 
     def changed(self) -> None:
-        """Tell every stream that the feed has moved on; coalesced to one event per loop turn."""
+        """Tell every stream that the feed has moved on: at once after a quiet second, else once
+        at the end of that second for every change within it (each seat then reads the feed once)."""
         self.wallboard.orders_changed()
         if self._announce is None and self._announce_changes:
-            self._announce = asyncio.get_running_loop().call_soon(self._announce_head)
+            loop = asyncio.get_running_loop()
+            wait = max(0.0, self._announced_at + CHANGES_EVERY_S - loop.time())
+            self._announce = loop.call_later(wait, self._announce_head)
 
     def _announce_head(self) -> None:
         self._announce = None
+        self._announced_at = asyncio.get_running_loop().time()
 
         async def send() -> None:
             async with self.db.read() as conn:

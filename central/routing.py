@@ -30,6 +30,7 @@ from typing import Protocol
 from sqlalchemy import select
 
 from central import callbacks, db
+from central.permissions import Role, allowed
 from central.security import Claims
 from domain import clock
 
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 AGENT_STATES = ("ready", "not_ready", "break", "after_call_work")
 ACTIVITIES = (*AGENT_STATES, "ringing", "talking", "offline")  # what the wallboard shows per agent
 SERVICE_LEVEL_S = 15.0
+STATS_EVERY_S = 0.5  # the queue's figures go to the seats at most this often
+# the roles whose seats show the queue: the call bar of those who take calls, the leads' wallboard
+QUEUE_ROLES = frozenset(r for r in Role if allowed(r, "calls.handle") or allowed(r, "queue.watch"))
 
 
 class Handle(Protocol):
@@ -162,6 +166,7 @@ class CallRouter:
         self.totals = {"offered": 0, "answered": 0, "abandoned": 0, "missed": 0}
         self.today = DayTally(clock.now().date())
         self.on_change: list[Callable[[], None]] = []  # the wallboard listens here
+        self._stats_tick: Handle | None = None
         self._arrivals: Handle | None = None
         self._arrivals_on = False
         self._writes = asyncio.Lock()  # call records are written in the order their changes happened
@@ -452,9 +457,17 @@ class CallRouter:
                 "agents_by_state": by_state, **self.today.figures()}
 
     def _stats_changed(self) -> None:
-        self.platform.broker.broadcast("queue", self.stats())
+        """The queue's figures moved: the seats that show them hear it on the next tick (at most
+        every STATS_EVERY_S, whatever the number of changes: 750 agents going ready at once cost one
+        frame per seat, not 750); the wallboard's hooks at once (it keeps its own pace)."""
+        if self._stats_tick is None:
+            self._stats_tick = self._later(STATS_EVERY_S, self._send_stats)
         for hook in self.on_change:
             hook()
+
+    def _send_stats(self) -> None:
+        self._stats_tick = None
+        self.platform.broker.broadcast("queue", self.stats(), roles=QUEUE_ROLES)
 
     # -- simulated arrivals --------------------------------------------------------------------
 
@@ -490,5 +503,8 @@ class CallRouter:
 
     async def stop(self) -> None:
         self.stop_arrivals()
+        if self._stats_tick is not None:
+            self._stats_tick.cancel()
+            self._stats_tick = None
         for call in list(self.calls.values()):
             call.cancel_timers()

@@ -81,10 +81,9 @@ class SimAgent:
         """Take what the platform told this seat since the last step."""
         if self.sub.closed:
             self.sub = self.sim.platform.broker.subscribe(self.who.user_id)
-        while not self.sub.queue.empty():
-            item = self.sub.queue.get_nowait()
-            if isinstance(item, tuple) and item[0] == "call":
-                self._call_event(item[1])
+        for event in self.sub.take():
+            if event.name == "call":
+                self._call_event(event.data)
 
     def _call_event(self, event: dict) -> None:
         r, later = self.sim.seat_rates, self.sim.scheduler.call_later

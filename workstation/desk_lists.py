@@ -83,7 +83,7 @@ class FetchedListService(ListService):
     # -- what the sync service hears ---------------------------------------------------------------
 
     def _on_event(self, name: str, _data: Any) -> None:
-        if name == "hello":  # the stream (re)connected: something may have been missed meanwhile
+        if name in ("hello", "resync"):  # the stream (re)connected, or lost events: something was missed
             self.refresh_soon()
         elif name == "changes":
             self.refresh_soon(self.changes_delay_s)

@@ -209,7 +209,7 @@ class EscalationService(ListService):
     # -- what the sync service hears ---------------------------------------------------------------
 
     def _on_event(self, name: str, data: Any) -> None:
-        if name == "hello":  # the stream (re)connected: events may have been missed meanwhile
+        if name in ("hello", "resync"):  # the stream (re)connected, or lost events: read again
             if self._may_read():
                 self.refresh_soon()
             return

@@ -398,9 +398,10 @@ class SyncService:
                 async for name, data in self.client.events():
                     attempt = 0
                     self._succeeded()
-                    if name in ("hello", "changes") and int(data.get("seq", 0)) > self.store.cursor:
+                    behind = name in ("hello", "changes") and int(data.get("seq", 0)) > self.store.cursor
+                    if behind or name == "resync":  # resync: the platform dropped events this seat was slow to take
                         self._download_wanted.set()
-                    if name == "hello":
+                    if name in ("hello", "resync"):  # (re)connected, or events were lost: catch up
                         self._upload_wanted.set()
                     self.event.emit(name, data)
             except (PlatformUnreachable, PlatformError) as exc:

@@ -1,7 +1,6 @@
 """The change feed, the snapshot for a full resync, and the per-user event stream."""
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Annotated, Literal
 
@@ -127,8 +126,9 @@ async def _alive(platform: Platform, claims: Claims) -> bool:
             responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
 async def events(request: Request, platform: PlatformDep, claims: who("events.subscribe")) -> StreamingResponse:
     """Server-sent events for the signed-in user: `changes` (the feed moved on), `call` (a call for
-    this user's seat only), `queue` (queue statistics); a comment line keeps the link alive."""
-    sub = platform.broker.subscribe(claims.user_id, claims.session_id)
+    this user's seat only), `queue` (queue statistics, to the roles that show them), `resync` (events
+    were lost: read again); a comment line keeps the link alive."""
+    sub = platform.broker.subscribe(claims.user_id, claims.session_id, claims.role)
 
     async def stream():  # noqa: ANN202
         try:
@@ -143,18 +143,16 @@ async def events(request: Request, platform: PlatformDep, claims: who("events.su
                 if left <= 0:
                     break
                 try:
-                    # not asyncio.wait_for: on Python 3.11 it can swallow the stream's cancellation
-                    async with asyncio.timeout(min(KEEPALIVE_S, left)):
-                        item = await sub.next()
+                    events = await sub.wait(min(KEEPALIVE_S, left))
                 except TimeoutError:
                     if await request.is_disconnected() or claims.expires <= time.time() \
                             or not await _alive(platform, claims):
                         break
                     yield b": keep-alive\n\n"
                     continue
-                if item is None:
+                if events is None:
                     break
-                yield sse_frame(*item)
+                yield b"".join(event.frame for event in events)  # one write for all that waited
         finally:
             platform.broker.unsubscribe(sub)
 

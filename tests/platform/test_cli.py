@@ -158,7 +158,7 @@ def test_seed_demo_makes_the_promised_demo_data_once(empty_db_url):
     assert counts["top"] >= 9 and counts["leaves"] >= 100 and counts["units"] >= 40
     assert counts["kb"] >= 300 and counts["short_answers"] == 0
     assert counts["callers"] >= 1000 and counts["orders"] >= 5000
-    assert counts["roles"] == {"agent", "expert", "team_lead", "dispatcher", "admin", "unit", "kb_editor"}
+    assert counts["roles"] == {"agent", "expert", "team_lead", "dispatcher", "admin", "unit", "kb_editor", "partner"}
     again = cli("seed", "--demo", "--db", empty_db_url)
     assert again.returncode == 0 and "nothing to do" in again.stdout
     assert asyncio.run(_counts(empty_db_url))["orders"] == counts["orders"]

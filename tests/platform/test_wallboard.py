@@ -55,10 +55,7 @@ class Driven:
         sub = self.server.run_coroutine(subscribe())
 
         async def take() -> list[tuple[float, dict]]:
-            items = []
-            while not sub.queue.empty():
-                items.append(sub.queue.get_nowait())
-            return [(self.clock.now(), data) for event, data in items if event == "wallboard"]
+            return [(self.clock.now(), event.data) for event in sub.take() if event.name == "wallboard"]
         return lambda: self.server.run_coroutine(take())
 
     def left(self, user_id: int) -> threading.Event:
