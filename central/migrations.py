@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table, bindparam, inspect, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateColumn
 
@@ -176,6 +177,8 @@ def _v14_kb_notices(conn: Connection) -> None:
 
 
 def _v15_partner_orders(conn: Connection) -> None:
+    if not inspect(conn).has_table("work_orders"):  # a schema of before migration 1's orders
+        return
     index = next(i for i in db.work_orders.indexes if i.name == "ix_work_orders_transfer_target")
     index.create(conn, checkfirst=True)
 
@@ -212,21 +215,46 @@ def _applied(conn: Connection) -> set[int]:
     return set(conn.execute(select(db.schema_migrations.c.version)).scalars())
 
 
-async def migrate(engine: AsyncEngine) -> list[int]:
-    """Apply every pending migration; return the versions applied now."""
-    async with engine.begin() as conn:
-        done = await conn.run_sync(_applied)
+MIGRATION_LOCK = 1_234_512_345  # the PostgreSQL advisory lock that makes migrations run one process at a time
+
+
+def _run_pending(conn: Connection) -> list[int]:
+    """Every migration not yet applied, each with its own record, in one transaction (the caller's)."""
+    done = _applied(conn)
     applied = []
     for step in MIGRATIONS:
         if step.version in done:
             continue
-        async with engine.begin() as conn:
-            await conn.run_sync(step.apply)
-            await conn.execute(db.schema_migrations.insert().values(
-                version=step.version, description=step.description, applied_at=clock.stamp()))
+        step.apply(conn)
+        conn.execute(db.schema_migrations.insert().values(
+            version=step.version, description=step.description, applied_at=clock.stamp()))
         log.info("applied schema migration %d: %s", step.version, step.description)
         applied.append(step.version)
     return applied
+
+
+async def migrate(engine: AsyncEngine) -> list[int]:
+    """Apply every pending migration; return the versions applied now. Several processes starting
+    at once on one database (the workers of a centre) apply them once: on PostgreSQL the first
+    takes an advisory lock, the others wait for it and then find nothing to do; on SQLite the
+    transaction takes the database's write lock before it reads what was applied."""
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        else:
+            await conn.run_sync(_migrations_table)
+            # a write, though it changes nothing, makes SQLite take its write lock now: another
+            # process migrating waits here (busy_timeout) and then reads what this one applied
+            await conn.exec_driver_sql("UPDATE schema_migrations SET version = version WHERE 0")
+        return await conn.run_sync(_run_pending)
+
+
+def _migrations_table(conn: Connection) -> None:
+    try:
+        db.schema_migrations.create(conn, checkfirst=True)
+    except OperationalError as exc:  # made by another process between the check and the create
+        if "already exists" not in str(exc):
+            raise
 
 
 def latest_version() -> int:

@@ -433,7 +433,7 @@ class WorkOrderForm(QWidget):
         assisting units into an empty field, or one that holds only the last suggestion), then the
         units whose categories cover it."""
         cat_id = self._category_id
-        if cat_id is None:
+        if cat_id is None or cat_id not in self._catalog.tree:  # a catalogue being (re)loaded
             return
         suggestion = self._catalog.suggest(cat_id, self.district_combo.currentData() or "",
                                            self.street_combo.currentData() or "")

@@ -78,13 +78,15 @@ async def create(conn: AsyncConnection, who: Claims, data: NewWorkOrder) -> dict
         phone = normalize_phone(data.caller_phone)
     except InvalidPhoneNumber as exc:
         raise invalid("payload.caller_phone", str(exc)) from None
-    tree = await catalog.load_tree(conn)
     # no category: a request not accepted (不予受理) is recorded with its reason alone
-    if data.category_id and data.category_id not in {c.id for c in tree.leaves()}:
+    if data.category_id and not await catalog.is_leaf(conn, data.category_id):
         raise invalid("payload.category_id", f"{data.category_id!r} is not a leaf category")
     if data.client_ref and await find(conn, data.client_ref):
         raise ApiError(409, "conflict", f"client_ref {data.client_ref!r} is already used", field="payload.client_ref")
     moment = clock.now()
+    repeats = await repeat_candidates(conn, phone, data.category_id, moment) if data.category_id else []
+    await _upsert_caller(conn, phone, data.requester_name, data.confidential)
+    # the day's serial as late as it can be: on PostgreSQL its row stays locked until the commit
     number = await _next_number(conn, moment.date())
     stamp = clock.stamp(moment)
     row = {
@@ -99,9 +101,7 @@ async def create(conn: AsyncConnection, who: Claims, data: NewWorkOrder) -> dict
         "created_at": stamp, "updated_at": stamp, "created_by": who.user_id, "version": 1,
         **LIFECYCLE_DEFAULTS, "units": [],
     }
-    repeats = await repeat_candidates(conn, phone, data.category_id, moment) if data.category_id else []
     await conn.execute(db.work_orders.insert().values(**row))
-    await _upsert_caller(conn, phone, data.requester_name, data.confidential)
     await write_step(conn, number, who.username, "create", {"status": data.status, "client_ref": data.client_ref,
                                                             "repeat_of": repeats})
     return await save(conn, row)

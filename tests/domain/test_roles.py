@@ -19,12 +19,13 @@ def test_the_pages_of_each_role() -> None:
     assert pages_for(Role.agent) == seat | {Page.my_escalations}
     assert pages_for(Role.expert) == seat | {Page.escalation_inbox}
     assert pages_for(Role.team_lead) == seat | {Page.my_escalations, Page.reviews, Page.supervision, Page.wallboard,
-                                                Page.kb_review, Page.dispatch, Page.hot_topics}
+                                                Page.kb_review, Page.dispatch, Page.hot_topics, Page.figures}
     assert pages_for(Role.dispatcher) == {Page.reviews, Page.supervision, Page.my_kb_reports, Page.dispatch,
-                                          Page.hot_topics, Page.unit_desk}
+                                          Page.hot_topics, Page.unit_desk, Page.figures}
     assert pages_for(Role.admin) == {Page.reviews, Page.supervision, Page.wallboard, Page.audit, Page.kb_review,
-                                     Page.lexicon, Page.hot_topics, Page.unit_desk}
+                                     Page.lexicon, Page.hot_topics, Page.unit_desk, Page.figures}
     assert pages_for(Role.unit) == {Page.unit_desk}
+    assert pages_for(Role.partner) == set()  # a partner platform is a client of the API, not of this desk
     assert pages_for(Role.kb_editor) == {Page.kb_review, Page.lexicon}  # the knowledge editor takes no calls
 
 

@@ -36,7 +36,7 @@ from central.app import create_app
 from central.mutations import MutationIn
 from central.orders import payloads
 from central.platform import Platform
-from central.seed import DEMO_PASSWORD, DEMO_UNIT_USERS, DEMO_USERS, demo_kb_lines
+from central.seed import DEMO_PARTNER_USERS, DEMO_PASSWORD, DEMO_UNIT_USERS, DEMO_USERS, demo_kb_lines
 from central.server import ThreadedPlatform
 from domain import clock
 from domain.intake import NotAcceptedReason
@@ -99,7 +99,9 @@ GUARDED, PUBLIC = _routes()
 
 # The demo user each role acts as: the first of the seeded ones.
 UNIT_USER, _, UNIT_ID = DEMO_UNIT_USERS[0]
-ROLE_USERS: dict[Role, str] = {**{Role(role): name for name, _, role in reversed(DEMO_USERS)}, Role.unit: UNIT_USER}
+PARTNER_USER, _, PARTNER_UNIT = DEMO_PARTNER_USERS[0]
+ROLE_USERS: dict[Role, str] = {**{Role(role): name for name, _, role in reversed(DEMO_USERS)}, Role.unit: UNIT_USER,
+                               Role.partner: PARTNER_USER}
 # a user of another unit
 STRANGER, _, STRANGER_UNIT = next(u for u in DEMO_UNIT_USERS if u[2] != UNIT_ID and not u[2].startswith(UNIT_ID))
 
@@ -210,6 +212,7 @@ class World:
         self.anonymous = httpx.Client(base_url=self.server.url, timeout=20.0)
         try:
             self.number = self.order()
+            self.partner_number = self.partner_order()
             line = demo_kb_lines()[0]  # one knowledge entry, for the correction reports
             r = self.desk("admin").post("/api/v1/kb/import", content=line.encode(),
                                         headers={"Content-Type": "application/x-ndjson"})
@@ -232,6 +235,12 @@ class World:
         """A new order dispatched to `UNIT_ID`."""
         number = self.desk("agent").ok("create", None, **new_order(PHONE))["number"]
         self.desk("dispatcher").ok("dispatch", number, handling_unit_id=UNIT_ID, working_days=3)
+        return number
+
+    def partner_order(self) -> str:
+        """A new order transferred to the partner platform `PARTNER_UNIT`."""
+        number = self.desk("agent").ok("create", None, **new_order(PHONE))["number"]
+        self.desk("agent").ok("transfer", number, target_unit_id=PARTNER_UNIT)
         return number
 
     def escalation(self, username: str = "agent") -> str:
@@ -313,10 +322,13 @@ def _passed_problem(status: int, text: str) -> str | None:
     return None
 
 
-def _route_call(label: str, world: World) -> tuple[str, str, dict]:
+def _route_call(label: str, world: World, role: Role | None = None) -> tuple[str, str, dict]:
     method, template = label.split(" ", 1)
     kwargs = REQUESTS[label](world)
-    return method, template.format(**kwargs.pop("path", {})), kwargs
+    path = kwargs.pop("path", {})
+    if role == Role.partner and path.get("key") == world.number:  # a partner reads the orders sent to it
+        path["key"] = world.partner_number
+    return method, template.format(**path), kwargs
 
 
 def test_every_guarded_route_is_in_the_matrix_and_every_other_is_a_listed_exception():
@@ -353,7 +365,8 @@ def test_every_route_answers_by_the_permission_table(world, label):
         problems.append(f"refused (anonymous, {', '.join(refused)}), but something changed")
     for role in allowed:
         username = ROLE_USERS[role]
-        status, text = _send(world.desk(username).client, method, url, **_route_call(label, world)[2])
+        _, url_for_role, kwargs_for_role = _route_call(label, world, role)
+        status, text = _send(world.desk(username).client, method, url_for_role, **kwargs_for_role)
         if why := _passed_problem(status, text):
             problems.append(f"{role} ({username}): {why}")
         if label in SESSION_ENDING and status == 200:
@@ -391,6 +404,9 @@ def _order_payload(op: str, world: World) -> dict:
         "merge": {"into": world.number},
         "apply_unreasonable": {"reason": "同一诉求已答复三次"},
         "flag": {"case_kind": next(c for c in CaseKind if c != CaseKind.normal).value},
+        "partner_progress": {"note": "已受理，正在核查"},
+        "partner_reply": {"reply": "已处理并答复消费者"},
+        "partner_return": {"reason": "不属于本平台受理范围"},
     }[op]
 
 
@@ -401,7 +417,9 @@ def _mutation(entity: str, op: str, world: World, username: str, fresh: bool) ->
         body["payload"] = _order_payload(op, world)
         parsed = payloads.parse_payload(op, body["payload"])  # the matrix sends valid payloads
         assert parsed is not None
-        if op != "create":
+        if op.startswith("partner_"):  # on an order transferred to the partner platform
+            body["entity_id"] = world.partner_order() if fresh else world.number
+        elif op != "create":
             body["entity_id"] = world.order() if fresh else world.number
     elif entity == "escalation":
         body["payload"] = {"question": "这项补贴政策怎么理解"} if op == "create" else (

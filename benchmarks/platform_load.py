@@ -1,0 +1,296 @@
+"""The platform under a centre's load: seats that hold event streams, go ready, answer the calls
+the platform's router offers them, record an order per call, and (with --follow-feed) read the
+change feed on every `changes` event as the workstation does.
+
+    python -m benchmarks.platform_load --seats 750 --calls-per-hour 7920 --follow-feed --ramp-s 10
+
+The platform is `hotline-central serve` in its own process on loopback (its call simulator makes
+the Poisson arrivals), over a fresh SQLite file, or `--db URL` (PostgreSQL: the database is
+emptied first). The seats are asyncio tasks of this process, one HTTP connection each for the
+stream and a shared pool for requests. The seats connect spread over --ramp-s seconds, then all go
+ready within --ready-s; calls flow for --duration-s. Figures: seats_connected (streams that said
+hello), streams_dropped (ended by the platform before the end), ring_p50_ms / ring_p99_ms (from the
+platform's ringing stamp to the seat hearing it), completed_per_h, mutations_per_s, server_cpu_pct
+(of one core, the server process), errors (requests that failed or answered 5xx).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.common import emit, log, percentile
+
+TALK_S = (20.0, 40.0)  # the call's length: short, so that a short run sees many calls
+ACW_S = 3.0
+
+
+@dataclass
+class Figures:
+    hello: int = 0
+    dropped: int = 0
+    rings: list = field(default_factory=list)
+    completed: int = 0
+    mutations: int = 0
+    errors: int = 0
+    feed_reads: int = 0
+    frames: int = 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def prepare(url: str, seats: int, keys_file: Path) -> list[str]:
+    """Schema, reference data and `seats` agents with a session each; their access tokens."""
+    from sqlalchemy import delete, select
+
+    from central import accounts, db, seed
+    from central.security import Claims, TokenKeys, issue_access_token
+    from central.store import Database
+
+    keys = TokenKeys.generate()
+    keys_file.write_text(keys.to_json(), encoding="utf-8")
+    database = Database(url)
+    await database.start()  # the schema's migrations
+    try:
+        async with database.write() as conn:
+            if not await seed.is_seeded(conn):
+                await seed.seed_reference(conn)
+            await conn.execute(delete(db.sessions))
+        tokens = []
+        async with database.write() as conn:
+            existing = set((await conn.execute(select(db.users.c.username))).scalars())
+            for i in range(seats):
+                name = f"load_{i:05d}"
+                if name not in existing:
+                    await accounts.create_user(conn, name, f"坐席 {i}", accounts.Role.agent, "!")
+            rows = (await conn.execute(select(db.users.c.id, db.users.c.username)
+                                       .where(db.users.c.username.like("load_%")))).all()
+            ids = dict((name, uid) for uid, name in rows)
+            for i in range(seats):
+                name = f"load_{i:05d}"
+                session = await accounts.start_session(conn, ids[name], f"LD-{i:05d}")
+                claims = Claims(ids[name], name, "agent", f"LD-{i:05d}", int(time.time()) + 6 * 3600, None, session)
+                tokens.append(issue_access_token(keys, claims))
+        return tokens
+    finally:
+        await database.close()
+
+
+class Seat:
+    def __init__(self, i: int, token: str, run: Run) -> None:
+        self.i, self.run = i, run
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.cursor = 0
+        self.rng = random.Random(i)
+        self.reading = False
+        self.again = False
+
+    async def request(self, method: str, path: str, **kwargs: object) -> dict | None:
+        try:
+            r = await self.run.client.request(method, path, headers=self.headers, **kwargs)
+        except Exception:  # noqa: BLE001 - a refused or timed-out request counts as an error
+            self.run.figures.errors += 1
+            return None
+        if r.status_code >= 500 or r.status_code in (401, 403, 429):
+            self.run.figures.errors += 1
+            return None
+        return r.json() if r.status_code < 300 else None
+
+    async def listen(self) -> None:
+        f = self.run.figures
+        try:
+            async with self.run.streams.stream("GET", "/api/v1/events", headers=self.headers) as r:
+                if r.status_code != 200:
+                    f.errors += 1
+                    return
+                event = ""
+                async for line in r.aiter_lines():
+                    if line.startswith("event: "):
+                        event = line[7:]
+                    elif line.startswith("data: "):
+                        f.frames += 1
+                        self.on_event(event, line[6:])
+        except Exception:  # noqa: BLE001 - the stream broke: counted below as dropped
+            pass
+        if not self.run.ending:
+            f.dropped += 1
+
+    def on_event(self, event: str, raw: str) -> None:
+        import json
+        if event == "hello":
+            self.run.figures.hello += 1
+            self.cursor = int(json.loads(raw).get("seq", 0))
+        elif event == "call":
+            data = json.loads(raw)
+            if data.get("type") == "ringing":
+                from domain import clock
+                self.run.figures.rings.append(time.time() - clock.parse(data["at"]).timestamp())
+                asyncio.get_running_loop().create_task(self.take(data["call_id"]))
+        elif event == "changes" and self.run.follow_feed:
+            self.read_feed()
+
+    def read_feed(self) -> None:
+        if self.reading:
+            self.again = True
+            return
+        self.reading = True
+        asyncio.get_running_loop().create_task(self._read_feed())
+
+    async def _read_feed(self) -> None:
+        try:
+            while True:
+                self.again = False
+                page = await self.request("GET", "/api/v1/changes", params={"after": self.cursor, "limit": 500})
+                self.run.figures.feed_reads += 1
+                if page is None:
+                    return
+                self.cursor = page["cursor"]
+                if not page["has_more"] and not self.again:
+                    return
+        finally:
+            self.reading = False
+
+    async def take(self, call_id: str) -> None:
+        await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+        if await self.request("POST", f"/api/v1/calls/{call_id}/answer") is None:
+            return
+        await asyncio.sleep(self.rng.uniform(*TALK_S))
+        await self.request("POST", f"/api/v1/calls/{call_id}/hangup")
+        body = {"id": str(uuid.uuid4()), "entity": "work_order", "op": "create", "payload": {
+            "request_type": "consultation", "category_id": "010103", "title": "咨询异地就医备案",
+            "content": "来电咨询异地就医备案流程", "caller_phone": f"139{self.rng.randrange(10 ** 8):08d}"}}
+        made = await self.request("POST", "/api/v1/mutations", json=body)
+        if made is not None:
+            self.run.figures.mutations += 1
+            close = {"id": str(uuid.uuid4()), "entity": "work_order", "op": "close_at_intake",
+                     "entity_id": made["data"]["number"], "payload": {"answer": "已按知识库答复。"}}
+            if await self.request("POST", "/api/v1/mutations", json=close) is not None:
+                self.run.figures.mutations += 1
+        self.run.figures.completed += 1
+        await asyncio.sleep(ACW_S)
+        await self.request("POST", "/api/v1/agent/state", json={"state": "ready"})
+
+
+class Run:
+    def __init__(self, url: str, follow_feed: bool) -> None:
+        import httpx
+        self.figures = Figures()
+        self.follow_feed = follow_feed
+        self.ending = False
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+        self.streams = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30.0, read=None), limits=limits)
+        self.client = httpx.AsyncClient(base_url=url, timeout=30.0,
+                                        limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def drive(url: str, tokens: list[str], args: argparse.Namespace, pid: int) -> dict:
+    run = Run(url, args.follow_feed)
+    seats = [Seat(i, t, run) for i, t in enumerate(tokens)]
+    listeners = []
+    for i, seat in enumerate(seats):  # connect spread over the ramp
+        listeners.append(asyncio.create_task(seat.listen()))
+        if args.ramp_s:
+            await asyncio.sleep(args.ramp_s / len(seats))
+    give_up = time.monotonic() + 30 + args.ramp_s
+    while run.figures.hello + run.figures.dropped < len(seats) and time.monotonic() < give_up:
+        await asyncio.sleep(0.1)
+    connected = run.figures.hello
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+
+    async def ready(seat: Seat) -> None:
+        await asyncio.sleep(seat.rng.uniform(0, args.ready_s))
+        await seat.request("POST", "/api/v1/agent/state", json={"state": "ready"})
+    await asyncio.gather(*(ready(s) for s in seats))
+    await asyncio.sleep(max(0.0, args.duration_s - (time.monotonic() - t0)))
+    elapsed = time.monotonic() - t0
+    cpu = cpu_seconds(pid) - cpu0
+    run.ending = True
+    for task in listeners:
+        task.cancel()
+    await asyncio.gather(*listeners, return_exceptions=True)
+    await run.streams.aclose()
+    await run.client.aclose()
+    f = run.figures
+    rings_ms = [r * 1000 for r in f.rings] or [0.0]
+    return {"benchmark": "platform_load", "seats": len(seats), "calls_per_hour": args.calls_per_hour,
+            "follow_feed": args.follow_feed, "workers": args.workers, "seats_connected": connected,
+            "streams_dropped": f.dropped, "rings": len(f.rings), "ring_p50_ms": round(percentile(rings_ms, 50), 1),
+            "ring_p99_ms": round(percentile(rings_ms, 99), 1), "completed_per_h": round(f.completed * 3600 / elapsed),
+            "mutations_per_s": round(f.mutations / elapsed, 2), "server_cpu_pct": round(100 * cpu / elapsed, 1),
+            "server_cpu_ms_per_call": round(1000 * cpu / f.completed, 1) if f.completed else None,
+            "feed_reads": f.feed_reads, "frames": f.frames, "errors": f.errors, "seconds": round(elapsed, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seats", type=int, default=100)
+    parser.add_argument("--calls-per-hour", type=float, default=1000.0)
+    parser.add_argument("--workers", type=int, default=1, help="platform worker processes (only 1 so far)")
+    parser.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--follow-feed", action="store_true", help="read the change feed on every `changes` event")
+    parser.add_argument("--ramp-s", type=float, default=5.0, help="seconds over which the seats connect")
+    parser.add_argument("--ready-s", type=float, default=10.0, help="seconds within which all go ready")
+    parser.add_argument("--duration-s", type=float, default=60.0, help="seconds measured, from the first ready")
+    args = parser.parse_args(argv)
+    if args.workers != 1:
+        parser.error("--workers: the platform runs one worker so far (issue 16 adds more)")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(65536, resource.getrlimit(resource.RLIMIT_NOFILE)[1]),) * 2)
+    folder = Path(tempfile.mkdtemp(prefix="hotline-load-"))
+    url = args.db or f"sqlite:///{folder / 'central.db'}"
+    keys = folder / "keys.json"
+    log(f"preparing {args.seats} seats on {url.split('@')[-1]}")
+    tokens = asyncio.run(prepare(url, args.seats, keys))
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "central.cli", "serve", "--db", url, "--port", str(port),
+                               "--token-keys", str(keys), "--calls-per-hour", str(args.calls_per_hour),
+                               "--seed", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        import httpx
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise SystemExit("the platform did not start")
+        log(f"{args.seats} seats connecting over {args.ramp_s:g} s, ready within {args.ready_s:g} s, "
+            f"{args.calls_per_hour:g} calls/h for {args.duration_s:g} s")
+        result = asyncio.run(drive(base, tokens, args, server.pid))
+    finally:
+        server.terminate()
+        try:
+            _, err = server.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            _, err = server.communicate()
+    text = err.decode(errors="replace")
+    result["server_500s"] = text.count(" 500 on ")
+    result["server_recursion_errors"] = text.count("RecursionError")
+    emit(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
