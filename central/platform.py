@@ -118,8 +118,10 @@ class Platform:
     async def drain(self) -> None:
         """Wait until every background write (and any it started) has finished."""
         while True:
-            await asyncio.sleep(0)  # let a pending change announcement spawn its task
-            if not self._tasks and self._announce is None:
+            if self._announce is not None:  # a change announcement waiting for its second: made now
+                self._announce.cancel()
+                self._announce_head()
+            if not self._tasks:
                 return
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
