@@ -26,7 +26,7 @@ async def _versions(url: str) -> tuple[int, int]:
 def test_three_processes_migrating_an_empty_database_at_once_apply_each_migration_once(empty_db_url):
     runs = [subprocess.Popen([sys.executable, "-m", "central.cli", "migrate", "--db", empty_db_url],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
-    results = [(run.wait(timeout=180), run.stderr.read()) for run in runs]
-    for code, err in results:
+    results = [(run.communicate(timeout=180)[1], run.returncode) for run in runs]
+    for err, code in results:
         assert code == 0, err[-2000:]
     assert asyncio.run(_versions(empty_db_url)) == (latest_version(), latest_version())
