@@ -62,6 +62,7 @@ async def prepare(url: str, seats: int, keys_file: Path) -> list[str]:
     from central.store import Database
 
     keys = TokenKeys.generate()
+    keys_file.touch(mode=0o600)  # the platform refuses a key file others may read
     keys_file.write_text(keys.to_json(), encoding="utf-8")
     database = Database(url)
     await database.start()  # the schema's migrations
@@ -266,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         base = f"http://127.0.0.1:{port}"
         import httpx
-        for _ in range(300):
+        for _ in range(600):
+            if server.poll() is not None:
+                raise SystemExit("the platform did not start: " + server.stderr.read().decode(errors="replace")[-2000:])
             try:
                 if httpx.get(f"{base}/api/v1/health", timeout=1.0).status_code == 200:
                     break
@@ -274,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                 pass
             time.sleep(0.1)
         else:
-            raise SystemExit("the platform did not start")
+            raise SystemExit("the platform did not answer within a minute")
         log(f"{args.seats} seats connecting over {args.ramp_s:g} s, ready within {args.ready_s:g} s, "
             f"{args.calls_per_hour:g} calls/h for {args.duration_s:g} s")
         result = asyncio.run(drive(base, tokens, args, server.pid))

@@ -2,9 +2,10 @@
 that show an event.
 
 An event is made once and encoded once (`Event.frame`), however many streams carry it. Each
-subscription keeps the newest value of each state event (`LATEST`: the agent's state, the queue,
-the wallboard, the feed's head), which a newer one replaces, and a bounded queue of the events
-that each matter (a call, an escalation, a missed call). A stream too slow to drain that queue
+subscription keeps what waits for its stream in the order it was published: of each state event
+(`LATEST`: the agent's state, the queue, the wallboard, the feed's head) only the newest, which
+takes the older one's place at the end, and a bounded number of the events that each matter (a
+call, an escalation, a missed call). A stream too slow to drain that queue
 loses what it held and gets `resync` instead (the client reads its lists and the feed again); it
 is never ended for being slow, and nothing one stream does reaches another. Streams end only when
 their session ends or the platform stops.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,44 +51,53 @@ class Subscription:
     role: str = ""
     closed: bool = False
     overflows: int = 0  # times the queue overflowed (the stream was told to resync)
-    pending: deque = field(default_factory=deque)
-    latest: dict = field(default_factory=dict)
+    # what waits, in the order it was published: a state event under its name (a newer one of the
+    # same kind takes the old one's place at the end: it follows everything published before it),
+    # any other under a number of its own
+    waiting: OrderedDict = field(default_factory=OrderedDict)
+    queued: int = 0  # of `waiting`, the events that are not state
+    _count: int = 0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, event: Event) -> None:
         if self.closed:
             return
         if event.name in LATEST:
-            self.latest.pop(event.name, None)  # kept in the order they last changed
-            self.latest[event.name] = event
-        elif len(self.pending) >= MAX_PENDING:
-            self.pending.clear()
+            self.waiting.pop(event.name, None)
+            self.waiting[event.name] = event
+        elif self.queued >= MAX_PENDING:  # too slow: what it missed is read again instead
+            for key in [k for k in self.waiting if not isinstance(k, str)]:
+                del self.waiting[key]
+            self.queued = 0
             self.overflows += 1
-            self.latest[RESYNC.name] = RESYNC
+            self.waiting.pop(RESYNC.name, None)
+            self.waiting[RESYNC.name] = RESYNC
         else:
-            self.pending.append(event)
+            self._count += 1
+            self.waiting[self._count] = event
+            self.queued += 1
         self._wake.set()
 
     def take(self) -> list[Event]:
-        """Everything waiting, the queued events first, then the newest state of each kind."""
-        events = [*self.pending, *self.latest.values()]
-        self.pending.clear()
-        self.latest.clear()
+        """Everything waiting, in the order it was published (each state as it is now)."""
+        events = list(self.waiting.values())
+        self.waiting.clear()
+        self.queued = 0
         self._wake.clear()
         return events
 
     async def wait(self, timeout: float) -> list[Event] | None:
         """What is waiting, after up to `timeout` seconds for something (TimeoutError when
         nothing came); None once the subscription is closed."""
-        if not self.closed and not self.pending and not self.latest:
+        if not self.closed and not self.waiting:
             async with asyncio.timeout(timeout):  # not wait_for: no task per wait
                 await self._wake.wait()
         return None if self.closed else self.take()
 
     def close(self) -> None:
         self.closed = True
-        self.pending.clear()
-        self.latest.clear()
+        self.waiting.clear()
+        self.queued = 0
         self._wake.set()
 
 
