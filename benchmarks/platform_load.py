@@ -45,6 +45,11 @@ class Figures:
     errors: int = 0
     feed_reads: int = 0
     frames: int = 0
+    error_kinds: dict = field(default_factory=dict)
+
+    def error(self, kind: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
 
 
 def free_port() -> int:
@@ -103,30 +108,55 @@ class Seat:
     async def request(self, method: str, path: str, **kwargs: object) -> dict | None:
         try:
             r = await self.run.client.request(method, path, headers=self.headers, **kwargs)
-        except Exception:  # noqa: BLE001 - a refused or timed-out request counts as an error
-            self.run.figures.errors += 1
+        except Exception as exc:  # noqa: BLE001 - a refused or timed-out request counts as an error
+            if self.run.ending:
+                return None
+            self.run.figures.error(f"{path.split('/')[3]}: {type(exc).__name__}")
             return None
         if r.status_code >= 500 or r.status_code in (401, 403, 429):
-            self.run.figures.errors += 1
+            self.run.figures.error(f"{path.split('/')[3]}: {r.status_code}")
             return None
         return r.json() if r.status_code < 300 else None
 
     async def listen(self) -> None:
+        """The event stream over a bare connection (HTTP/1.1, chunked): an HTTP library's reader
+        would make this process, not the platform, the bottleneck of 2,000 streams."""
         f = self.run.figures
+        writer = None
         try:
-            async with self.run.streams.stream("GET", "/api/v1/events", headers=self.headers) as r:
-                if r.status_code != 200:
-                    f.errors += 1
-                    return
-                event = ""
-                async for line in r.aiter_lines():
-                    if line.startswith("event: "):
-                        event = line[7:]
-                    elif line.startswith("data: "):
+            reader, writer = await asyncio.open_connection(self.run.host, self.run.port, limit=1 << 20)
+            writer.write(f"GET /api/v1/events HTTP/1.1\r\nHost: {self.run.host}\r\n"
+                         f"Authorization: {self.headers['Authorization']}\r\nAccept: text/event-stream\r\n\r\n"
+                         .encode())
+            status = (await reader.readline()).split()
+            if len(status) < 2 or status[1] != b"200":
+                f.error(f"events: {status[1:2]}")
+                return
+            while (await reader.readline()) not in (b"\r\n", b""):
+                pass  # the headers
+            buffer = b""
+            while True:
+                size = int((await reader.readline()).strip() or b"0", 16)
+                if size == 0:
+                    break
+                buffer += await reader.readexactly(size)
+                await reader.readexactly(2)
+                *frames, buffer = buffer.split(b"\n\n")
+                for frame in frames:
+                    event = data = ""
+                    for line in frame.decode().split("\n"):
+                        if line.startswith("event: "):
+                            event = line[7:]
+                        elif line.startswith("data: "):
+                            data = line[6:]
+                    if event:
                         f.frames += 1
-                        self.on_event(event, line[6:])
-        except Exception:  # noqa: BLE001 - the stream broke: counted below as dropped
-            pass
+                        self.on_event(event, data)
+        except (OSError, ValueError, asyncio.IncompleteReadError):
+            pass  # the stream broke: counted below as dropped
+        finally:
+            if writer is not None:
+                writer.close()
         if not self.run.ending:
             f.dropped += 1
 
@@ -140,7 +170,7 @@ class Seat:
             if data.get("type") == "ringing":
                 from domain import clock
                 self.run.figures.rings.append(time.time() - clock.parse(data["at"]).timestamp())
-                asyncio.get_running_loop().create_task(self.take(data["call_id"]))
+                self.run.spawn(self.take(data["call_id"]))
         elif event == "changes" and self.run.follow_feed:
             self.read_feed()
 
@@ -149,7 +179,7 @@ class Seat:
             self.again = True
             return
         self.reading = True
-        asyncio.get_running_loop().create_task(self._read_feed())
+        self.run.spawn(self._read_feed())
 
     async def _read_feed(self) -> None:
         try:
@@ -192,10 +222,16 @@ class Run:
         self.figures = Figures()
         self.follow_feed = follow_feed
         self.ending = False
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-        self.streams = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30.0, read=None), limits=limits)
+        self.host, self.port = url.split("//")[1].split(":")[0], int(url.rsplit(":", 1)[1])
+        self.tasks: set[asyncio.Task] = set()
         self.client = httpx.AsyncClient(base_url=url, timeout=30.0,
                                         limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
+
+
+    def spawn(self, coroutine) -> None:  # noqa: ANN001
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -225,10 +261,9 @@ async def drive(url: str, tokens: list[str], args: argparse.Namespace, pid: int)
     elapsed = time.monotonic() - t0
     cpu = cpu_seconds(pid) - cpu0
     run.ending = True
-    for task in listeners:
+    for task in [*listeners, *run.tasks]:
         task.cancel()
-    await asyncio.gather(*listeners, return_exceptions=True)
-    await run.streams.aclose()
+    await asyncio.gather(*listeners, *run.tasks, return_exceptions=True)
     await run.client.aclose()
     f = run.figures
     rings_ms = [r * 1000 for r in f.rings] or [0.0]
@@ -238,7 +273,8 @@ async def drive(url: str, tokens: list[str], args: argparse.Namespace, pid: int)
             "ring_p99_ms": round(percentile(rings_ms, 99), 1), "completed_per_h": round(f.completed * 3600 / elapsed),
             "mutations_per_s": round(f.mutations / elapsed, 2), "server_cpu_pct": round(100 * cpu / elapsed, 1),
             "server_cpu_ms_per_call": round(1000 * cpu / f.completed, 1) if f.completed else None,
-            "feed_reads": f.feed_reads, "frames": f.frames, "errors": f.errors, "seconds": round(elapsed, 1)}
+            "feed_reads": f.feed_reads, "frames": f.frames, "errors": f.errors, "error_kinds": f.error_kinds,
+            "seconds": round(elapsed, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

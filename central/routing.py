@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 AGENT_STATES = ("ready", "not_ready", "break", "after_call_work")
 ACTIVITIES = (*AGENT_STATES, "ringing", "talking", "offline")  # what the wallboard shows per agent
 SERVICE_LEVEL_S = 15.0
-STATS_EVERY_S = 0.5  # the queue's figures go to the seats at most this often
+STATS_EVERY_S = 1.0  # the queue's figures go to the seats at most this often
 # the roles whose seats show the queue: the call bar of those who take calls, the leads' wallboard
 QUEUE_ROLES = frozenset(r for r in Role if allowed(r, "calls.handle") or allowed(r, "queue.watch"))
 
