@@ -20,6 +20,19 @@ async def record_reads(conn: AsyncConnection, who: Claims, action: str, entity: 
         await conn.execute(db.audit_log.insert(), rows)
 
 
+async def record_served(conn: AsyncConnection, action: str,
+                        served: Iterable[tuple[Claims, Iterable[tuple[str, str]]]]) -> None:
+    """One row per personal record (entity, key) each reader received, however many times it was
+    in what they got; all in one insert."""
+    at, rows = clock.stamp(), []
+    for who, records in served:
+        rows.extend({"at": at, "user_id": who.user_id, "username": who.username, "seat": who.seat,
+                     "action": action, "entity": entity, "entity_id": str(key)}
+                    for entity, key in dict.fromkeys(records))
+    if rows:
+        await conn.execute(db.audit_log.insert(), rows)
+
+
 SIGN_IN_PATHS = ("/api/v1/auth/sign-in",)  # audited by the sign-in itself, with the user name
 REFUSALS_PER_ADDRESS_MINUTE = 60  # unauthenticated refusals audited per address; a flood is not each a write
 

@@ -19,9 +19,13 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from central.security import Claims
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,7 @@ class Subscription:
     user_id: int
     session_id: str = ""  # the sign-in whose access token opened the stream: its end closes it
     role: str = ""
+    who: Claims | None = None  # the reader, for the changed rows it may see (None: told only the feed's head)
     closed: bool = False
     overflows: int = 0  # times the queue overflowed (the stream was told to resync)
     # what waits, in the order it was published: a state event under its name (a newer one of the
@@ -106,8 +111,9 @@ class EventBroker:
         self._subs: dict[int, set[Subscription]] = {}
         self.on_presence: list[Callable[[int, bool], None]] = []
 
-    def subscribe(self, user_id: int, session_id: str = "", role: str = "") -> Subscription:
-        sub = Subscription(user_id, session_id, role)
+    def subscribe(self, user_id: int, session_id: str = "", role: str = "",
+                  who: Claims | None = None) -> Subscription:
+        sub = Subscription(user_id, session_id, role, who)
         first = not self._subs.get(user_id)
         self._subs.setdefault(user_id, set()).add(sub)
         if first:
@@ -136,6 +142,10 @@ class EventBroker:
     def connected(self) -> int:
         """How many streams are open."""
         return sum(len(subs) for subs in self._subs.values())
+
+    def subscriptions(self) -> Iterator[Subscription]:
+        for subs in self._subs.values():
+            yield from subs
 
     def publish(self, user_id: int, event: str, data: dict) -> None:
         made = Event(event, data)

@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy import select
 
-from central import audit, catalog, db, feed, seats, supervision, texts
+from central import audit, catalog, db, feed, push, seats, supervision, texts, views
 from central.events import EventBroker
 from central.routing import CallRouter, Handle, LoopScheduler, Scheduler
 from central.security import TokenKeys
@@ -70,6 +70,9 @@ class Platform:
         self._announce: asyncio.Handle | None = None
         self._announce_changes = announce_changes
         self._announced_at = float("-inf")  # the loop's time of the last `changes` event
+        self._announcing = asyncio.Lock()
+        self._pushed_seq: int | None = None  # the feed's head the last `changes` event went out with
+        self._lookup_key: str | None = None
         self._tasks: set[asyncio.Task] = set()
 
     def spawn(self, coro, what: str) -> None:  # noqa: ANN001
@@ -90,6 +93,7 @@ class Platform:
             await texts.ensure_defaults(conn)  # a platform seeded before the texts existed gets them once
         async with self.db.read() as conn:
             self.calendar = await catalog.load_calendar(conn)
+            self._pushed_seq = await feed.head(conn)
             if (await conn.execute(select(db.users.c.id).limit(1))).first() is None:
                 log.warning("the database has no users: run `hotline-central seed` (or `seed --demo`) "
                             "or `hotline-central user add` with the same --db")
@@ -142,8 +146,28 @@ class Platform:
     def _announce_head(self) -> None:
         self._announce = None
         self._announced_at = asyncio.get_running_loop().time()
+        self.spawn(self._send_changes(), "change announcement")
 
-        async def send() -> None:
+    async def _send_changes(self) -> None:
+        """Every stream's `changes` event, with the rows since the last one as its reader may see
+        them (central/push.py), and the audit of the personal records sent."""
+        async with self._announcing:  # one at a time, each from where the last one ended
+            after = self._pushed_seq
             async with self.db.read() as conn:
-                self.broker.broadcast("changes", {"seq": await feed.head(conn)})
-        self.spawn(send(), "change announcement")
+                head = await feed.head(conn)
+                items: list[dict] | None = None
+                if after is not None and head > after:
+                    items, more = await feed.page(conn, after, push.MAX_ROWS)
+                    if more:
+                        items = None  # too many to send: the seats read the feed
+                    elif items:
+                        head = max(head, items[-1]["seq"])  # committed since `head` was read
+                if self._lookup_key is None:
+                    self._lookup_key = await views.lookup_key(conn)
+            if after is not None and head <= after:
+                return
+            reads = push.announce(list(self.broker.subscriptions()), head, after, items, self._lookup_key)
+            self._pushed_seq = head
+            if reads:
+                async with self.db.write() as conn:
+                    await audit.record_served(conn, "feed", reads)

@@ -61,6 +61,19 @@ class FeedView:
             return None  # an order leaving the feed: the unit never knew most of them
         return key, data
 
+    def page(self, items: list[dict]) -> tuple[list[dict], list[tuple[str, str]]]:
+        """The feed's rows as the reader may see them, and the personal records among them
+        (entity, key) that it receives, for the audit."""
+        served, read = [], []
+        for item in items:
+            seen = self.item(item["entity"], item["id"], item["op"], item["data"])
+            if seen is None:
+                continue
+            served.append({**item, "id": seen[0], "data": seen[1]})
+            if seen[1] is not None and item["entity"] in PERSONAL:
+                read.append((item["entity"], item["id"]))
+        return served, read
+
     def caller(self, row: dict) -> dict:
         confidential = bool(row.get("confidential"))
         return {"lookup": lookup_hash(self.key, row["phone"]), "phone": mask_phone(row["phone"]),

@@ -305,6 +305,20 @@ class CacheStore:
             self.set_state(conn, "cursor", str(stored))
         return stored
 
+    def apply_pushed(self, changes: Iterable[dict], after: int, cursor: int) -> int | None:
+        """Apply the rows a `changes` event carried (those after `after`, up to `cursor`), if the
+        cache has every change up to `after` and no resync is under way; returns the cursor now
+        stored, or None when they were not applied (the cache must read the feed instead)."""
+        with self.transaction() as conn:
+            held = self.cursor
+            if held < after or self.get_state("resync") is not None or self.get_state("cursor") is None:
+                return None
+            if cursor <= held:
+                return held
+            apply_many(conn, [(c["entity"], c["id"], c["op"], c.get("data")) for c in changes if c["seq"] > held])
+            self.set_state(conn, "cursor", str(cursor))
+        return cursor
+
     def apply_snapshot_page(self, entity: str, items: list[dict], progress: dict) -> None:
         """One page of a full resync, stored with the resync's progress."""
         with self.transaction() as conn:

@@ -399,6 +399,8 @@ class SyncService:
                     attempt = 0
                     self._succeeded()
                     behind = name in ("hello", "changes") and int(data.get("seq", 0)) > self.store.cursor
+                    if behind and name == "changes" and "changes" in data:
+                        behind = not await self._apply_pushed(data)
                     if behind or name == "resync":  # resync: the platform dropped events this seat was slow to take
                         self._download_wanted.set()
                     if name in ("hello", "resync"):  # (re)connected, or events were lost: catch up
@@ -409,6 +411,23 @@ class SyncService:
             self._recovered.clear()
             await self._sleep_or_wake(self.backoff.delay(attempt), self._recovered)
             attempt += 1
+
+    async def _apply_pushed(self, data: dict) -> bool:
+        """Apply the changed rows a `changes` event carried; False when the cache has missed some
+        before them (or is resyncing) and must read the feed."""
+        try:
+            rows, after, seq = list(data["changes"]), int(data["after"]), int(data["seq"])
+        except (KeyError, TypeError, ValueError):
+            return False
+        cursor = await self.write(self.store.apply_pushed, rows, after, seq)
+        if cursor is None:
+            return False
+        if rows:
+            self.progress.emit("changes", cursor, None)
+        if self.store.refetch_wanted():
+            return False  # the feed read fetches what the rows asked for
+        self.synced.emit(cursor)
+        return True
 
     @staticmethod
     async def _sleep_or_wake(seconds: float, wake: asyncio.Event) -> None:

@@ -39,10 +39,7 @@ KEEPALIVE_S = 15.0
 async def _audit(conn: AsyncConnection, who: Claims, action: str, served: list[tuple[str, str]]) -> None:
     """One audit row per caller (by number) and per order a reader received (R14), however many
     changes of it the page held."""
-    for entity in views.PERSONAL:
-        ids = list(dict.fromkeys(i for e, i in served if e == entity))
-        if ids:
-            await audit.record_reads(conn, who, action, entity, ids)
+    await audit.record_served(conn, action, [(who, served)])
 
 
 @router.get("/changes", responses={410: {"description": "the cursor is older than the feed keeps: resync"}})
@@ -57,15 +54,7 @@ async def changes(platform: PlatformDep, claims: who("feed.read"),
             raise ApiError(410, "resync", f"cursor {after} is older than the feed keeps (from {horizon}); "
                            "run a full resync from /api/v1/snapshot", horizon=horizon)
         items, more = await feed.page(conn, after, limit)
-        view = views.FeedView(claims, await views.lookup_key(conn))
-        served, read = [], []
-        for item in items:
-            seen = view.item(item["entity"], item["id"], item["op"], item["data"])
-            if seen is None:
-                continue
-            served.append({**item, "id": seen[0], "data": seen[1]})
-            if seen[1] is not None:
-                read.append((item["entity"], item["id"]))
+        served, read = views.FeedView(claims, await views.lookup_key(conn)).page(items)
         await _audit(conn, claims, "feed", read)
     # JSONResponse directly: the rows are plain JSON already, and FastAPI's encoder costs more than the query
     return JSONResponse({"changes": served, "cursor": items[-1]["seq"] if items else after, "has_more": more})
@@ -128,7 +117,7 @@ async def events(request: Request, platform: PlatformDep, claims: who("events.su
     """Server-sent events for the signed-in user: `changes` (the feed moved on), `call` (a call for
     this user's seat only), `queue` (queue statistics, to the roles that show them), `resync` (events
     were lost: read again); a comment line keeps the link alive."""
-    sub = platform.broker.subscribe(claims.user_id, claims.session_id, claims.role)
+    sub = platform.broker.subscribe(claims.user_id, claims.session_id, claims.role, claims)
 
     async def stream():  # noqa: ANN202
         try:

@@ -210,15 +210,29 @@ async def test_a_cursor_too_old_for_the_feed_resyncs_keeping_drafts_and_outbox(s
     assert_consistent(sync, sign_in("agent"), [pending])
 
 
-async def test_changes_are_pushed_by_the_event_stream(sync, sign_in):
+async def test_changes_are_pushed_by_the_event_stream(sync, faults, sign_in):
     sync.poll_interval_s = 3600  # only a push can bring the change in time
     sync.start()
     other = sign_in("agent2")
     await until(sync.synced, lambda: sync.store.get_state("cursor") is not None)
+    reads = faults.seen.count("GET /api/v1/changes")
     number = other.post("/api/v1/mutations", json={"id": str(uuid.uuid4()), "entity": "work_order", "op": "create",
                                                    "payload": new_order()}).json()["data"]["number"]
     await until(sync.synced, lambda: workorders.find(sync.store.conn, number) is not None)
     assert sync.link == LinkState.online
+    # the event carried the row, as this seat may see it: the seat did not read the feed for it
+    assert faults.seen.count("GET /api/v1/changes") == reads
+    assert "*" in workorders.find(sync.store.conn, number)["caller_phone"]
+    assert sync.store.cursor == other.get("/api/v1/changes", params={"after": 0, "limit": 5000}).json()["cursor"]
+
+
+async def test_pushed_rows_after_a_gap_are_not_applied(sync, sign_in):
+    await sync.download_all()
+    held = sync.store.cursor
+    row = {"seq": held + 2, "entity": "synonym", "id": "gap", "op": "upsert", "data": {"term": "gap"}}
+    assert sync.store.apply_pushed([row], held + 1, held + 2) is None  # change held + 1 never came
+    assert sync.store.cursor == held
+    assert sync.store.apply_pushed([], held, held) == held
 
 
 async def test_wiping_a_shared_seat_never_loses_pending_work_silently(sync, faults):
