@@ -44,8 +44,14 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.get("/api/v1/health", tags=["health"])
     async def health() -> dict:
-        return {"status": "ok"}
+        cluster = platform.cluster
+        if cluster is None:
+            return {"status": "ok"}
+        return {"status": "ok", "worker": cluster.worker_id, "leads": cluster.leading}
 
     app.add_middleware(_Limits)
+    if platform.cluster is not None:
+        from central.cluster import RouterForward
+        app.add_middleware(RouterForward, platform=platform)
     app.add_middleware(errors.RequestContext)  # the outermost: its id is on every answer, 413 and 500 too
     return app

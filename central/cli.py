@@ -57,6 +57,16 @@ def _parser() -> argparse.ArgumentParser:
                         "reviewer decides (acting as the system user 'simulator')")
     s.add_argument("--departments-speed", type=float, default=60.0, metavar="FACTOR",
                    help="how much faster than real life the simulated units work (default 60: an hour in a minute)")
+    s.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="N processes sharing the port (PostgreSQL only): the call router, the wallboard, "
+                        "the sweeps and the simulators run in one of them at a time, taken over when it dies")
+    s.add_argument("--cluster", action="store_true",
+                   help="run as one worker of a centre of several (on this machine or others; PostgreSQL "
+                        "only): events, presence and the call router are shared through the database")
+    s.add_argument("--internal-host", default="127.0.0.1", metavar="ADDRESS",
+                   help="with --cluster: where the other workers reach this one (its own port, chosen at "
+                        "start); give this machine's address on the centre's network for several machines")
+    s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # the workers of --workers
 
     sm = sub.add_parser("simulate", parents=[common], help="run the centre on a simulated clock and print a summary")
     sm.add_argument("--days", type=float, default=1.0)
@@ -186,16 +196,76 @@ def _serve(args: argparse.Namespace, url: str) -> int:
     except BadKeys as exc:
         print(f"token keys: {exc}", file=sys.stderr)
         return 2
+    if args.workers > 1 or args.cluster:
+        if not url.startswith("postgresql"):
+            print("several workers need a PostgreSQL database (--db postgresql://...)", file=sys.stderr)
+            return 2
+    if args.workers > 1:
+        return _serve_workers(args)
     departments = None
     if args.departments:
         from central.departments import OfficeRates
         departments = OfficeRates().faster(args.departments_speed)
+    sockets, address = None, None
+    if args.cluster:
+        from central.server import bind_address
+        public = bind_address(args.host, args.port, reuse_port=args.reuse_port)
+        internal = bind_address(args.internal_host, 0)
+        scheme = "https" if args.certfile else "http"
+        host = f"[{args.internal_host}]" if ":" in args.internal_host else args.internal_host
+        address = f"{scheme}://{host}:{internal.getsockname()[1]}"
+        sockets = [public, internal]
     platform = Platform(url, calls_per_hour=args.calls_per_hour, seed=args.seed, ring_timeout_s=args.ring_timeout,
-                        departments=departments, token_keys=keys)
+                        departments=departments, token_keys=keys, cluster_address=address)
     server = PlatformServer(platform, host=args.host, port=args.port, log_level="info",
                             certfile=str(args.certfile) if args.certfile else None,
                             keyfile=str(args.keyfile) if args.keyfile else None)
-    server.run()
+    if sockets is None:
+        server.run()
+    else:
+        asyncio.run(server.serve(sockets=sockets))
+    return 0
+
+
+def _serve_workers(args: argparse.Namespace) -> int:
+    """`serve --workers N`: N worker processes on one port (SO_REUSEPORT: the kernel spreads the
+    connections); one that dies is started again. Ends them all on SIGTERM or Ctrl+C."""
+    import signal
+    import subprocess
+    import time
+
+    argv, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg == "--workers":
+            skip = True
+        elif not arg.startswith("--workers="):
+            argv.append(arg)
+    command = [sys.executable, "-m", "central.cli", *argv, "--cluster", "--reuse-port"]
+    workers: list[subprocess.Popen] = [subprocess.Popen(command) for _ in range(args.workers)]
+    stopping = False
+
+    def stop(_sig: int, _frame) -> None:  # noqa: ANN001
+        nonlocal stopping
+        stopping = True
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("serving with %d workers on %s:%d", args.workers, args.host, args.port)
+    while not stopping:
+        for i, worker in enumerate(workers):
+            if worker.poll() is not None and not stopping:
+                log.warning("worker %d (pid %d) ended with %s; starting another", i, worker.pid, worker.returncode)
+                workers[i] = subprocess.Popen(command)
+        time.sleep(0.5)  # supervising child processes: no event loop here
+    for worker in workers:
+        if worker.poll() is None:
+            worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
     return 0
 
 

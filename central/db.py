@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -494,4 +495,24 @@ dispatch_rules = Table(
     Column("note", Text, nullable=False, default=""),
     Column("version", Integer, nullable=False, default=1),
     Column("updated_at", String(40), nullable=False),
+)
+
+
+# Several workers (central/cluster.py): the agents' states, so that the worker that takes the call
+# router over routes to the agents who were ready; and the bus's messages too large for a NOTIFY.
+agent_states = Table(
+    "agent_states", metadata,
+    Column("user_id", Seq, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("seat", String(64), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+)
+
+bus_spill = Table(
+    "bus_spill", metadata,
+    Column("id", Seq, primary_key=True, autoincrement=True),
+    Column("payload", Text, nullable=False),
+    Column("at", Float, nullable=False, index=True),  # seconds since the epoch: old ones are dropped
 )

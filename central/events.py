@@ -10,8 +10,7 @@ loses what it held and gets `resync` instead (the client reads its lists and the
 is never ended for being slow, and nothing one stream does reaches another. Streams end only when
 their session ends or the platform stops.
 
-Several API workers would need a shared bus (PostgreSQL LISTEN/NOTIFY); the reference platform runs
-one worker.
+Several workers share their events and presence through central/cluster.py.
 """
 from __future__ import annotations
 
@@ -107,16 +106,26 @@ class Subscription:
 
 
 class EventBroker:
+    """The streams of this process, and (with a cluster: central/cluster.py) the other workers':
+    what is published here also goes to them through `relay`, and what they publish comes in
+    through `deliver`, `deliver_all` and `end_local`. Presence (which users hold a stream) covers
+    every worker; its hooks hear when a user's first stream anywhere comes or last one goes."""
+
     def __init__(self) -> None:
         self._subs: dict[int, set[Subscription]] = {}
+        self._remote: dict[str, set[int]] = {}  # other workers' users with a stream
         self.on_presence: list[Callable[[int, bool], None]] = []
+        self.relay = None  # the cluster (send, presence), when there is one
 
     def subscribe(self, user_id: int, session_id: str = "", role: str = "",
                   who: Claims | None = None) -> Subscription:
         sub = Subscription(user_id, session_id, role, who)
         first = not self._subs.get(user_id)
+        was = self.is_connected(user_id)
         self._subs.setdefault(user_id, set()).add(sub)
-        if first:
+        if first and self.relay is not None:
+            self.relay.presence(user_id, True)
+        if not was:
             self._presence(user_id, True)
         return sub
 
@@ -127,7 +136,10 @@ class EventBroker:
         subs.discard(sub)
         if not subs:
             del self._subs[sub.user_id]
-            self._presence(sub.user_id, False)
+            if self.relay is not None:
+                self.relay.presence(sub.user_id, False)
+            if not self.is_connected(sub.user_id):
+                self._presence(sub.user_id, False)
 
     def _presence(self, user_id: int, connected: bool) -> None:
         for hook in self.on_presence:
@@ -137,23 +149,64 @@ class EventBroker:
                 log.exception("presence hook failed")
 
     def is_connected(self, user_id: int) -> bool:
-        return bool(self._subs.get(user_id))
+        return bool(self._subs.get(user_id)) or any(user_id in users for users in self._remote.values())
+
+    def local_users(self) -> list[int]:
+        return list(self._subs)
+
+    # -- other workers' presence ---------------------------------------------------------------------
+
+    def remote_present(self, worker: str, user_id: int, connected: bool) -> None:
+        was = self.is_connected(user_id)
+        users = self._remote.setdefault(worker, set())
+        if connected:
+            users.add(user_id)
+        else:
+            users.discard(user_id)
+        if self.is_connected(user_id) != was:
+            self._presence(user_id, not was)
+
+    def remote_set(self, worker: str, user_ids: Iterable[int]) -> None:
+        """A worker's whole list (it repeats it now and then): what differs is a presence change."""
+        old, new = self._remote.get(worker, set()), set(user_ids)
+        for user_id in old - new:
+            self.remote_present(worker, user_id, False)
+        for user_id in new - old:
+            self.remote_present(worker, user_id, True)
+
+    def remote_gone(self, worker: str) -> None:
+        self.remote_set(worker, ())
+        self._remote.pop(worker, None)
 
     def connected(self) -> int:
-        """How many streams are open."""
+        """How many streams are open (in this process)."""
         return sum(len(subs) for subs in self._subs.values())
 
     def subscriptions(self) -> Iterator[Subscription]:
         for subs in self._subs.values():
             yield from subs
 
+    # -- events ----------------------------------------------------------------------------------
+
     def publish(self, user_id: int, event: str, data: dict) -> None:
+        self.deliver(user_id, event, data)
+        if self.relay is not None and any(user_id in users for users in self._remote.values()):
+            self.relay.send({"k": "pub", "u": user_id, "e": event, "d": data})
+
+    def deliver(self, user_id: int, event: str, data: dict) -> None:
+        """To this process's streams of the user."""
         made = Event(event, data)
         for sub in self._subs.get(user_id, ()):
             sub.offer(made)
 
     def broadcast(self, event: str, data: dict, roles: Iterable[str] | None = None) -> int:
-        """To every stream (of the given roles only, when given); returns how many got it."""
+        """To every stream (of the given roles only, when given); returns how many here got it."""
+        wanted = None if roles is None else sorted(roles)
+        if self.relay is not None:
+            self.relay.send({"k": "cast", "e": event, "d": data, "r": wanted})
+        return self.deliver_all(event, data, wanted)
+
+    def deliver_all(self, event: str, data: dict, roles: Iterable[str] | None = None) -> int:
         made, wanted = Event(event, data), None if roles is None else frozenset(roles)
         sent = 0
         for subs in self._subs.values():
@@ -164,8 +217,13 @@ class EventBroker:
         return sent
 
     def end_sessions(self, session_ids: set[str]) -> int:
-        """Close the streams of these sessions (ended: signed out, disabled, a token reused);
-        returns how many were closed."""
+        """Close the streams of these sessions (ended: signed out, disabled, a token reused), in
+        every worker; returns how many were closed here."""
+        if self.relay is not None and session_ids:
+            self.relay.send({"k": "end", "s": sorted(session_ids)})
+        return self.end_local(session_ids)
+
+    def end_local(self, session_ids: set[str]) -> int:
         ending = [sub for subs in self._subs.values() for sub in subs if sub.session_id in session_ids]
         for sub in ending:
             self._end(sub)

@@ -187,6 +187,11 @@ def _v16_dispatch_rules(conn: Connection) -> None:
     db.dispatch_rules.create(conn, checkfirst=True)  # its rows: `hotline-central dispatch-rules import`, the seed
 
 
+def _v17_cluster(conn: Connection) -> None:
+    db.agent_states.create(conn, checkfirst=True)
+    db.bus_spill.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "synonyms of the knowledge-base search", _v2_synonyms),
@@ -205,6 +210,7 @@ MIGRATIONS: list[Migration] = [
     Migration(14, "new and changed answers announced to the seats", _v14_kb_notices),
     Migration(15, "partner platforms' orders (flow-back): transferred orders by their target", _v15_partner_orders),
     Migration(16, "the dispatch rule table: who takes a category in a district", _v16_dispatch_rules),
+    Migration(17, "several workers: agents' states, the bus's large messages", _v17_cluster),
 ]
 
 

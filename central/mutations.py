@@ -199,7 +199,7 @@ async def _run(conn, platform, who: Claims, m: MutationIn, key: str | None, data
                 "data": {"phone": mask_phone(key), "call_id": data.call_id}}
     if m.entity == "call":
         before, row = await callbacks.report(conn, who, key, data, platform.router.routes(key))
-        effects.append(partial(platform.router.reported, who, before, row))
+        effects.append(partial(platform.call_reported, who, before, row))
         return applied(row)
     if m.entity == "missed_call":
         item = await callbacks.record_outcome(conn, who, key, data)

@@ -8,6 +8,7 @@ order of its events.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from sqlalchemy import select
@@ -39,14 +40,18 @@ class Platform:
                  scheduler: Scheduler | None = None, sweep_every_s: float | None = SWEEP_EVERY_S,
                  departments=None, announce_changes: bool = True,  # noqa: ANN001
                  token_keys: TokenKeys | None = None, sign_in_limits: SignInLimits | None = None,
-                 unit_phone_searches_per_hour: int = UNIT_PHONE_SEARCHES_PER_HOUR) -> None:
+                 unit_phone_searches_per_hour: int = UNIT_PHONE_SEARCHES_PER_HOUR,
+                 cluster_address: str | None = None) -> None:
         """token_keys: the access tokens' signing keys, shared by every worker of the centre (a key
         file or the environment: see central/security.py); a platform given none makes its own,
         good for its lifetime only (a test, the demo: the seats' refresh tokens outlive it).
         sign_in_limits: when wrong passwords lock an account or an address (central/sign_in.py).
         departments: OfficeRates to run the department simulator with (the demo), or None.
         announce_changes: False when no seat follows the feed (a simulation), to save a query a change.
-        refresh_grace_s: how long a refresh token just rotated stays good for a seat that lost the answer."""
+        refresh_grace_s: how long a refresh token just rotated stays good for a seat that lost the answer.
+        cluster_address: this worker's address, when several workers serve one PostgreSQL database
+        (central/cluster.py): the router, the wallboard, the sweeps and the simulators then run in
+        one of them at a time."""
         self.db = Database(db_url)
         self.access_ttl_s = access_ttl_s
         self.refresh_ttl_s = refresh_ttl_s
@@ -74,6 +79,14 @@ class Platform:
         self._pushed_seq: int | None = None  # the feed's head the last `changes` event went out with
         self._lookup_key: str | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.cluster = None
+        if cluster_address is not None:
+            if not self.db.url.startswith("postgresql"):
+                raise ValueError("several workers need a PostgreSQL database")
+            from central.cluster import Cluster
+            self.cluster = Cluster(self, cluster_address)
+            self.broker.relay = self.cluster
+            self.router.active = False
 
     def spawn(self, coro, what: str) -> None:  # noqa: ANN001
         """Run a background coroutine, keeping a reference to it and logging its failure."""
@@ -100,6 +113,16 @@ class Platform:
             if not await seats.any_registered(conn):
                 log.info("no seat is registered: a sign-in works at the seat its client names "
                          "(`hotline-central seat add` binds seats to addresses)")
+        if self.cluster is not None:
+            await self.cluster.start()  # this worker leads when it takes the lease
+        else:
+            await self.start_leading()
+
+    async def start_leading(self) -> None:
+        """Run the call router, the wallboard, the sweeps and the simulators (this worker alone)."""
+        if self.cluster is not None:
+            await self.router.take_over()
+        self.router.active = True
         await self.router.start_arrivals(self._calls_per_hour, self._seed)
         await self.wallboard.start()
         if self._sweep_every_s:
@@ -108,16 +131,38 @@ class Platform:
             from central.departments import start_departments
             self.departments = await start_departments(self, self._department_rates, self._seed)
 
-    async def stop(self) -> None:
+    async def stop_leading(self) -> None:
         for simulator in self.departments:
             simulator.stop()
-        self.broker.close()
+        self.departments = []
         if self._sweep is not None:
             self._sweep.cancel()
+            self._sweep = None
         await self.wallboard.stop()
         await self.router.stop()
+        if self.cluster is not None:
+            self.router.active = False
+
+    async def stop(self) -> None:
+        if self.cluster is not None:
+            await self.cluster.stop()
+        else:
+            await self.stop_leading()
+        self.broker.close()
         await self.drain()
         await self.db.close()
+
+    def greet(self, user_id: int) -> None:
+        """The router's state for a stream that just opened in another worker."""
+        self.broker.publish(user_id, "agent", self.router.agent_event(self.router.seats.get(user_id)))
+        self.broker.publish(user_id, "queue", self.router.stats())
+
+    def call_reported(self, who, before: str | None, row: dict) -> None:  # noqa: ANN001
+        """A seat's softphone reported a call (committed): the router counts it, wherever it runs."""
+        if self.router.active:
+            self.router.reported(who, before, row)
+        elif self.cluster is not None:
+            self.cluster.send({"k": "reported", "who": dataclasses.asdict(who), "before": before, "row": row})
 
     async def drain(self) -> None:
         """Wait until every background write (and any it started) has finished."""
@@ -134,9 +179,12 @@ class Platform:
         self._sweep = self.scheduler.call_later(self._sweep_every_s, self._sweep_tick)
         self.spawn(supervision.sweep(self, clock.now()), "supervision sweep")
 
-    def changed(self) -> None:
+    def changed(self, relay: bool = True) -> None:
         """Tell every stream that the feed has moved on: at once after a quiet second, else once
-        at the end of that second for every change within it (each seat then reads the feed once)."""
+        at the end of that second for every change within it (each seat then reads the feed once).
+        relay: tell the other workers too (False: they told us)."""
+        if relay and self.cluster is not None:
+            self.cluster.send({"k": "changed"})
         self.wallboard.orders_changed()
         if self._announce is None and self._announce_changes:
             loop = asyncio.get_running_loop()

@@ -170,6 +170,10 @@ class CallRouter:
         self._arrivals: Handle | None = None
         self._arrivals_on = False
         self._writes = asyncio.Lock()  # call records are written in the order their changes happened
+        self.active = True  # False in a worker of a cluster that does not hold the router (central/cluster.py)
+        self._kept: dict[int, dict] = {}  # agents' states waiting to be written (a cluster's router only)
+        self._kept_asked = self._kept_done = 0  # states set, and written, so far
+        self._kept_cond = asyncio.Condition()
         platform.broker.on_presence.append(self._presence)
 
     # -- clock and persistence ---------------------------------------------------------------
@@ -231,6 +235,57 @@ class CallRouter:
         the platform's state, never its own guess."""
         seat.state, seat.reason, seat.since = state, reason, self._now()
         self.platform.broker.publish(seat.user_id, "agent", self.agent_event(seat))
+        if self.platform.cluster is not None:
+            self._keep(seat)
+
+    def _keep(self, seat: Seat) -> None:
+        """Write the seat's state behind, for the worker that may take the router over."""
+        first = not self._kept
+        self._kept[seat.user_id] = {"user_id": seat.user_id, "username": seat.username, "seat": seat.seat,
+                                    "state": seat.state, "reason": seat.reason, "at": clock.stamp()}
+        self._kept_asked += 1
+        if not first:
+            return  # joins the write already waiting
+
+        async def write() -> None:
+            async with self._writes:
+                rows, self._kept, upto = list(self._kept.values()), {}, self._kept_asked
+                t = db.agent_states
+                try:
+                    async with self.platform.db.write() as conn:
+                        await conn.execute(t.delete().where(t.c.user_id.in_([r["user_id"] for r in rows])))
+                        await conn.execute(t.insert(), rows)
+                finally:  # (a failure is logged by spawn; the waiters go on without it)
+                    self._kept_done = max(self._kept_done, upto)
+                    async with self._kept_cond:
+                        self._kept_cond.notify_all()
+        self.platform.spawn(write(), "agent state write")
+
+    async def kept(self) -> None:
+        """Wait until the agents' states set so far are written (a cluster's router: the answer to
+        a state change then means that a worker taking the router over knows it)."""
+        asked = self._kept_asked
+        async with self._kept_cond:
+            await self._kept_cond.wait_for(lambda: self._kept_done >= asked)
+
+    async def take_over(self) -> None:
+        """This worker now holds the router (central/cluster.py): the agents' states as the last
+        holder left them; the calls it was routing are lost with it and are ended."""
+        self.seats.clear()
+        self.waiting.clear()
+        self.calls.clear()
+        async with self.platform.db.write() as conn:
+            rows = (await conn.execute(select(db.agent_states))).mappings().all()
+            lost = await conn.execute(db.calls.update().where(
+                db.calls.c.source == "platform", db.calls.c.state != "ended").values(
+                state="ended", ended_at=clock.stamp(), end_reason="router_moved"))
+        if lost.rowcount:
+            log.warning("the call router moved to this worker; %d calls it was routing were ended", lost.rowcount)
+        now = self._now()
+        for row in rows:
+            seat = self.seats[row["user_id"]] = Seat(row["user_id"], row["username"], row["seat"], row["state"],
+                                                     row["reason"], since=now, presence_since=now)
+            self.platform.broker.publish(seat.user_id, "agent", self.agent_event(seat))
 
     @staticmethod
     def agent_event(seat: Seat | None) -> dict:
@@ -240,6 +295,8 @@ class CallRouter:
         return {"state": seat.state, "reason": seat.reason, "call_id": seat.call_id, "at": clock.stamp()}
 
     def _presence(self, user_id: int, connected: bool) -> None:
+        if not self.active:
+            return
         if seat := self.seats.get(user_id):
             seat.presence_since = self._now()
         if connected:
@@ -460,6 +517,8 @@ class CallRouter:
         """The queue's figures moved: the seats that show them hear it on the next tick (at most
         every STATS_EVERY_S, whatever the number of changes: 750 agents going ready at once cost one
         frame per seat, not 750); the wallboard's hooks at once (it keeps its own pace)."""
+        if not self.active:
+            return
         if self._stats_tick is None:
             self._stats_tick = self._later(STATS_EVERY_S, self._send_stats)
         for hook in self.on_change:

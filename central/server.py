@@ -46,8 +46,17 @@ class PlatformServer(uvicorn.Server):
 def bind_loopback(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
     # proto must say TCP: asyncio sets TCP_NODELAY on accepted sockets only then (else Nagle and
     # delayed ACKs add 40 ms to every response).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    return bind_address(host, port)
+
+
+def bind_address(host: str, port: int, reuse_port: bool = False) -> socket.socket:
+    """A listening TCP socket on any address (IPv4 or IPv6); reuse_port: several processes share
+    the port (SO_REUSEPORT), the kernel spreading the connections among them."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     return sock
 

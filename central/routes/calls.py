@@ -41,6 +41,8 @@ async def set_agent_state(body: AgentState, platform: PlatformDep, claims: who("
         seat = platform.router.set_state(claims, body.state, body.reason)
     except RoutingError as exc:
         raise _refused(exc) from None
+    if platform.cluster is not None:
+        await platform.router.kept()  # answered once another worker taking the router over would know it
     return {"state": seat.state, "reason": seat.reason}
 
 

@@ -125,8 +125,11 @@ async def events(request: Request, platform: PlatformDep, claims: who("events.su
                 head = await feed.head(conn)
             yield sse_frame("hello", {"user": claims.username, "seat": claims.seat, "seq": head})
             # the state as it is now, known or not: the seat reconciles its calls and its bar with it
-            yield sse_frame("agent", platform.router.agent_event(platform.router.seats.get(claims.user_id)))
-            yield sse_frame("queue", platform.router.stats())
+            if platform.router.active:
+                yield sse_frame("agent", platform.router.agent_event(platform.router.seats.get(claims.user_id)))
+                yield sse_frame("queue", platform.router.stats())
+            else:  # another worker holds the router: it sends them (central/cluster.py)
+                platform.cluster.send({"k": "greet", "u": claims.user_id})
             while not sub.closed:
                 left = claims.expires - time.time()  # the stream ends with its access token
                 if left <= 0:
