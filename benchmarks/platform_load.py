@@ -6,13 +6,13 @@ has everything before them, else the seat reads the feed.
     python -m benchmarks.platform_load --seats 750 --calls-per-hour 7920 --follow-feed --ramp-s 10
 
 The platform is `hotline-central serve` in its own process on loopback (its call simulator makes
-the Poisson arrivals), over a fresh SQLite file, or `--db URL` (PostgreSQL: the database is
-emptied first). The seats are asyncio tasks of this process, one HTTP connection each for the
-stream and a shared pool for requests. The seats connect spread over --ramp-s seconds, then all go
+the Poisson arrivals), over a fresh SQLite file, or `--db URL` (PostgreSQL: its sessions are
+dropped first; `--workers N` runs `serve --workers N` on it). The seats are asyncio tasks of this
+process, one HTTP connection each for the stream and a shared pool for requests. The seats connect spread over --ramp-s seconds, then all go
 ready within --ready-s; calls flow for --duration-s. Figures: seats_connected (streams that said
 hello), streams_dropped (ended by the platform before the end), ring_p50_ms / ring_p99_ms (from the
 platform's ringing stamp to the seat hearing it), completed_per_h, mutations_per_s, server_cpu_pct
-(of one core, the server process), errors (requests that failed or answered 5xx).
+(of one core, the server's processes), errors (requests that failed or answered 5xx).
 """
 from __future__ import annotations
 
@@ -242,8 +242,19 @@ class Run:
 
 
 def cpu_seconds(pid: int) -> float:
+    """CPU time of the process and of its children still running (the workers of `serve --workers`)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for child in children:
+        try:
+            total += cpu_seconds(int(child))
+        except OSError:  # ended meanwhile
+            pass
+    return total
 
 
 async def drive(url: str, tokens: list[str], args: argparse.Namespace, pid: int) -> dict:
@@ -288,15 +299,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seats", type=int, default=100)
     parser.add_argument("--calls-per-hour", type=float, default=1000.0)
-    parser.add_argument("--workers", type=int, default=1, help="platform worker processes (only 1 so far)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="platform worker processes (`serve --workers N`; more than 1 needs --db postgresql://...)")
     parser.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--follow-feed", action="store_true", help="follow the change feed as the workstation does (the rows pushed, else a read)")
     parser.add_argument("--ramp-s", type=float, default=5.0, help="seconds over which the seats connect")
     parser.add_argument("--ready-s", type=float, default=10.0, help="seconds within which all go ready")
     parser.add_argument("--duration-s", type=float, default=60.0, help="seconds measured, from the first ready")
     args = parser.parse_args(argv)
-    if args.workers != 1:
-        parser.error("--workers: the platform runs one worker so far (issue 16 adds more)")
+    if args.workers > 1 and not (args.db or "").startswith("postgresql"):
+        parser.error("--workers: several workers need --db postgresql://...")
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(65536, resource.getrlimit(resource.RLIMIT_NOFILE)[1]),) * 2)
     folder = Path(tempfile.mkdtemp(prefix="hotline-load-"))
     url = args.db or f"sqlite:///{folder / 'central.db'}"
@@ -304,15 +316,18 @@ def main(argv: list[str] | None = None) -> int:
     log(f"preparing {args.seats} seats on {url.split('@')[-1]}")
     tokens = asyncio.run(prepare(url, args.seats, keys))
     port = free_port()
+    server_log = open(folder / "server.log", "w+b")  # noqa: SIM115 - read and closed at the end
     server = subprocess.Popen([sys.executable, "-m", "central.cli", "serve", "--db", url, "--port", str(port),
                                "--token-keys", str(keys), "--calls-per-hour", str(args.calls_per_hour),
-                               "--seed", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "--seed", "1", "--workers", str(args.workers)],
+                              stdout=subprocess.DEVNULL, stderr=server_log)
     try:
         base = f"http://127.0.0.1:{port}"
         import httpx
         for _ in range(600):
             if server.poll() is not None:
-                raise SystemExit("the platform did not start: " + server.stderr.read().decode(errors="replace")[-2000:])
+                server_log.seek(0)
+                raise SystemExit("the platform did not start: " + server_log.read().decode(errors="replace")[-2000:])
             try:
                 if httpx.get(f"{base}/api/v1/health", timeout=1.0).status_code == 200:
                     break
@@ -327,11 +342,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         try:
-            _, err = server.communicate(timeout=20)
+            server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-            _, err = server.communicate()
-    text = err.decode(errors="replace")
+            server.wait()
+    server_log.seek(0)
+    text = server_log.read().decode(errors="replace")
+    server_log.close()
     result["server_500s"] = text.count(" 500 on ")
     result["server_recursion_errors"] = text.count("RecursionError")
     emit(result)

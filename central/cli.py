@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--internal-host", default="127.0.0.1", metavar="ADDRESS",
                    help="with --cluster: where the other workers reach this one (its own port, chosen at "
                         "start); give this machine's address on the centre's network for several machines")
+    s.add_argument("--forwarded-allow-ips", default=None, metavar="ADDRESSES",
+                   help="the reverse proxies in front (comma-separated addresses) whose X-Forwarded-For "
+                        "gives the seat's address; by default no proxy is believed")
     s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)  # the workers of --workers
 
     sm = sub.add_parser("simulate", parents=[common], help="run the centre on a simulated clock and print a summary")
@@ -219,7 +222,8 @@ def _serve(args: argparse.Namespace, url: str) -> int:
                         departments=departments, token_keys=keys, cluster_address=address)
     server = PlatformServer(platform, host=args.host, port=args.port, log_level="info",
                             certfile=str(args.certfile) if args.certfile else None,
-                            keyfile=str(args.keyfile) if args.keyfile else None)
+                            keyfile=str(args.keyfile) if args.keyfile else None,
+                            forwarded_allow_ips=args.forwarded_allow_ips)
     if sockets is None:
         server.run()
     else:

@@ -34,6 +34,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from central.events import RESYNC
 from domain.errors import error_body
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ LEASE_RETRY_S = 0.5
 LEASE_KEY = (12345, 1)  # a two-key advisory lock: the change feed owns the one-key ones (central/feed.py)
 OWNER_KEY = "router_owner"  # meta: the address of the lease's holder
 SPILL_KEEP_S = 120.0
+OUTBOX_MAX = 50_000  # messages kept for a bus link that is down; older ones are dropped
 FORWARD_TIMEOUT_S = 10.0
 
 # the requests only the router's owner can answer
@@ -125,16 +127,26 @@ class Cluster:
                 await self._flush()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("cluster bus: sending failed (%s); retrying", type(exc).__name__)
+                if self._sender is not None:
+                    self._sender.terminate()
+                self._sender = None
                 await asyncio.sleep(0.5)
-                with contextlib.suppress(Exception):
-                    self._sender = await asyncpg.connect(self._dsn)
+                self._outbox_ready.set()
 
     async def _flush(self) -> None:
         self._outbox_ready.clear()
         batch, self._outbox = self._outbox, []
         if not batch:
             return
-        assert self._sender is not None
+        try:
+            await self._notify(batch)
+        except (OSError, asyncpg.InterfaceError):  # the link: sent again once it is back
+            self._outbox[:0] = batch[-OUTBOX_MAX:]
+            raise
+
+    async def _notify(self, batch: list[str]) -> None:
+        if self._sender is None or self._sender.is_closed():
+            self._sender = await asyncpg.connect(self._dsn)
         payloads = []
         for message in batch:
             if len(message.encode()) > PAYLOAD_LIMIT:
@@ -148,6 +160,20 @@ class Cluster:
         self.sent += len(payloads)
 
     # -- receiving ---------------------------------------------------------------------------------
+
+    async def _listen_again(self) -> None:
+        """The listening connection ended (the database restarted, the network): listen again;
+        what was said meanwhile is lost, so every stream here is told to read again."""
+        try:
+            self._listener = await asyncpg.connect(self._dsn)
+            await self._listener.add_listener(CHANNEL, self._heard)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("cluster bus: cannot listen (%s); trying again", type(exc).__name__)
+            self._listener = None
+            return
+        log.warning("cluster bus: listening again; the streams here are told to resync")
+        self.send({"k": "who"})
+        self.platform.broker.deliver_all(RESYNC.name, RESYNC.data)
 
     def _heard(self, _conn, _pid, _channel, payload: str) -> None:  # noqa: ANN001
         self._inbox.put_nowait(payload)
@@ -214,6 +240,8 @@ class Cluster:
     async def _presence_loop(self) -> None:
         while True:
             await asyncio.sleep(PRESENCE_EVERY_S)
+            if self._listener is None or self._listener.is_closed():
+                await self._listen_again()
             self._send_presence()
             now = time.monotonic()
             for worker, heard in list(self._heard_at.items()):

@@ -11,19 +11,29 @@ import uvicorn
 from central.app import create_app
 from central.platform import Platform
 
+KEEP_ALIVE_S = 30
+
 
 class PlatformServer(uvicorn.Server):
     """A uvicorn server that ends the open event streams first when asked to stop, so that
     shutdown does not wait on them."""
 
     def __init__(self, platform: Platform, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
-                 certfile: str | None = None, keyfile: str | None = None) -> None:
-        """certfile, keyfile: PEM files to serve HTTPS (both or neither)."""
+                 certfile: str | None = None, keyfile: str | None = None,
+                 forwarded_allow_ips: str | None = None) -> None:
+        """certfile, keyfile: PEM files to serve HTTPS (both or neither); forwarded_allow_ips: the
+        reverse proxies (addresses, comma-separated) whose X-Forwarded-For names the client (the
+        seat's address, for seats bound to addresses); None: no proxy is believed."""
         self.platform = platform
         # No access log: request paths and queries carry phone numbers (/callers/{phone}, ?phone=).
         config = uvicorn.Config(create_app(platform), host=host, port=port, log_level=log_level,
                                 timeout_graceful_shutdown=3, lifespan="on", access_log=False,
-                                ssl_certfile=certfile, ssl_keyfile=keyfile)
+                                # longer than a client's idle connections live (httpx: 5 s), so that
+                                # the client closes them, never the server under a request on its way
+                                timeout_keep_alive=KEEP_ALIVE_S,
+                                ssl_certfile=certfile, ssl_keyfile=keyfile,
+                                proxy_headers=forwarded_allow_ips is not None,
+                                forwarded_allow_ips=forwarded_allow_ips or "")
         super().__init__(config)
         self._loop: asyncio.AbstractEventLoop | None = None
 

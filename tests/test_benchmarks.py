@@ -31,6 +31,8 @@ SMOKE: dict[str, tuple[list[str], set[str]]] = {
                        "--ready-s", "1", "--follow-feed"],
                       {"seats_connected", "streams_dropped", "ring_p50_ms", "ring_p99_ms", "completed_per_h",
                        "mutations_per_s", "server_cpu_pct", "errors"}),
+    "write_scaling": (["--workers", "1", "2", "--writers", "4", "--duration-s", "2"],
+                      {"benchmark", "by_workers", "ratio"}),
     "unit_push": (["--orders", "4"], {"benchmark", "orders", "leaked", "p95_ms"}),
     "sync": (["--orders", "300", "--entries", "300", "--uploads", "5"],
              {"initial_sync_s", "rows", "upload_per_s", "max_stall_ms"}),

@@ -183,3 +183,39 @@ def test_the_router_is_taken_over_when_its_worker_dies(start_workers):
         assert second.status_code == 201, second.text
         assert ringing(stream) == second.json()["call_id"]
         assert successor.health()["leads"]
+
+
+def test_events_too_large_for_a_notify_arrive_in_order(cluster_db):
+    """PostgreSQL's NOTIFY takes at most 8,000 bytes: a larger event goes through the spill table,
+    and the events after it still come after it. Two platforms in this process, one database."""
+    from central.platform import Platform
+    from central.server import ThreadedPlatform
+
+    a = ThreadedPlatform(Platform(cluster_db, cluster_address="http://127.0.0.1:9")).start()
+    b = ThreadedPlatform(Platform(cluster_db, cluster_address="http://127.0.0.1:9")).start()
+    try:
+        async def subscribe():  # noqa: ANN202
+            return b.platform.broker.subscribe(4242, role="agent")
+        sub = b.run_coroutine(subscribe())
+        give_up = time.monotonic() + TAKEOVER_S
+        while not a.run_coroutine(asyncio.sleep(0, a.platform.broker.is_connected(4242))):
+            assert time.monotonic() < give_up, "the other worker never heard of the stream"
+            time.sleep(0.05)  # another worker's presence: nothing here to wait on but its answer
+        big = "长" * 4000  # 12,000 bytes in UTF-8
+
+        async def publish():  # noqa: ANN202
+            for n, text in enumerate(("before", big, "after")):
+                a.platform.broker.publish(4242, "note", {"n": n, "text": text})
+        a.run_coroutine(publish())
+
+        async def take(count: int):  # noqa: ANN202
+            got = []
+            while len(got) < count:
+                got += [e for e in await sub.wait(10.0) if e.name == "note"]  # not the queue's figures
+            return got
+        got = b.run_coroutine(take(3))
+        assert [(e.name, e.data["n"]) for e in got] == [("note", 0), ("note", 1), ("note", 2)]
+        assert got[1].data["text"] == big and a.platform.cluster.spilled == 1
+    finally:
+        a.stop()
+        b.stop()
