@@ -224,10 +224,7 @@ def _serve(args: argparse.Namespace, url: str) -> int:
                             certfile=str(args.certfile) if args.certfile else None,
                             keyfile=str(args.keyfile) if args.keyfile else None,
                             forwarded_allow_ips=args.forwarded_allow_ips)
-    if sockets is None:
-        server.run()
-    else:
-        asyncio.run(server.serve(sockets=sockets))
+    server.run(sockets=sockets)  # uvicorn's run: its event loop (uvloop when installed)
     return 0
 
 

@@ -78,7 +78,6 @@ class Cluster:
         self._inbox: asyncio.Queue[str] = asyncio.Queue()
         self._heard_at: dict[str, float] = {}  # other workers: when last heard from
         self._tasks: list[asyncio.Task] = []
-        self._stopping = False
         self._client = httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S)
         self.sent = 0  # messages sent, spilled ones included
         self.spilled = 0
@@ -97,13 +96,12 @@ class Cluster:
         self.send({"k": "who"})  # every worker answers with its streams' users
 
     async def stop(self) -> None:
-        self._stopping = True
-        self.send({"k": "bye"})
-        with contextlib.suppress(Exception):
-            await self._flush()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.send({"k": "bye"})  # the others drop this worker's streams now, not after WORKER_EXPIRES_S
+        with contextlib.suppress(Exception):
+            await self._flush()
         if self.leading:
             await self.platform.stop_leading()
             self.leading = False
