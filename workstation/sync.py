@@ -34,6 +34,7 @@ from workstation.platform_client import PlatformClient, PlatformError, PlatformU
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+PUSHED_KEPT = 20  # `changes` events waiting for the downloader; with more, the oldest go (the feed is read)
 
 # Snapshot order of a full resync: reference data first, so the agent can search soonest.
 # (appended at the end: a resync under way keeps its place in the list across an upgrade)
@@ -74,6 +75,7 @@ class SyncService:
         self._download_wanted = asyncio.Event()
         self._recovered = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._pushed: list[dict] = []  # `changes` events with rows, for the downloader to apply
         # What the UI listens to.
         self.link_changed = Signal("link_changed")            # (LinkState)
         self.outbox_changed = Signal("outbox_changed")        # (pending count)
@@ -314,6 +316,8 @@ class SyncService:
         """Bring the cache up to the platform's head; return the cursor."""
         self._download_wanted.clear()
         await self._ensure_lookup_key()
+        if await self._take_pushed():
+            return self.store.cursor
         resynced = False
         if self.store.get_state("cursor") is None or self.store.get_state("resync") is not None:
             await self.resync()
@@ -395,22 +399,36 @@ class SyncService:
         attempt = 0
         while True:
             try:
-                async for name, data in self.client.events():
-                    attempt = 0
-                    self._succeeded()
-                    behind = name in ("hello", "changes") and int(data.get("seq", 0)) > self.store.cursor
-                    if behind and name == "changes" and "changes" in data:
-                        behind = not await self._apply_pushed(data)
-                    if behind or name == "resync":  # resync: the platform dropped events this seat was slow to take
-                        self._download_wanted.set()
-                    if name in ("hello", "resync"):  # (re)connected, or events were lost: catch up
-                        self._upload_wanted.set()
-                    self.event.emit(name, data)
+                # closed here whatever ends the loop: a cancellation at an await of the body below
+                # would otherwise leave the stream to the garbage collector, outside the loop
+                async with contextlib.aclosing(self.client.events()) as events:
+                    async for name, data in events:
+                        attempt = 0
+                        self._succeeded()
+                        behind = name in ("hello", "changes") and int(data.get("seq", 0)) > self.store.cursor
+                        if behind and name == "changes" and "changes" in data:  # applied by the downloader
+                            self._pushed = [*self._pushed[-(PUSHED_KEPT - 1):], data]
+                        if behind or name == "resync":  # resync: the platform dropped events this seat was slow to take
+                            self._download_wanted.set()
+                        if name in ("hello", "resync"):  # (re)connected, or events were lost: catch up
+                            self._upload_wanted.set()
+                        self.event.emit(name, data)
             except (PlatformUnreachable, PlatformError) as exc:
                 self._failed(f"event stream: {type(exc).__name__}")
             self._recovered.clear()
             await self._sleep_or_wake(self.backoff.delay(attempt), self._recovered)
             attempt += 1
+
+    async def _take_pushed(self) -> bool:
+        """Apply the rows the `changes` events carried since the last download, in order; False when
+        there were none or the cache missed changes before them (the feed is read instead)."""
+        pending, self._pushed = self._pushed, []
+        if not pending:
+            return False
+        for data in pending:
+            if not await self._apply_pushed(data):
+                return False
+        return True
 
     async def _apply_pushed(self, data: dict) -> bool:
         """Apply the changed rows a `changes` event carried; False when the cache has missed some
