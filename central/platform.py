@@ -26,7 +26,7 @@ from domain.calendar import WorkCalendar
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 60.0
-CHANGES_EVERY_S = 1.0  # `changes` events at most this often: each makes every seat read the feed
+CHANGES_EVERY_S = 1.0  # `changes` events at most this often: each is a frame on every stream
 # A rotated refresh token stays good this long (or until its successor is used): the seat may
 # have lost the answer that carried the new pair.
 REFRESH_GRACE_S = 120.0
@@ -180,8 +180,8 @@ class Platform:
         self.spawn(supervision.sweep(self, clock.now()), "supervision sweep")
 
     def changed(self, relay: bool = True) -> None:
-        """Tell every stream that the feed has moved on: at once after a quiet second, else once
-        at the end of that second for every change within it (each seat then reads the feed once).
+        """Tell every stream that the feed has moved on, with the changed rows: at once after a
+        quiet second, else once at the end of that second for every change within it.
         relay: tell the other workers too (False: they told us)."""
         if relay and self.cluster is not None:
             self.cluster.send({"k": "changed"})

@@ -114,7 +114,8 @@ async def _alive(platform: Platform, claims: Claims) -> bool:
 @router.get("/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}})
 async def events(request: Request, platform: PlatformDep, claims: who("events.subscribe")) -> StreamingResponse:
-    """Server-sent events for the signed-in user: `changes` (the feed moved on), `call` (a call for
+    """Server-sent events for the signed-in user: `changes` (the feed moved on: its head `seq`, and
+    the changed rows after `after` as this user may see them, central/push.py), `call` (a call for
     this user's seat only), `queue` (queue statistics, to the roles that show them), `resync` (events
     were lost: read again); a comment line keeps the link alive."""
     sub = platform.broker.subscribe(claims.user_id, claims.session_id, claims.role, claims)
