@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,3 +51,18 @@ def cluster(folder: Path, programs: str) -> Iterator[str]:
     finally:
         subprocess.run([*as_user, f"{programs}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
+
+
+@contextmanager
+def throwaway(prefix: str) -> Iterator[str]:
+    """A cluster in a new folder under /tmp, not under $TMPDIR: the server's user must reach it,
+    and a private temp folder (the tests give the benchmarks one) it cannot. Removed at the end."""
+    programs = bindir()
+    if programs is None:
+        raise SystemExit("PostgreSQL's server programs (initdb) are not installed; install the postgresql package")
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp" if os.path.isdir("/tmp") else None))
+    try:
+        with cluster(folder, programs) as url:
+            yield url
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -146,11 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run(args.db.rstrip("/"), args.workers, args.writers, args.duration_s, folder)
     else:
         from benchmarks import pg
-        programs = pg.bindir()
-        if programs is None:
-            raise SystemExit("PostgreSQL's server programs (initdb) are not installed")
-        pg_folder = Path(tempfile.mkdtemp(prefix="hotline-writes-pg-"))
-        with pg.cluster(pg_folder, programs) as server_url:
+        with pg.throwaway("hotline-writes-pg-") as server_url:
             result = run(server_url, args.workers, args.writers, args.duration_s, folder)
     emit(result)
     return 0
